@@ -1,0 +1,128 @@
+# epmdx: a drop-in, wire-compatible replacement for Erlang's epmd.
+#
+#   make            build build/epmdx and build/epmdxctl
+#   make run        install missing packages, build, run on 4369 in the foreground
+#   make check      install missing packages, build, run unit and end-to-end tests
+#   make unit       unit tests only (cmocka)
+#   make e2e        end-to-end tests only (EPMD_UNDER_TEST=/usr/bin/epmd for the oracle)
+#   make lint       mandoc -Tlint and cppcheck
+#   make install    PREFIX, DESTDIR, SBINDIR, BINDIR, MANDIR, SYSCONFDIR
+#
+# WITH_SYSTEMD=0 builds without libsystemd; SANITIZE=1 builds with ASan+UBSan
+# into build-san/.
+
+VERSION		= 0.1.0
+
+PREFIX		?= /usr/local
+SBINDIR		?= $(PREFIX)/sbin
+BINDIR		?= $(PREFIX)/bin
+MANDIR		?= $(PREFIX)/share/man
+SYSCONFDIR	?= /etc
+DESTDIR		?=
+
+WITH_SYSTEMD	?= 1
+SANITIZE	?= 0
+
+ifeq ($(SANITIZE),1)
+BUILD		?= build-san
+SANFLAGS	= -fsanitize=address,undefined -fno-omit-frame-pointer \
+		  -fno-sanitize-recover=all
+else
+BUILD		?= build
+SANFLAGS	=
+endif
+
+PKGS		= libevent inih
+ifeq ($(WITH_SYSTEMD),1)
+PKGS		+= libsystemd
+endif
+
+CC		?= cc
+CFLAGS		?= -O2 -g
+WARNFLAGS	= -Wall -Wextra -Wformat=2 -Wshadow -Wpointer-arith -Wcast-qual \
+		  -Wstrict-prototypes -Wmissing-prototypes \
+		  -Wmissing-declarations -Wwrite-strings -Wno-unused-parameter
+CPPFLAGS	+= -D_GNU_SOURCE -DEPMDX_VERSION=\"$(VERSION)\" \
+		  -DWITH_SYSTEMD=$(WITH_SYSTEMD) \
+		  -DEPMDX_CONF=\"$(SYSCONFDIR)/epmdx/epmdx.conf\"
+ALL_CFLAGS	= -std=c11 $(WARNFLAGS) $(CFLAGS) $(SANFLAGS) \
+		  $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS		= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_LDFLAGS	= $(LDFLAGS) $(SANFLAGS)
+
+SRCS		= main.c log.c xmalloc.c config.c listen.c conn.c proto.c \
+		  registry.c ctl.c sd.c
+OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
+
+UNIT_TESTS	= test_proto test_registry test_config
+UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/tests/%)
+# The objects each unit test links besides itself (pure parts only).
+test_proto_OBJS		= proto.o
+test_registry_OBJS	= proto.o registry.o xmalloc.o log.o
+test_config_OBJS	= config.o log.o xmalloc.o
+
+.PHONY: all run check unit e2e deps test-deps lint install clean
+
+all: $(BUILD)/epmdx $(BUILD)/epmdxctl
+
+deps:
+	@sh packaging/install-deps.sh build
+
+test-deps:
+	@sh packaging/install-deps.sh test
+
+$(BUILD)/epmdx: $(OBJS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(OBJS) $(LIBS)
+
+$(BUILD)/epmdxctl: $(BUILD)/epmdx
+	ln -f $(BUILD)/epmdx $@
+
+$(BUILD)/%.o: src/%.c src/*.h | $(BUILD)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD) $(BUILD)/tests:
+	mkdir -p $@
+
+$(BUILD)/tests/%.o: tests/unit/%.c src/*.h | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) -Isrc $(ALL_CFLAGS) \
+	    $(shell pkg-config --cflags cmocka 2>/dev/null) -c -o $@ $<
+
+.SECONDEXPANSION:
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $$(addprefix $(BUILD)/,$$(%_OBJS))
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) \
+	    $(shell pkg-config --libs cmocka 2>/dev/null)
+
+run: deps
+	$(MAKE) all
+	./$(BUILD)/epmdx -port 4369
+
+check: test-deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) e2e
+
+unit: $(UNIT_BINS)
+	@sh tests/unit/run.sh $(UNIT_BINS)
+
+e2e: all
+	@EPMDX=$(BUILD)/epmdx EPMDXCTL=$(BUILD)/epmdxctl sh tests/e2e/run.sh
+
+lint:
+	mandoc -Tlint -Wwarning man/*.[1-8]
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	    --inline-suppr -D_GNU_SOURCE src/
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/epmdx
+	install -m 755 $(BUILD)/epmdx $(DESTDIR)$(SBINDIR)/epmdx
+	ln -sf $(SBINDIR)/epmdx $(DESTDIR)$(BINDIR)/epmdxctl
+	install -m 644 man/epmdx.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 man/epmdxctl.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/epmdx.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	[ -e $(DESTDIR)$(SYSCONFDIR)/epmdx/epmdx.conf ] || \
+	    install -m 644 etc/epmdx.conf $(DESTDIR)$(SYSCONFDIR)/epmdx/
+
+clean:
+	rm -rf build build-san

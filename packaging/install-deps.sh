@@ -1,0 +1,30 @@
+#!/bin/sh
+# Install the Debian packages epmdx needs, only those missing.
+#   install-deps.sh build   what `make` needs
+#   install-deps.sh test    what `make check` needs (build + test tools)
+# Run as root (or with sudo available); does nothing when all are present.
+set -eu
+
+build="gcc make pkg-config libc6-dev libevent-dev libsystemd-dev libinih-dev libsodium-dev"
+test="$build libcmocka-dev erlang-base elixir mandoc python3 iproute2 procps"
+
+case "${1:-build}" in
+build) want=$build ;;
+test) want=$test ;;
+*) echo "usage: $0 build|test" >&2; exit 2 ;;
+esac
+
+missing=
+for p in $want; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+	    missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "install-deps: installing:$missing" >&2
+sudo=
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,325 @@
+/* Configuration file (inih), environment and defaults. */
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <ini.h>
+
+#include "config.h"
+#include "log.h"
+#include "proto.h"
+#include "xmalloc.h"
+
+/* What the inih handler accumulates. */
+struct config_parse {
+	struct epmd_conf	 conf;
+	char			*error;	/* first error, without file:line */
+};
+
+/* An unsigned integer key and its bounds. */
+struct config_uint {
+	const char	*key;
+	size_t		 off;
+	unsigned int	 min;
+	unsigned int	 max;
+};
+
+static const struct config_uint config_uints[] = {
+	{ "port", offsetof(struct epmd_conf, port), 1, 65535 },
+	{ "packet_timeout", offsetof(struct epmd_conf, packet_timeout),
+	    1, 86400 },
+	{ "delay_accept", offsetof(struct epmd_conf, delay_accept), 0, 3600 },
+	{ "delay_write", offsetof(struct epmd_conf, delay_write), 0, 3600 },
+	{ "max_connections", offsetof(struct epmd_conf, max_connections),
+	    16, 10000000 },
+	{ "unreg_cache", offsetof(struct epmd_conf, unreg_cache),
+	    0, 10000000 },
+};
+
+static const char *const config_levels[] = { "warning", "info", "debug" };
+
+static int	config_handler(void *, const char *, const char *,
+		    const char *);
+static int	config_finish(struct config_parse *, int, const char *,
+		    struct epmd_conf *, char **);
+
+/* Fill conf with the built-in defaults. */
+void
+config_defaults(struct epmd_conf *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	conf->port = EPMD_PORT_DEFAULT;
+	conf->packet_timeout = CONF_PACKET_TIMEOUT;
+	conf->max_connections = CONF_MAX_CONNECTIONS;
+	conf->unreg_cache = 1000;
+	conf->log_level = 1;
+}
+
+/* Free what conf owns. */
+void
+config_free(struct epmd_conf *conf)
+{
+	free(conf->address);
+	conf->address = NULL;
+}
+
+/* Deep copy src into dst (dst owns nothing yet). */
+void
+config_copy(struct epmd_conf *dst, const struct epmd_conf *src)
+{
+	*dst = *src;
+	if (src->address != NULL)
+		dst->address = xstrdup(src->address);
+}
+
+/* The log level for a name, or -1. */
+int
+config_log_level(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(config_levels) / sizeof(config_levels[0]); i++)
+		if (strcasecmp(s, config_levels[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Parse a boolean; -1 if it is none. */
+static int
+config_bool(const char *s)
+{
+	if (strcasecmp(s, "yes") == 0 || strcasecmp(s, "true") == 0 ||
+	    strcasecmp(s, "on") == 0 || strcmp(s, "1") == 0)
+		return 1;
+	if (strcasecmp(s, "no") == 0 || strcasecmp(s, "false") == 0 ||
+	    strcasecmp(s, "off") == 0 || strcmp(s, "0") == 0)
+		return 0;
+	return -1;
+}
+
+/*
+ * Split list at the separators stock accepts (comma and space) into
+ * NUL-terminated tokens in buf.
+ */
+int
+config_split_addresses(const char *list, char *buf, size_t bufsize,
+    const char *tok[], int max)
+{
+	char	*p, *s;
+	int	 n = 0;
+
+	if ((size_t)snprintf(buf, bufsize, "%s", list) >= bufsize)
+		return -1;
+	for (p = buf; (s = strsep(&p, ", ")) != NULL;) {
+		if (*s == '\0')
+			continue;
+		if (n == max)
+			return -1;
+		tok[n++] = s;
+	}
+	return n;
+}
+
+/* 0 if s is an IPv4 or IPv6 literal. */
+int
+config_check_address(const char *s)
+{
+	struct in6_addr	 a6;
+	struct in_addr	 a4;
+
+	if (inet_pton(AF_INET, s, &a4) == 1 ||
+	    inet_pton(AF_INET6, s, &a6) == 1)
+		return 0;
+	return -1;
+}
+
+/* Validate an address list; NULL or a message (caller frees). */
+static char *
+config_check_list(const char *list)
+{
+	char		 buf[1024], *msg;
+	const char	*tok[CONF_MAX_ADDRESSES + 1];
+	int		 i, n;
+
+	n = config_split_addresses(list, buf, sizeof(buf), tok,
+	    CONF_MAX_ADDRESSES);
+	if (n < 0) {
+		xasprintf(&msg, "address: more than %d addresses",
+		    CONF_MAX_ADDRESSES);
+		return msg;
+	}
+	for (i = 0; i < n; i++) {
+		if (config_check_address(tok[i]) == -1) {
+			xasprintf(&msg, "address: cannot parse IP address "
+			    "\"%s\"", tok[i]);
+			return msg;
+		}
+	}
+	return NULL;
+}
+
+/* Set one key; NULL or an error message (caller frees). */
+static char *
+config_set(struct epmd_conf *conf, const char *key, const char *value)
+{
+	const struct config_uint *u;
+	unsigned long	 ul;
+	char		*end, *msg;
+	size_t		 i;
+	int		 v;
+
+	for (i = 0; i < sizeof(config_uints) / sizeof(config_uints[0]); i++) {
+		u = &config_uints[i];
+		if (strcmp(key, u->key) != 0)
+			continue;
+		errno = 0;
+		ul = strtoul(value, &end, 10);
+		if (*value < '0' || *value > '9' || *end != '\0' ||
+		    errno != 0 || ul < u->min || ul > u->max) {
+			xasprintf(&msg, "%s: \"%s\" is not a number from "
+			    "%u to %u", key, value, u->min, u->max);
+			return msg;
+		}
+		*(unsigned int *)(void *)((char *)conf + u->off) =
+		    (unsigned int)ul;
+		return NULL;
+	}
+	if (strcmp(key, "relaxed_command_check") == 0) {
+		if ((v = config_bool(value)) == -1)
+			goto notbool;
+		conf->relaxed = v;
+		return NULL;
+	}
+	if (strcmp(key, "log_level") == 0) {
+		if ((v = config_log_level(value)) == -1) {
+			xasprintf(&msg, "log_level: \"%s\" is not one of "
+			    "warning, info, debug", value);
+			return msg;
+		}
+		conf->log_level = v;
+		return NULL;
+	}
+	if (strcmp(key, "address") == 0) {
+		if ((msg = config_check_list(value)) != NULL)
+			return msg;
+		free(conf->address);
+		conf->address = *value == '\0' ? NULL : xstrdup(value);
+		return NULL;
+	}
+	xasprintf(&msg, "unknown key \"%s\"", key);
+	return msg;
+
+notbool:
+	xasprintf(&msg, "%s: \"%s\" is not yes or no", key, value);
+	return msg;
+}
+
+/* inih callback: returns 0 on error so inih reports the line. */
+static int
+config_handler(void *arg, const char *section, const char *key,
+    const char *value)
+{
+	struct config_parse	*cp = arg;
+	char			*msg;
+
+	if (*section != '\0')
+		xasprintf(&msg, "unknown section [%s]", section);
+	else
+		msg = config_set(&cp->conf, key, value);
+	if (msg == NULL)
+		return 1;
+	if (cp->error == NULL)
+		cp->error = msg;
+	else
+		free(msg);
+	return 0;
+}
+
+/* Turn inih's result into conf or a "name:line: message" cause. */
+static int
+config_finish(struct config_parse *cp, int rc, const char *name,
+    struct epmd_conf *conf, char **cause)
+{
+	if (rc == 0 && cp->error == NULL) {
+		config_free(conf);
+		*conf = cp->conf;
+		return 0;
+	}
+	if (rc > 0)
+		xasprintf(cause, "%s:%d: %s", name, rc,
+		    cp->error != NULL ? cp->error : "syntax error");
+	else if (rc == -1)
+		xasprintf(cause, "%s: %s", name, strerror(errno));
+	else
+		xasprintf(cause, "%s: out of memory", name);
+	free(cp->error);
+	config_free(&cp->conf);
+	return -1;
+}
+
+/* Parse the file at path over the defaults into conf. */
+int
+config_load(const char *path, int missing_ok, struct epmd_conf *conf,
+    char **cause)
+{
+	struct config_parse	 cp;
+	FILE			*f;
+	int			 rc;
+
+	memset(&cp, 0, sizeof(cp));
+	config_defaults(&cp.conf);
+	if ((f = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT && missing_ok) {
+			config_free(conf);
+			*conf = cp.conf;
+			return 0;
+		}
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = ini_parse_file(f, config_handler, &cp);
+	fclose(f);
+	return config_finish(&cp, rc, path, conf, cause);
+}
+
+/* Parse text over the defaults into conf (tests). */
+int
+config_load_string(const char *text, const char *name,
+    struct epmd_conf *conf, char **cause)
+{
+	struct config_parse	 cp;
+	int			 rc;
+
+	memset(&cp, 0, sizeof(cp));
+	config_defaults(&cp.conf);
+	rc = ini_parse_string(text, config_handler, &cp);
+	return config_finish(&cp, rc, name, conf, cause);
+}
+
+/*
+ * Apply the environment as stock reads it: ERL_EPMD_PORT with atoi (not
+ * validated, as stock; 0 or garbage leaves the port alone),
+ * ERL_EPMD_ADDRESS, and ERL_EPMD_RELAXED_COMMAND_CHECK set to anything.
+ */
+void
+config_apply_env(struct epmd_conf *conf)
+{
+	const char	*s;
+	int		 port;
+
+	if ((s = getenv("ERL_EPMD_PORT")) != NULL &&
+	    (port = atoi(s)) > 0 && port <= 65535)
+		conf->port = (unsigned int)port;
+	if ((s = getenv("ERL_EPMD_ADDRESS")) != NULL &&
+	    strspn(s, ", ") != strlen(s)) {
+		free(conf->address);
+		conf->address = xstrdup(s);
+	}
+	if (getenv("ERL_EPMD_RELAXED_COMMAND_CHECK") != NULL)
+		conf->relaxed = 1;
+}

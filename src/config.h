@@ -1,0 +1,62 @@
+/*
+ * Configuration: built-in defaults, then the inih file, then the
+ * environment (ERL_EPMD_*), then the command line.  config_load() builds
+ * and validates a fresh struct; a failure leaves the caller's untouched.
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stddef.h>
+
+#ifndef EPMDX_CONF
+#define EPMDX_CONF		"/etc/epmdx/epmdx.conf"
+#endif
+
+#define CONF_PACKET_TIMEOUT	60	/* stock CLOSE_TIMEOUT, seconds */
+#define CONF_MAX_CONNECTIONS	8192	/* non-registration connections */
+#define CONF_MAX_ADDRESSES	16	/* stock MAX_LISTEN_SOCKETS */
+
+struct epmd_conf {
+	unsigned int	 port;		/* 0: EPMD_PORT_DEFAULT */
+	char		*address;	/* listen list; NULL: 0.0.0.0 and :: */
+	int		 relaxed;	/* relaxed_command_check */
+	unsigned int	 packet_timeout; /* seconds */
+	unsigned int	 delay_accept;	/* seconds */
+	unsigned int	 delay_write;	/* seconds */
+	unsigned int	 max_connections;
+	unsigned int	 unreg_cache;	/* remembered unregistered names */
+	int		 log_level;	/* 0 warning, 1 info, 2 debug */
+};
+
+/* Fill conf with the built-in defaults. */
+void	 config_defaults(struct epmd_conf *);
+/*
+ * Parse the file at path over the defaults into conf.  A missing file is
+ * an error unless missing_ok.  On error returns -1 with *cause set to
+ * "path:line: message" (caller frees) and conf untouched.
+ */
+int	 config_load(const char *path, int missing_ok, struct epmd_conf *conf,
+	    char **cause);
+/* The same from a string (tests); name stands for the file name. */
+int	 config_load_string(const char *text, const char *name,
+	    struct epmd_conf *conf, char **cause);
+/* Apply ERL_EPMD_PORT, ERL_EPMD_ADDRESS, ERL_EPMD_RELAXED_COMMAND_CHECK. */
+void	 config_apply_env(struct epmd_conf *);
+/* Free what conf owns. */
+void	 config_free(struct epmd_conf *);
+/* Deep copy. */
+void	 config_copy(struct epmd_conf *dst, const struct epmd_conf *src);
+
+/*
+ * Split an address list (separators ", " as stock) into at most max
+ * tokens written into buf (NUL-separated).  Returns the number of
+ * tokens, or -1 if there are more than max.
+ */
+int	 config_split_addresses(const char *list, char *buf, size_t bufsize,
+	    const char *tok[], int max);
+/* 0 if s is an IPv4 or IPv6 literal, else -1. */
+int	 config_check_address(const char *s);
+/* The log level for a name ("warning", "info", "debug"), or -1. */
+int	 config_log_level(const char *);
+
+#endif /* CONFIG_H */

@@ -1,0 +1,470 @@
+/* CLI clients: stock epmd's interactive flags, and epmdxctl. */
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <netinet/in.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "epmdx.h"
+#include "proto.h"
+#include "xmalloc.h"
+
+#define CTL_STOP_NAME_MAX	1000	/* stock's -stop limit */
+
+/* A reply read until the server closed. */
+struct ctl_buf {
+	uint8_t		*data;
+	size_t		 len;
+	size_t		 size;
+};
+
+/* Connect to host:port (NULL host: ::1, then 127.0.0.1, as stock). */
+static int
+ctl_connect(const char *host, unsigned int port)
+{
+	struct addrinfo	 hints, *res, *ai;
+	char		 serv[16];
+	int		 fd = -1, rc;
+
+	snprintf(serv, sizeof(serv), "%u", port);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	if (host == NULL) {
+		if ((fd = ctl_connect("::1", port)) != -1)
+			return fd;
+		return ctl_connect("127.0.0.1", port);
+	}
+	if ((rc = getaddrinfo(host, serv, &hints, &res)) != 0)
+		return -1;
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if ((fd = socket(ai->ai_family, ai->ai_socktype,
+		    ai->ai_protocol)) == -1)
+			continue;
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+/* Send a framed request with op and body. */
+static int
+ctl_send(int fd, uint8_t op, const void *body, size_t bodylen)
+{
+	uint8_t	 buf[2 + PROTO_MAXPAYLOAD];
+	int	 len;
+	ssize_t	 n;
+
+	if ((len = proto_encode_req(buf, sizeof(buf), op, body, bodylen)) < 0)
+		return -1;
+	n = write(fd, buf, (size_t)len);
+	return n == len ? 0 : -1;
+}
+
+/* Read until want bytes are in or the peer closes; bytes read or -1. */
+static ssize_t
+ctl_read_n(int fd, void *buf, size_t want)
+{
+	size_t	 got = 0;
+	ssize_t	 n;
+
+	while (got < want) {
+		n = read(fd, (char *)buf + got, want - got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
+/* Read everything until the server closes. */
+static int
+ctl_read_all(int fd, struct ctl_buf *b)
+{
+	ssize_t	 n;
+
+	memset(b, 0, sizeof(*b));
+	for (;;) {
+		if (b->size - b->len < 4096) {
+			b->size = b->size == 0 ? 8192 : b->size * 2;
+			b->data = xreallocarray(b->data, 1, b->size);
+		}
+		n = read(fd, b->data + b->len, b->size - b->len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		if (n == 0)
+			return 0;
+		b->len += (size_t)n;
+	}
+}
+
+/* Copy the rest of the stream to stdout until EOF (stock -names). */
+static void
+ctl_copy_out(int fd)
+{
+	char	 buf[8192];
+	ssize_t	 n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0 ||
+	    (n == -1 && errno == EINTR))
+		if (n > 0)
+			fwrite(buf, 1, (size_t)n, stdout);
+}
+
+/* Stock epmd's interactive commands, with its exact output. */
+int
+ctl_epmd(enum ctl_epmd_cmd cmd, const char *name, unsigned int port)
+{
+	uint8_t		 hdr[4];
+	char		 ans[8];
+	ssize_t		 n;
+	int		 fd;
+
+	if (cmd == CTL_STOP && strlen(name) > CTL_STOP_NAME_MAX) {
+		printf("epmd: Name too long!");
+		return 1;
+	}
+	if ((fd = ctl_connect(NULL, port)) == -1) {
+		if (cmd != CTL_STARTED)
+			fprintf(stderr, "epmd: Cannot connect to local epmd\n");
+		return 1;
+	}
+	switch (cmd) {
+	case CTL_NAMES:
+	case CTL_DUMP:
+	case CTL_STARTED:
+		if (ctl_send(fd, cmd == CTL_DUMP ? PROTO_DUMP_REQ :
+		    PROTO_NAMES_REQ, NULL, 0) == -1 ||
+		    read(fd, hdr, sizeof(hdr)) != (ssize_t)sizeof(hdr)) {
+			if (cmd != CTL_STARTED)
+				printf("epmd: no response from local epmd\n");
+			close(fd);
+			return 1;
+		}
+		if (cmd == CTL_STARTED) {
+			close(fd);
+			return 0;
+		}
+		printf("epmd: up and running on port %u with data:\n",
+		    (unsigned int)hdr[0] << 24 | (unsigned int)hdr[1] << 16 |
+		    (unsigned int)hdr[2] << 8 | hdr[3]);
+		fflush(stdout);
+		ctl_copy_out(fd);
+		close(fd);
+		return 0;
+	case CTL_KILL:
+		if (ctl_send(fd, PROTO_KILL_REQ, NULL, 0) == -1 ||
+		    (n = ctl_read_n(fd, ans, 2)) == -1) {
+			printf("epmd: failed to read answer from local epmd\n");
+			close(fd);
+			return 1;
+		}
+		close(fd);
+		ans[n] = '\0';
+		if (n < 2) {
+			printf("epmd: local epmd responded with <%s>\n", ans);
+			return 1;
+		}
+		if (memcmp(ans, "OK", 2) == 0) {
+			printf("Killed\n");
+			return 0;
+		}
+		printf("Killing not allowed - living nodes in database.\n");
+		return 1;
+	case CTL_STOP:
+		if (ctl_send(fd, PROTO_STOP_REQ, name, strlen(name)) == -1 ||
+		    (n = ctl_read_n(fd, ans, 7)) == -1) {
+			printf("epmd: failed to read answer from local epmd\n");
+			close(fd);
+			return 1;
+		}
+		close(fd);
+		ans[n] = '\0';
+		if (n < 7) {
+			printf("epmd: local epmd responded with <%s>\n", ans);
+			return 1;
+		}
+		printf("%s\n", ans);
+		return 0;
+	}
+	close(fd);
+	return 1;
+}
+
+/* Print s as a JSON string. */
+static void
+ctl_json_string(const uint8_t *s, size_t len)
+{
+	size_t	 i;
+
+	putchar('"');
+	for (i = 0; i < len; i++) {
+		if (s[i] == '"' || s[i] == '\\')
+			printf("\\%c", s[i]);
+		else if (s[i] < 0x20)
+			printf("\\u%04x", s[i]);
+		else
+			putchar(s[i]);
+	}
+	putchar('"');
+}
+
+/* Connect and send one request of ours; -1 with a message on failure. */
+static int
+ctl_request(const char *host, unsigned int port, uint8_t op,
+    const void *body, size_t bodylen)
+{
+	int	 fd;
+
+	if ((fd = ctl_connect(host, port)) == -1) {
+		fprintf(stderr, "epmdxctl: cannot connect to epmd at %s port "
+		    "%u: %s\n", host != NULL ? host : "localhost", port,
+		    strerror(errno));
+		return -1;
+	}
+	if (ctl_send(fd, op, body, bodylen) == -1) {
+		fprintf(stderr, "epmdxctl: sending request: %s\n",
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* epmdxctl names: this host's registered nodes. */
+static int
+ctl_names(const char *host, unsigned int port, int json)
+{
+	struct ctl_buf	 b;
+	const uint8_t	*p, *end, *nl, *at;
+	int		 fd, first = 1;
+	static const char sep[] = " at port ";
+
+	if ((fd = ctl_request(host, port, PROTO_NAMES_REQ, NULL, 0)) == -1)
+		return 1;
+	if (ctl_read_all(fd, &b) == -1 || b.len < 4) {
+		fprintf(stderr, "epmdxctl: no response from epmd\n");
+		close(fd);
+		free(b.data);
+		return 1;
+	}
+	close(fd);
+	if (json)
+		printf("[");
+	for (p = b.data + 4, end = b.data + b.len; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			break;
+		/* "name N at port P": N may hold spaces, so find the last. */
+		for (at = nl - (sizeof(sep) - 1); at > p; at--)
+			if (memcmp(at, sep, sizeof(sep) - 1) == 0)
+				break;
+		if (at <= p || nl - p < 5 || memcmp(p, "name ", 5) != 0)
+			continue;
+		if (json) {
+			printf("%s{\"name\":", first ? "" : ",");
+			ctl_json_string(p + 5, (size_t)(at - p - 5));
+			printf(",\"port\":%.*s}",
+			    (int)(nl - at - (sizeof(sep) - 1)),
+			    (const char *)at + sizeof(sep) - 1);
+		} else
+			fwrite(p, 1, (size_t)(nl - p + 1), stdout);
+		first = 0;
+	}
+	if (json)
+		printf("]\n");
+	free(b.data);
+	return 0;
+}
+
+/* epmdxctl status: the daemon's key=value lines, or a JSON object. */
+static int
+ctl_status(const char *host, unsigned int port, int json)
+{
+	struct ctl_buf	 b;
+	char		*p, *line, *eq, *end;
+	int		 fd, first = 1;
+
+	if ((fd = ctl_request(host, port, PROTO_X_STATUS_REQ, NULL, 0)) == -1)
+		return 1;
+	if (ctl_read_all(fd, &b) == -1 || b.len == 0) {
+		fprintf(stderr, "epmdxctl: no status from epmd at port %u "
+		    "(not epmdx, or not a local peer)\n", port);
+		close(fd);
+		free(b.data);
+		return 1;
+	}
+	close(fd);
+	b.data = xreallocarray(b.data, 1, b.len + 1);
+	b.data[b.len] = '\0';
+	if (json)
+		printf("{");
+	for (p = (char *)b.data; (line = strsep(&p, "\n")) != NULL;) {
+		if ((eq = strchr(line, '=')) == NULL)
+			continue;
+		*eq++ = '\0';
+		if (json) {
+			printf("%s\"%s\":", first ? "" : ",", line);
+			strtoull(eq, &end, 10);
+			if (*eq != '\0' && *end == '\0')
+				printf("%s", eq);
+			else
+				ctl_json_string((uint8_t *)eq, strlen(eq));
+		} else
+			printf("%-22s %s\n", line, eq);
+		first = 0;
+	}
+	if (json)
+		printf("}\n");
+	free(b.data);
+	return 0;
+}
+
+/* epmdxctl stop NAME and kill. */
+static int
+ctl_stop_kill(const char *host, unsigned int port, int json,
+    const char *name)
+{
+	char	 ans[16];
+	ssize_t	 n;
+	int	 fd;
+
+	if (name != NULL && strlen(name) > PROTO_MAXPAYLOAD - 1) {
+		fprintf(stderr, "epmdxctl: name too long\n");
+		return 1;
+	}
+	fd = ctl_request(host, port, name != NULL ? PROTO_STOP_REQ :
+	    PROTO_KILL_REQ, name, name != NULL ? strlen(name) : 0);
+	if (fd == -1)
+		return 1;
+	n = ctl_read_n(fd, ans, sizeof(ans) - 1);
+	close(fd);
+	ans[n < 0 ? 0 : n] = '\0';
+	if (name != NULL) {
+		if (strcmp(ans, "STOPPED") == 0) {
+			if (json) {
+				printf("{\"stopped\":");
+				ctl_json_string((const uint8_t *)name,
+				    strlen(name));
+				printf("}\n");
+			} else
+				printf("stopped %s\n", name);
+			return 0;
+		}
+		if (strncmp(ans, "NOEXIST", 7) == 0)
+			fprintf(stderr, "epmdxctl: no node named %s\n", name);
+		else
+			fprintf(stderr, "epmdxctl: stop refused: the daemon "
+			    "allows it only with relaxed_command_check\n");
+		return 1;
+	}
+	if (strcmp(ans, "OK") == 0) {
+		printf(json ? "{\"killed\":true}\n" : "killed\n");
+		return 0;
+	}
+	if (strcmp(ans, "NO") == 0)
+		fprintf(stderr, "epmdxctl: kill refused: nodes are registered "
+		    "(allowed only with relaxed_command_check)\n");
+	else
+		fprintf(stderr, "epmdxctl: kill refused: no answer\n");
+	return 1;
+}
+
+/* epmdxctl usage, on stderr. */
+static void
+ctl_usage(void)
+{
+	fprintf(stderr,
+	    "usage: epmdxctl [--host host] [--port port] [--json] command\n"
+	    "commands:\n"
+	    "    names        nodes registered on this host\n"
+	    "    status       daemon version, uptime, counts and limits\n"
+	    "    stop name    unregister a node (relaxed_command_check)\n"
+	    "    kill         stop the daemon\n");
+}
+
+/* epmdxctl's main. */
+int
+ctl_main(int argc, char **argv, unsigned int default_port)
+{
+	static const struct option opts[] = {
+		{ "host", required_argument, NULL, 'H' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*host = NULL, *cmd;
+	unsigned int	 port = default_port;
+	unsigned long	 ul;
+	char		*end;
+	int		 ch, json = 0;
+
+	while ((ch = getopt_long(argc, argv, "H:p:jhV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'H':
+			host = optarg;
+			break;
+		case 'p':
+			ul = strtoul(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || ul == 0 ||
+			    ul > 65535) {
+				fprintf(stderr, "epmdxctl: invalid port: %s\n",
+				    optarg);
+				return 2;
+			}
+			port = (unsigned int)ul;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'V':
+			printf("epmdxctl %s\n", EPMDX_VERSION);
+			return 0;
+		case 'h':
+			ctl_usage();
+			return 0;
+		default:
+			ctl_usage();
+			return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		ctl_usage();
+		return 2;
+	}
+	cmd = argv[0];
+	if (strcmp(cmd, "names") == 0 && argc == 1)
+		return ctl_names(host, port, json);
+	if (strcmp(cmd, "status") == 0 && argc == 1)
+		return ctl_status(host, port, json);
+	if (strcmp(cmd, "stop") == 0 && argc == 2)
+		return ctl_stop_kill(host, port, json, argv[1]);
+	if (strcmp(cmd, "kill") == 0 && argc == 1)
+		return ctl_stop_kill(host, port, json, NULL);
+	fprintf(stderr, "epmdxctl: unknown command or wrong arguments: %s\n",
+	    cmd);
+	ctl_usage();
+	return 2;
+}

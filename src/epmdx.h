@@ -1,0 +1,58 @@
+/*
+ * The daemon's shared state: one per process, owned by main.c and handed
+ * to listen.c and conn.c.  The configuration and the log state are the
+ * only other globals.
+ */
+#ifndef EPMDX_H
+#define EPMDX_H
+
+#include <sys/queue.h>
+
+#include <stdint.h>
+#include <time.h>
+
+#include "config.h"
+
+#ifndef EPMDX_VERSION
+#define EPMDX_VERSION	"0.0.0"
+#endif
+
+struct conn;
+struct listener;
+struct registry;
+struct event_base;
+TAILQ_HEAD(conn_list, conn);
+
+/* Request counters, reported by status (and metrics later). */
+struct server_stats {
+	uint64_t	 accepted;
+	uint64_t	 requests[256];	/* by opcode */
+	uint64_t	 refused;	/* ALIVE2 answered Result 1 */
+	uint64_t	 dropped;	/* closed without reply: bad input */
+	uint64_t	 evicted;	/* closed to make room (cap, EMFILE) */
+	uint64_t	 timeouts;
+};
+
+struct server {
+	struct event_base	*base;
+	struct epmd_conf	 conf;
+	struct registry		*reg;
+	int			 debug;		/* -d count */
+	unsigned int		 names_port;	/* NAMES/DUMP header port */
+	time_t			 started;
+
+	struct conn_list	 conns;		/* requests, oldest first */
+	unsigned int		 nconns;
+	struct conn_list	 regs;		/* holding a registration */
+	unsigned int		 nregs;
+	unsigned long		 nofile;	/* RLIMIT_NOFILE in force */
+
+	TAILQ_HEAD(, listener)	 listeners;
+	unsigned int		 nlisteners;
+
+	struct server_stats	 stats;
+	/* Called after a KILL reply went out: shut down, exit 0. */
+	void			(*kill)(struct server *);
+};
+
+#endif /* EPMDX_H */

@@ -1,0 +1,359 @@
+/* Listening sockets: systemd's or our own; accept with EMFILE backoff. */
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <netinet/in.h>
+
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/util.h>
+
+#include "config.h"
+#include "conn.h"
+#include "epmdx.h"
+#include "listen.h"
+#include "log.h"
+#include "sd.h"
+#include "xmalloc.h"
+
+#define LISTEN_PAUSE_SECS	1	/* accept pause when out of fds */
+
+struct listener {
+	TAILQ_ENTRY(listener)	 entry;
+	struct server		*srv;
+	struct evconnlistener	*evl;
+	char			 addr[INET6_ADDRSTRLEN + 8];
+};
+
+/* Paused accepting for lack of descriptors (one for the process). */
+static struct event	*listen_pause_ev;
+static int		 listen_paused;
+
+static void	listen_accept_cb(struct evconnlistener *, evutil_socket_t,
+		    struct sockaddr *, int, void *);
+static void	listen_error_cb(struct evconnlistener *, void *);
+static void	listen_resume_cb(evutil_socket_t, short, void *);
+
+/* "addr:port" of a bound socket, and its port. */
+static unsigned int
+listen_describe(int fd, char *buf, size_t size)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+	char			 host[INET6_ADDRSTRLEN];
+	unsigned int		 port;
+
+	snprintf(buf, size, "fd %d", fd);
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		return 0;
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		port = ntohs(s4->sin_port);
+		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
+		snprintf(buf, size, "%s:%u", host, port);
+	} else if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		port = ntohs(s6->sin6_port);
+		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
+		snprintf(buf, size, "[%s]:%u", host, port);
+	} else
+		return 0;
+	return port;
+}
+
+/* Wrap a listening fd in an evconnlistener. */
+static int
+listen_add(struct server *srv, int fd, char **cause)
+{
+	struct listener	*l;
+
+	evutil_make_socket_nonblocking(fd);
+	evutil_make_socket_closeonexec(fd);
+	l = xcalloc(1, sizeof(*l));
+	l->srv = srv;
+	listen_describe(fd, l->addr, sizeof(l->addr));
+	l->evl = evconnlistener_new(srv->base, listen_accept_cb, l,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+	if (l->evl == NULL) {
+		xasprintf(cause, "listener on %s: %s", l->addr,
+		    strerror(errno));
+		free(l);
+		close(fd);
+		return -1;
+	}
+	evconnlistener_set_error_cb(l->evl, listen_error_cb);
+	TAILQ_INSERT_TAIL(&srv->listeners, l, entry);
+	srv->nlisteners++;
+	log_info("listening on %s", l->addr);
+	return 0;
+}
+
+/*
+ * Bind one address.  LISTEN_OK, LISTEN_BUSY, or LISTEN_ERR with *cause;
+ * a failure on an implicit address (or an unsupported family) is a skip,
+ * returned as LISTEN_OK with *skipped set.
+ */
+static int
+listen_bind(struct server *srv, const char *addr, int implicit,
+    int *skipped, char **cause)
+{
+	struct sockaddr_storage	 ss;
+	struct sockaddr_in	*s4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6	*s6 = (struct sockaddr_in6 *)&ss;
+	socklen_t		 len;
+	int			 fd, on = 1;
+
+	*skipped = 0;
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(srv->conf.port);
+		len = sizeof(*s4);
+	} else if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(srv->conf.port);
+		len = sizeof(*s6);
+	} else {
+		xasprintf(cause, "cannot parse IP address \"%s\"", addr);
+		return LISTEN_ERR;
+	}
+
+	if ((fd = socket(ss.ss_family, SOCK_STREAM, 0)) == -1) {
+		if (errno == EAFNOSUPPORT || errno == EPROTONOSUPPORT) {
+			log_debug("skipping %s: %s", addr, strerror(errno));
+			*skipped = 1;
+			return LISTEN_OK;
+		}
+		xasprintf(cause, "socket: %s", strerror(errno));
+		return LISTEN_ERR;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (bind(fd, (struct sockaddr *)&ss, len) == -1) {
+		int saved = errno;
+
+		close(fd);
+		if (saved == EADDRINUSE) {
+			log_info("there is already an epmd running at port %u "
+			    "on ipaddr %s", srv->conf.port, addr);
+			return LISTEN_BUSY;
+		}
+		if (implicit || saved == EADDRNOTAVAIL) {
+			if (!implicit) {
+				xasprintf(cause, "bind %s port %u: %s", addr,
+				    srv->conf.port, strerror(saved));
+				return LISTEN_ERR;
+			}
+			log_debug("skipping %s: %s", addr, strerror(saved));
+			*skipped = 1;
+			return LISTEN_OK;
+		}
+		xasprintf(cause, "bind %s port %u: %s", addr, srv->conf.port,
+		    strerror(saved));
+		return LISTEN_ERR;
+	}
+	if (listen(fd, SOMAXCONN) == -1) {
+		xasprintf(cause, "listen %s: %s", addr, strerror(errno));
+		close(fd);
+		return LISTEN_ERR;
+	}
+	return listen_add(srv, fd, cause) == 0 ? LISTEN_OK : LISTEN_ERR;
+}
+
+/* Whether an address literal is 127.0.0.1 or ::1. */
+static int
+listen_is_loopback(const char *addr)
+{
+	struct in6_addr	 a6;
+	struct in_addr	 a4;
+
+	if (inet_pton(AF_INET, addr, &a4) == 1)
+		return ntohl(a4.s_addr) == INADDR_LOOPBACK;
+	if (inet_pton(AF_INET6, addr, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6);
+	return 0;
+}
+
+/* Bind the configured addresses as stock does. */
+static int
+listen_bind_all(struct server *srv, char **cause)
+{
+	static const char *const any[] = { "0.0.0.0", "::" };
+	static const char *const lo[] = { "127.0.0.1", "::1" };
+	char		 buf[1024];
+	const char	*tok[CONF_MAX_ADDRESSES + 1];
+	int		 i, n, rc, skipped, total = 0, bound = 0;
+
+	if (srv->conf.address == NULL) {
+		for (i = 0; i < 2; i++) {
+			if ((rc = listen_bind(srv, any[i], 0, &skipped,
+			    cause)) != LISTEN_OK)
+				return rc;
+			bound += !skipped;
+		}
+		goto done;
+	}
+
+	n = config_split_addresses(srv->conf.address, buf, sizeof(buf), tok,
+	    CONF_MAX_ADDRESSES);
+	for (i = 0; i < 2; i++) {
+		if ((rc = listen_bind(srv, lo[i], 1, &skipped, cause)) !=
+		    LISTEN_OK)
+			return rc;
+		bound += !skipped;
+		total++;
+	}
+	for (i = 0; i < n; i++) {
+		if (listen_is_loopback(tok[i]))
+			continue;
+		if (config_check_address(tok[i]) == -1) {
+			xasprintf(cause, "cannot parse IP address \"%s\"",
+			    tok[i]);
+			return LISTEN_ERR;
+		}
+		if (++total > CONF_MAX_ADDRESSES || n < 0) {
+			xasprintf(cause, "cannot listen on more than %d IP "
+			    "addresses", CONF_MAX_ADDRESSES);
+			return LISTEN_ERR;
+		}
+		if ((rc = listen_bind(srv, tok[i], 0, &skipped, cause)) !=
+		    LISTEN_OK)
+			return rc;
+		bound += !skipped;
+	}
+	if (n < 0) {
+		xasprintf(cause, "cannot listen on more than %d IP addresses",
+		    CONF_MAX_ADDRESSES);
+		return LISTEN_ERR;
+	}
+done:
+	if (bound == 0) {
+		xasprintf(cause, "unable to bind any address");
+		return LISTEN_ERR;
+	}
+	srv->names_port = srv->conf.port;
+	return LISTEN_OK;
+}
+
+/* Open the listeners: systemd's sockets, else our own. */
+int
+listen_open(struct server *srv, int need_systemd, char **cause)
+{
+	struct listener	*l;
+	int		 i, n;
+	unsigned int	 port;
+	char		 buf[INET6_ADDRSTRLEN + 8];
+
+	listen_pause_ev = evtimer_new(srv->base, listen_resume_cb, srv);
+	if ((n = sd_listen(cause)) < 0)
+		return LISTEN_ERR;
+	if (n == 0) {
+		if (need_systemd) {
+			xasprintf(cause, "systemd provides no sockets");
+			return LISTEN_ERR;
+		}
+		return listen_bind_all(srv, cause);
+	}
+
+	/*
+	 * Under socket activation NAMES must carry the port clients really
+	 * reach us on (stock reports its configured port here: wrong).
+	 */
+	srv->names_port = 0;
+	for (i = 0; i < n; i++) {
+		port = listen_describe(3 + i, buf, sizeof(buf));
+		if (srv->names_port == 0 && port != 0)
+			srv->names_port = port;
+		if (listen_add(srv, 3 + i, cause) == -1)
+			return LISTEN_ERR;
+	}
+	if (srv->names_port == 0)
+		srv->names_port = srv->conf.port;
+	TAILQ_FOREACH(l, &srv->listeners, entry)
+		log_debug("socket from systemd: %s", l->addr);
+	return LISTEN_OK;
+}
+
+/* Close every listener. */
+void
+listen_close_all(struct server *srv)
+{
+	struct listener	*l;
+
+	while ((l = TAILQ_FIRST(&srv->listeners)) != NULL) {
+		TAILQ_REMOVE(&srv->listeners, l, entry);
+		evconnlistener_free(l->evl);
+		free(l);
+	}
+	srv->nlisteners = 0;
+	if (listen_pause_ev != NULL) {
+		event_free(listen_pause_ev);
+		listen_pause_ev = NULL;
+	}
+}
+
+/* A connection: hand it to conn.c. */
+static void
+listen_accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct listener	*l = arg;
+
+	if (listen_paused) {
+		log_info("accepting again");
+		listen_paused = 0;
+	}
+	conn_accept(l->srv, fd, sa, (socklen_t)salen);
+}
+
+/*
+ * accept() failed.  Out of descriptors: close the oldest idle request to
+ * make room; with none to close, stop accepting for a second (logged
+ * once until accepting works again) rather than spin.
+ */
+static void
+listen_error_cb(struct evconnlistener *evl, void *arg)
+{
+	struct listener	*l = arg, *ll;
+	struct server	*srv = l->srv;
+	struct timeval	 tv = { LISTEN_PAUSE_SECS, 0 };
+	int		 saved = errno;
+
+	if (saved != EMFILE && saved != ENFILE && saved != ENOBUFS &&
+	    saved != ENOMEM) {
+		log_debug("accept on %s: %s", l->addr, strerror(saved));
+		return;
+	}
+	if (conn_evict_oldest(srv, "out of file descriptors") == 0)
+		return;
+	if (!listen_paused) {
+		log_warnx("accept on %s: %s; pausing accepts (not logged "
+		    "again until accepting works)", l->addr, strerror(saved));
+		listen_paused = 1;
+	}
+	TAILQ_FOREACH(ll, &srv->listeners, entry)
+		evconnlistener_disable(ll->evl);
+	evtimer_add(listen_pause_ev, &tv);
+}
+
+/* The pause is over: try accepting again. */
+static void
+listen_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server	*srv = arg;
+	struct listener	*l;
+
+	TAILQ_FOREACH(l, &srv->listeners, entry)
+		evconnlistener_enable(l->evl);
+}

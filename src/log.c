@@ -1,0 +1,159 @@
+/* Logging: stderr (journald-aware) or syslog, OpenBSD log.c shape. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "log.h"
+
+static int	 log_to = LOG_TO_STDERR;
+static int	 log_verbose = 1;
+static int	 log_journal;		/* stderr is the journal: <N> prefixes */
+static const char *log_ident = "epmdx";
+
+static void	 vlog(int, const char *, va_list);
+static void	 logit(int, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+/* Set the destination and verbosity; call again to change them. */
+void
+log_init(int to, int verbose, const char *ident)
+{
+	log_to = to;
+	log_verbose = verbose;
+	if (ident != NULL)
+		log_ident = ident;
+	log_journal = getenv("JOURNAL_STREAM") != NULL;
+	if (log_to == LOG_TO_SYSLOG)
+		openlog(log_ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+/* Change the verbosity (config reload). */
+void
+log_setverbose(int v)
+{
+	log_verbose = v;
+}
+
+/* Current verbosity. */
+int
+log_getverbose(void)
+{
+	return log_verbose;
+}
+
+/* Write one message at priority pri. */
+static void
+vlog(int pri, const char *fmt, va_list ap)
+{
+	char	 msg[2048];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (log_to == LOG_TO_SYSLOG) {
+		syslog(pri, "%s", msg);
+		return;
+	}
+	if (log_journal)
+		fprintf(stderr, "<%d>%s\n", pri, msg);
+	else
+		fprintf(stderr, "%s: %s\n", log_ident, msg);
+	fflush(stderr);
+}
+
+/* Write one message at priority pri, printf style. */
+static void
+logit(int pri, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(pri, fmt, ap);
+	va_end(ap);
+}
+
+/* Warning with strerror(errno) appended. */
+void
+log_warn(const char *fmt, ...)
+{
+	char	 buf[1024];
+	int	 saved = errno;
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	log_warnx("%s: %s", buf, strerror(saved));
+	errno = saved;
+}
+
+/* Warning. */
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_WARNING, fmt, ap);
+	va_end(ap);
+}
+
+/* Informational message, shown at verbosity 1 and above. */
+void
+log_info(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (log_verbose < 1)
+		return;
+	va_start(ap, fmt);
+	vlog(LOG_INFO, fmt, ap);
+	va_end(ap);
+}
+
+/* Debug message, shown at verbosity 2 and above. */
+void
+log_debug(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (log_verbose < 2)
+		return;
+	va_start(ap, fmt);
+	vlog(LOG_DEBUG, fmt, ap);
+	va_end(ap);
+}
+
+/* Log "fatal: msg[: strerror(code)]" at LOG_CRIT and exit 1. */
+static void __attribute__((noreturn))
+vfatalc(int code, const char *fmt, va_list ap)
+{
+	char	 buf[1024];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (code != 0)
+		logit(LOG_CRIT, "fatal: %s: %s", buf, strerror(code));
+	else
+		logit(LOG_CRIT, "fatal: %s", buf);
+	exit(1);
+}
+
+/* Fatal error with strerror(errno). */
+void
+fatal(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vfatalc(errno, fmt, ap);
+}
+
+/* Fatal error. */
+void
+fatalx(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vfatalc(0, fmt, ap);
+}

@@ -1,0 +1,470 @@
+/*
+ * epmdx: stock epmd's command line, then either a client command or the
+ * daemon: configuration, listeners, signals and the one event loop.
+ * Invoked as epmdxctl, the richer query tool instead.
+ */
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "conn.h"
+#include "ctl.h"
+#include "epmdx.h"
+#include "listen.h"
+#include "log.h"
+#include "registry.h"
+#include "sd.h"
+#include "xmalloc.h"
+
+/* What the command line said; it overrides file and environment. */
+struct cli {
+	const char	*conf_path;
+	int		 conf_explicit;	/* -f given: the file must exist */
+	int		 check_only;	/* -n */
+	int		 debug;		/* -d count */
+	int		 daemon;
+	int		 systemd;
+	int		 relaxed;
+	unsigned int	 port;
+	const char	*address;
+	unsigned int	 packet_timeout;
+	unsigned int	 delay_accept;
+	unsigned int	 delay_write;
+	int		 client;	/* -1 or an enum ctl_epmd_cmd */
+	const char	*stop_name;
+};
+
+static struct server	 srv;
+static struct cli	 cli;
+static int		 exit_status;
+
+static void	usage(void) __attribute__((noreturn));
+static int	conf_build(struct epmd_conf *, char **);
+static void	server_run(void);
+static void	server_kill(struct server *);
+static void	signal_cb(evutil_socket_t, short, void *);
+
+/* Stock epmd's usage text (to stderr, exit 1), plus our options. */
+static void
+usage(void)
+{
+	fprintf(stderr,
+"usage: epmd [-d|-debug] [DbgExtra...] [-address List]\n"
+"            [-port No] [-daemon] [-relaxed_command_check]\n"
+"       epmd [-d|-debug] [-port No] [-names|-kill|-stop name]\n"
+"\n"
+"See the Erlang epmd manual page for info about the usage.\n"
+"\n"
+"Regular options\n"
+"    -address List\n"
+"        Let epmd listen only on the comma-separated list of IP\n"
+"        addresses (and on the loopback interface).\n"
+"    -port No\n"
+"        Let epmd listen to another port than default 4369\n"
+"    -d\n"
+"    -debug\n"
+"        Enable debugging. This will give a log to\n"
+"        the standard error stream. It will shorten\n"
+"        the number of saved used node names to 5.\n"
+"\n"
+"        If you give more than one debug flag you may\n"
+"        get more debugging information.\n"
+"    -daemon\n"
+"        Start epmd detached (as a daemon)\n"
+"    -relaxed_command_check\n"
+"        Allow this instance of epmd to be killed with\n"
+"        epmd -kill even if there are registered nodes.\n"
+"        Also allows forced unregister (epmd -stop).\n"
+"    -systemd\n"
+"        Wait for socket from systemd. The option makes sense\n"
+"        when started from .socket unit.\n"
+"\n"
+"DbgExtra options\n"
+"    -packet_timeout Seconds\n"
+"        Set the number of seconds a connection can be\n"
+"        inactive before epmd times out and closes the\n"
+"        connection (default 60).\n"
+"\n"
+"    -delay_accept Seconds\n"
+"        To simulate a busy server you can insert a\n"
+"        delay between epmd gets notified about that\n"
+"        a new connection is requested and when the\n"
+"        connections gets accepted.\n"
+"\n"
+"    -delay_write Seconds\n"
+"        Also a simulation of a busy server. Inserts\n"
+"        a delay before a reply is sent.\n"
+"\n"
+"Interactive options\n"
+"    -names\n"
+"        List names registered with the currently running epmd\n"
+"    -kill\n"
+"        Kill the currently running epmd\n"
+"        (only allowed if -names show empty database or\n"
+"        -relaxed_command_check was given when epmd was started).\n"
+"    -stop Name\n"
+"        Forcibly unregisters a name with epmd\n"
+"        (only allowed if -relaxed_command_check was given when \n"
+"        epmd was started).\n"
+"\n"
+"epmdx options\n"
+"    -f File\n"
+"        Read the configuration from File (default " EPMDX_CONF ").\n"
+"    -n\n"
+"        Check the configuration, print the first error, and exit.\n"
+"    -V\n"
+"        Print the version and exit.\n");
+	exit(1);
+}
+
+/* A positive atoi() value for a flag, or usage as stock. */
+static unsigned int
+arg_seconds(int argc, char **argv)
+{
+	int	 v;
+
+	if (argc < 2 || (v = atoi(argv[1])) <= 0)
+		usage();
+	return (unsigned int)v;
+}
+
+/* Parse the command line strictly left to right, as stock does. */
+static void
+parse_args(int argc, char **argv)
+{
+	const char	*a;
+
+	memset(&cli, 0, sizeof(cli));
+	cli.client = -1;
+	cli.conf_path = EPMDX_CONF;
+	argc--;
+	argv++;
+	while (argc > 0) {
+		a = argv[0];
+		if (strcmp(a, "-d") == 0 || strcmp(a, "-debug") == 0)
+			cli.debug++;
+		else if (strcmp(a, "-packet_timeout") == 0) {
+			cli.packet_timeout = arg_seconds(argc, argv);
+			argc--, argv++;
+		} else if (strcmp(a, "-delay_accept") == 0) {
+			cli.delay_accept = arg_seconds(argc, argv);
+			argc--, argv++;
+		} else if (strcmp(a, "-delay_write") == 0) {
+			cli.delay_write = arg_seconds(argc, argv);
+			argc--, argv++;
+		} else if (strcmp(a, "-daemon") == 0)
+			cli.daemon = 1;
+		else if (strcmp(a, "-relaxed_command_check") == 0)
+			cli.relaxed = 1;
+		else if (strcmp(a, "-systemd") == 0)
+			cli.systemd = 1;
+		else if (strcmp(a, "-address") == 0) {
+			if (argc < 2)
+				usage();
+			cli.address = argv[1];
+			argc--, argv++;
+		} else if (strcmp(a, "-port") == 0) {
+			cli.port = arg_seconds(argc, argv);
+			argc--, argv++;
+		} else if (strcmp(a, "-names") == 0 && argc == 1)
+			cli.client = CTL_NAMES;
+		else if (strcmp(a, "-kill") == 0 && argc == 1)
+			cli.client = CTL_KILL;
+		else if (strcmp(a, "-dump") == 0 && argc == 1)
+			cli.client = CTL_DUMP;
+		else if (strcmp(a, "-started") == 0 && argc == 1)
+			cli.client = CTL_STARTED;
+		else if (strcmp(a, "-stop") == 0 && argc == 2) {
+			cli.client = CTL_STOP;
+			cli.stop_name = argv[1];
+			argc--, argv++;
+		} else if (strcmp(a, "-f") == 0) {
+			if (argc < 2)
+				usage();
+			cli.conf_path = argv[1];
+			cli.conf_explicit = 1;
+			argc--, argv++;
+		} else if (strcmp(a, "-n") == 0)
+			cli.check_only = 1;
+		else if (strcmp(a, "-V") == 0) {
+			printf("epmdx %s\n", EPMDX_VERSION);
+			exit(0);
+		} else
+			usage();
+		argc--, argv++;
+	}
+}
+
+/*
+ * Build the configuration: defaults, then the file, then the
+ * environment, then the command line.
+ */
+static int
+conf_build(struct epmd_conf *conf, char **cause)
+{
+	struct epmd_conf	 c;
+
+	config_defaults(&c);
+	if (config_load(cli.conf_path, !cli.conf_explicit, &c, cause) == -1)
+		return -1;
+	config_apply_env(&c);
+	if (cli.port != 0)
+		c.port = cli.port;
+	if (cli.address != NULL && strspn(cli.address, ", ") !=
+	    strlen(cli.address)) {
+		free(c.address);
+		c.address = xstrdup(cli.address);
+	}
+	if (cli.relaxed)
+		c.relaxed = 1;
+	if (cli.packet_timeout != 0)
+		c.packet_timeout = cli.packet_timeout;
+	if (cli.delay_accept != 0)
+		c.delay_accept = cli.delay_accept;
+	if (cli.delay_write != 0)
+		c.delay_write = cli.delay_write;
+	if (cli.debug > 0) {
+		c.log_level = 1 + cli.debug;
+		c.unreg_cache = REGISTRY_UNREG_MAX_DEBUG;
+	}
+	config_free(conf);
+	*conf = c;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct epmd_conf	 conf;
+	char			*cause = NULL;
+	const char		*prog = basename(argv[0]);
+
+	log_init(LOG_TO_STDERR, 1, strcmp(prog, "epmd") == 0 ? "epmd" :
+	    "epmdx");
+	signal(SIGPIPE, SIG_IGN);
+
+	memset(&conf, 0, sizeof(conf));
+	if (strcmp(prog, "epmdxctl") == 0) {
+		memset(&cli, 0, sizeof(cli));
+		cli.conf_path = EPMDX_CONF;
+		if (conf_build(&conf, &cause) == -1) {
+			fprintf(stderr, "epmdxctl: %s\n", cause);
+			return 2;
+		}
+		return ctl_main(argc, argv, conf.port);
+	}
+
+	parse_args(argc, argv);
+	if (conf_build(&conf, &cause) == -1) {
+		if (cli.check_only || cli.client == -1)
+			log_warnx("%s", cause);
+		else
+			fprintf(stderr, "epmd: %s\n", cause);
+		return 1;
+	}
+	if (cli.check_only) {
+		fprintf(stderr, "configuration OK\n");
+		return 0;
+	}
+	if (cli.client != -1)
+		return ctl_epmd(cli.client, cli.stop_name, conf.port);
+
+	srv.conf = conf;
+	server_run();
+	return exit_status;
+}
+
+/* Detach as stock -daemon does: the parent exits 0 before any bind. */
+static void
+daemonize(void)
+{
+	int	 fd;
+
+	switch (fork()) {
+	case -1:
+		fatal("fork");
+	case 0:
+		break;
+	default:
+		_exit(0);
+	}
+	if (setsid() == -1)
+		fatal("setsid");
+	switch (fork()) {
+	case -1:
+		fatal("fork");
+	case 0:
+		break;
+	default:
+		_exit(0);
+	}
+	if (chdir("/") == -1)
+		fatal("chdir /");
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+}
+
+/* Raise the soft descriptor limit to the hard one: no FD_SETSIZE here. */
+static void
+raise_nofile(void)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("getrlimit");
+		return;
+	}
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			log_warn("setrlimit RLIMIT_NOFILE %llu",
+			    (unsigned long long)rl.rlim_max);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	srv.nofile = (unsigned long)rl.rlim_cur;
+}
+
+/* SIGHUP: re-read the configuration; on error keep the old one. */
+static void
+server_reload(void)
+{
+	struct epmd_conf	 conf;
+	char			*cause = NULL;
+
+	sd_notifyf_state("RELOADING=1");
+	memset(&conf, 0, sizeof(conf));
+	if (conf_build(&conf, &cause) == -1) {
+		log_warnx("reload failed, keeping the old configuration: %s",
+		    cause);
+		free(cause);
+		sd_notifyf_state("READY=1");
+		return;
+	}
+	if (conf.port != srv.conf.port || (conf.address == NULL) !=
+	    (srv.conf.address == NULL) || (conf.address != NULL &&
+	    strcmp(conf.address, srv.conf.address) != 0))
+		log_warnx("reload: port and address changes take effect on "
+		    "restart");
+	/* Listening is as it was: keep the old port and addresses. */
+	conf.port = srv.conf.port;
+	free(conf.address);
+	conf.address = srv.conf.address != NULL ?
+	    xstrdup(srv.conf.address) : NULL;
+	config_free(&srv.conf);
+	srv.conf = conf;
+	log_setverbose(srv.conf.log_level);
+	registry_set_unreg_max(srv.reg, srv.conf.unreg_cache);
+	conn_reconfigure(&srv);
+	log_info("configuration reloaded");
+	sd_notifyf_state("READY=1");
+}
+
+/* Signals arrive here from the loop, not in a handler. */
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	switch (sig) {
+	case SIGHUP:
+		server_reload();
+		break;
+	case SIGINT:
+	case SIGTERM:
+		log_info("shutting down signal=%s", strsignal(sig));
+		event_base_loopbreak(srv.base);
+		break;
+	default:
+		fatalx("signal_cb: %d", (int)sig);
+	}
+}
+
+/* A KILL request was answered: stop the loop, exit 0 like stock. */
+static void
+server_kill(struct server *s)
+{
+	event_base_loopbreak(s->base);
+}
+
+/* The daemon: listeners, loop, clean shutdown. */
+static void
+server_run(void)
+{
+	static const int sigs[] = { SIGHUP, SIGINT, SIGTERM };
+	struct event	*sigev[3];
+	char		*cause = NULL;
+	size_t		 i;
+	int		 rc;
+
+	if (cli.daemon) {
+		daemonize();
+		if (getenv("JOURNAL_STREAM") == NULL)
+			log_init(LOG_TO_SYSLOG, srv.conf.log_level, NULL);
+	}
+	log_setverbose(srv.conf.log_level);
+	raise_nofile();
+
+	if ((srv.base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	srv.reg = registry_new(srv.conf.unreg_cache);
+	srv.started = time(NULL);
+	srv.kill = server_kill;
+	TAILQ_INIT(&srv.conns);
+	TAILQ_INIT(&srv.regs);
+	TAILQ_INIT(&srv.listeners);
+
+	rc = listen_open(&srv, cli.systemd, &cause);
+	if (rc == LISTEN_BUSY) {
+		/* Stock: a second epmd on a busy port exits 0 quietly. */
+		listen_close_all(&srv);
+		registry_free(srv.reg);
+		event_base_free(srv.base);
+		exit_status = 0;
+		return;
+	}
+	if (rc == LISTEN_ERR) {
+		log_warnx("%s", cause);
+		sd_notifyf_state("STATUS=Exited: %s\nERRNO=%d", cause, EINVAL);
+		exit(1);
+	}
+
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		sigev[i] = evsignal_new(srv.base, sigs[i], signal_cb, NULL);
+		evsignal_add(sigev[i], NULL);
+	}
+
+	log_info("ready port=%u listeners=%u nofile=%lu max_connections=%u "
+	    "version=%s", srv.names_port, srv.nlisteners, srv.nofile,
+	    srv.conf.max_connections, EPMDX_VERSION);
+	sd_notifyf_state("READY=1\nSTATUS=Processing port mapping requests "
+	    "on port %u\nMAINPID=%lu", srv.names_port,
+	    (unsigned long)getpid());
+
+	event_base_dispatch(srv.base);
+
+	sd_notifyf_state("STOPPING=1");
+	conn_free_all(&srv, "shutting down");
+	listen_close_all(&srv);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		event_free(sigev[i]);
+	registry_free(srv.reg);
+	event_base_free(srv.base);
+	config_free(&srv.conf);
+	exit_status = 0;
+}
