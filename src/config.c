@@ -15,10 +15,15 @@
 #include "proto.h"
 #include "xmalloc.h"
 
-/* What the inih handler accumulates. */
+/* What the inih reader and handler accumulate. */
 struct config_parse {
 	struct epmd_conf	 conf;
-	char			*error;	/* first error, without file:line */
+	FILE			*f;	/* reading a file, or */
+	const char		*s;	/* a string */
+	int			 line;	/* the line last handed to inih */
+	int			 errline; /* first error's line, 0 if none */
+	char			*error;	/* its message */
+	int			 readerr; /* errno of a failed read */
 };
 
 /* An unsigned integer key and its bounds. */
@@ -47,6 +52,8 @@ static int	config_handler(void *, const char *, const char *,
 		    const char *);
 static int	config_finish(struct config_parse *, int, const char *,
 		    struct epmd_conf *, char **);
+static void	config_error(struct config_parse *, char *);
+static char	*config_reader(char *, int, void *);
 
 /* Fill conf with the built-in defaults. */
 void
@@ -208,7 +215,8 @@ config_set(struct epmd_conf *conf, const char *key, const char *value)
 		if ((msg = config_check_list(value)) != NULL)
 			return msg;
 		free(conf->address);
-		conf->address = *value == '\0' ? NULL : xstrdup(value);
+		conf->address = strspn(value, ", ") == strlen(value) ? NULL :
+		    xstrdup(value);
 		return NULL;
 	}
 	xasprintf(&msg, "unknown key \"%s\"", key);
@@ -233,11 +241,70 @@ config_handler(void *arg, const char *section, const char *key,
 		msg = config_set(&cp->conf, key, value);
 	if (msg == NULL)
 		return 1;
-	if (cp->error == NULL)
-		cp->error = msg;
-	else
-		free(msg);
+	config_error(cp, msg);
 	return 0;
+}
+
+/* Keep the first error and its line. */
+static void
+config_error(struct config_parse *cp, char *msg)
+{
+	if (cp->errline != 0) {
+		free(msg);
+		return;
+	}
+	cp->errline = cp->line;
+	cp->error = msg;
+}
+
+/*
+ * inih's line reader, counting lines so errors carry the right number
+ * and refusing lines longer than inih's buffer instead of splitting them.
+ */
+static char *
+config_reader(char *buf, int size, void *arg)
+{
+	struct config_parse	*cp = arg;
+	const char		*nl;
+	size_t			 n;
+	char			*msg;
+
+	if (cp->f != NULL) {
+		if (fgets(buf, size, cp->f) == NULL) {
+			if (ferror(cp->f))
+				cp->readerr = errno != 0 ? errno : EIO;
+			return NULL;
+		}
+		n = strlen(buf);
+	} else {
+		if (*cp->s == '\0')
+			return NULL;
+		nl = strchr(cp->s, '\n');
+		n = nl != NULL ? (size_t)(nl - cp->s) + 1 : strlen(cp->s);
+		if (n > (size_t)size - 1)
+			n = (size_t)size - 1;
+		memcpy(buf, cp->s, n);
+		buf[n] = '\0';
+		cp->s += n;
+	}
+	cp->line++;
+	if (n == (size_t)size - 1 && buf[n - 1] != '\n' &&
+	    (cp->f != NULL ? !feof(cp->f) : *cp->s != '\0')) {
+		xasprintf(&msg, "line longer than %d characters", size - 2);
+		config_error(cp, msg);
+		/* Skip the rest of the line, so it is not read as another. */
+		if (cp->f != NULL) {
+			int	 ch;
+
+			while ((ch = fgetc(cp->f)) != EOF && ch != '\n')
+				;
+		} else {
+			nl = strchr(cp->s, '\n');
+			cp->s = nl != NULL ? nl + 1 : cp->s + strlen(cp->s);
+		}
+		buf[0] = '\0';
+	}
+	return buf;
 }
 
 /* Turn inih's result into conf or a "name:line: message" cause. */
@@ -245,18 +312,19 @@ static int
 config_finish(struct config_parse *cp, int rc, const char *name,
     struct epmd_conf *conf, char **cause)
 {
-	if (rc == 0 && cp->error == NULL) {
+	if (rc == 0 && cp->errline == 0 && cp->readerr == 0) {
 		config_free(conf);
 		*conf = cp->conf;
 		return 0;
 	}
-	if (rc > 0)
-		xasprintf(cause, "%s:%d: %s", name, rc,
-		    cp->error != NULL ? cp->error : "syntax error");
-	else if (rc == -1)
-		xasprintf(cause, "%s: %s", name, strerror(errno));
+	if (cp->readerr != 0)
+		xasprintf(cause, "%s: %s", name, strerror(cp->readerr));
+	else if (rc > 0 && (cp->errline == 0 || rc < cp->errline))
+		xasprintf(cause, "%s:%d: syntax error", name, rc);
+	else if (cp->errline != 0)
+		xasprintf(cause, "%s:%d: %s", name, cp->errline, cp->error);
 	else
-		xasprintf(cause, "%s: out of memory", name);
+		xasprintf(cause, "%s: cannot parse", name);
 	free(cp->error);
 	config_free(&cp->conf);
 	return -1;
@@ -282,7 +350,9 @@ config_load(const char *path, int missing_ok, struct epmd_conf *conf,
 		xasprintf(cause, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	rc = ini_parse_file(f, config_handler, &cp);
+	cp.f = f;
+	errno = 0;
+	rc = ini_parse_stream(config_reader, &cp, config_handler, &cp);
 	fclose(f);
 	return config_finish(&cp, rc, path, conf, cause);
 }
@@ -297,7 +367,8 @@ config_load_string(const char *text, const char *name,
 
 	memset(&cp, 0, sizeof(cp));
 	config_defaults(&cp.conf);
-	rc = ini_parse_string(text, config_handler, &cp);
+	cp.s = text;
+	rc = ini_parse_stream(config_reader, &cp, config_handler, &cp);
 	return config_finish(&cp, rc, name, conf, cause);
 }
 

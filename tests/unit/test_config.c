@@ -1,0 +1,889 @@
+/* Unit tests for config.c: defaults, inih input, errors, environment. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+#define NAME		"t.conf"	/* the name causes start with */
+#define MISSING		"/nonexistent/epmdx-test/epmdx.conf"
+
+/* Recognisable values no default or test input uses. */
+#define PRE_PORT	1111
+#define PRE_ADDRESS	"192.0.2.1 192.0.2.2"
+#define PRE_TIMEOUT	77
+#define PRE_ACCEPT	3
+#define PRE_WRITE	4
+#define PRE_MAXCONN	555
+#define PRE_UNREG	66
+#define PRE_LEVEL	2
+
+/* Fill conf with the recognisable values (owns a strdup'd address). */
+static void
+prefill(struct epmd_conf *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	conf->port = PRE_PORT;
+	conf->address = strdup(PRE_ADDRESS);
+	assert_non_null(conf->address);
+	conf->relaxed = 1;
+	conf->packet_timeout = PRE_TIMEOUT;
+	conf->delay_accept = PRE_ACCEPT;
+	conf->delay_write = PRE_WRITE;
+	conf->max_connections = PRE_MAXCONN;
+	conf->unreg_cache = PRE_UNREG;
+	conf->log_level = PRE_LEVEL;
+}
+
+/* 1 if conf still holds every prefill() value. */
+static int
+is_prefilled(const struct epmd_conf *conf)
+{
+	return conf->port == PRE_PORT && conf->address != NULL &&
+	    strcmp(conf->address, PRE_ADDRESS) == 0 && conf->relaxed == 1 &&
+	    conf->packet_timeout == PRE_TIMEOUT &&
+	    conf->delay_accept == PRE_ACCEPT &&
+	    conf->delay_write == PRE_WRITE &&
+	    conf->max_connections == PRE_MAXCONN &&
+	    conf->unreg_cache == PRE_UNREG && conf->log_level == PRE_LEVEL;
+}
+
+/* Assert conf holds the built-in defaults. */
+static void
+assert_defaults(const struct epmd_conf *conf)
+{
+	assert_int_equal(conf->port, 4369);
+	assert_null(conf->address);
+	assert_int_equal(conf->relaxed, 0);
+	assert_int_equal(conf->packet_timeout, 60);
+	assert_int_equal(conf->delay_accept, 0);
+	assert_int_equal(conf->delay_write, 0);
+	assert_int_equal(conf->max_connections, 8192);
+	assert_int_equal(conf->unreg_cache, 1000);
+	assert_int_equal(conf->log_level, 1);
+}
+
+/* Load text that must parse; conf starts prefilled and must be replaced. */
+static void
+load_ok(const char *text, struct epmd_conf *conf)
+{
+	char	*cause = NULL;
+	int	 rc;
+
+	prefill(conf);
+	rc = config_load_string(text, NAME, conf, &cause);
+	if (rc != 0)
+		print_message("text %s: cause %s\n", text, cause);
+	free(cause);
+	assert_int_equal(rc, 0);
+	assert_null(cause);
+}
+
+/*
+ * Load text that must fail; copy the cause into got, free everything and
+ * return whether the prefilled conf survived untouched.
+ */
+static int
+load_bad(const char *text, char *got, size_t gotsize)
+{
+	struct epmd_conf conf;
+	char		*cause = NULL;
+	int		 rc, untouched;
+
+	prefill(&conf);
+	rc = config_load_string(text, NAME, &conf, &cause);
+	snprintf(got, gotsize, "%s", rc == -1 && cause != NULL ? cause :
+	    "(no error)");
+	free(cause);
+	untouched = is_prefilled(&conf);
+	config_free(&conf);
+	if (rc == 0)
+		return 0;
+	return untouched;
+}
+
+/* text must fail with exactly want, leaving the caller's conf alone. */
+static void
+expect_error(const char *text, const char *want)
+{
+	char	 got[512];
+	int	 untouched;
+
+	untouched = load_bad(text, got, sizeof(got));
+	assert_string_equal(got, want);
+	assert_true(untouched);
+}
+
+/* text must fail with a cause starting with want. */
+static void
+expect_error_prefix(const char *text, const char *want)
+{
+	char	 got[512];
+	int	 untouched;
+
+	untouched = load_bad(text, got, sizeof(got));
+	if (strncmp(got, want, strlen(want)) != 0)
+		fail_msg("text \"%s\": got \"%s\", want prefix \"%s\"", text,
+		    got, want);
+	assert_true(untouched);
+}
+
+/* The unsigned member for key. */
+static unsigned int
+uint_field(const struct epmd_conf *conf, const char *key)
+{
+	if (strcmp(key, "port") == 0)
+		return conf->port;
+	if (strcmp(key, "packet_timeout") == 0)
+		return conf->packet_timeout;
+	if (strcmp(key, "delay_accept") == 0)
+		return conf->delay_accept;
+	if (strcmp(key, "delay_write") == 0)
+		return conf->delay_write;
+	if (strcmp(key, "max_connections") == 0)
+		return conf->max_connections;
+	if (strcmp(key, "unreg_cache") == 0)
+		return conf->unreg_cache;
+	fail_msg("no key %s", key);
+	return 0;
+}
+
+/* Unset the three variables config_apply_env() reads. */
+static void
+clear_env(void)
+{
+	unsetenv("ERL_EPMD_PORT");
+	unsetenv("ERL_EPMD_ADDRESS");
+	unsetenv("ERL_EPMD_RELAXED_COMMAND_CHECK");
+}
+
+/* config_defaults() and an empty text give the documented defaults. */
+static void
+test_defaults(void **state)
+{
+	struct epmd_conf conf;
+
+	(void)state;
+	memset(&conf, 0xa5, sizeof(conf));
+	config_defaults(&conf);
+	assert_defaults(&conf);
+
+	load_ok("", &conf);
+	assert_defaults(&conf);
+	config_free(&conf);
+
+	load_ok("; only a comment\n# and another\n\n   \n", &conf);
+	assert_defaults(&conf);
+	config_free(&conf);
+	config_free(&conf);		/* twice is harmless */
+}
+
+/* Every key set to a valid value. */
+static void
+test_all_keys(void **state)
+{
+	struct epmd_conf conf;
+
+	(void)state;
+	load_ok("port = 4370\n"
+	    "address = 127.0.0.1, ::1\n"
+	    "relaxed_command_check = yes\n"
+	    "packet_timeout = 120\n"
+	    "delay_accept = 2\n"
+	    "delay_write = 5\n"
+	    "max_connections = 100\n"
+	    "unreg_cache = 0\n"
+	    "log_level = debug\n", &conf);
+	assert_int_equal(conf.port, 4370);
+	assert_non_null(conf.address);
+	assert_string_equal(conf.address, "127.0.0.1, ::1");
+	assert_int_equal(conf.relaxed, 1);
+	assert_int_equal(conf.packet_timeout, 120);
+	assert_int_equal(conf.delay_accept, 2);
+	assert_int_equal(conf.delay_write, 5);
+	assert_int_equal(conf.max_connections, 100);
+	assert_int_equal(conf.unreg_cache, 0);
+	assert_int_equal(conf.log_level, 2);
+	config_free(&conf);
+	assert_null(conf.address);
+
+	/* Unmentioned keys keep their defaults, not the caller's values. */
+	load_ok("port=5000", &conf);
+	assert_int_equal(conf.port, 5000);
+	assert_null(conf.address);
+	assert_int_equal(conf.relaxed, 0);
+	assert_int_equal(conf.packet_timeout, 60);
+	config_free(&conf);
+
+	/* The last of repeated keys wins; an inline ';' comment is dropped. */
+	load_ok("port = 1\nport = 2 ; the second\n", &conf);
+	assert_int_equal(conf.port, 2);
+	config_free(&conf);
+}
+
+/* Booleans: six spellings each way, any case; anything else rejected. */
+static void
+test_booleans(void **state)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1", "YES",
+	    "True", "oN" };
+	static const char *const no[] = { "no", "false", "off", "0", "NO",
+	    "False", "OFF" };
+	static const char *const bad[] = { "2", "y", "n", "yess", "enabled",
+	    "-1", "01" };
+	struct epmd_conf conf;
+	char		 text[128], want[160];
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		snprintf(text, sizeof(text), "relaxed_command_check = %s\n",
+		    yes[i]);
+		load_ok(text, &conf);
+		if (conf.relaxed != 1)
+			fail_msg("%s did not set relaxed", yes[i]);
+		config_free(&conf);
+	}
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		snprintf(text, sizeof(text), "relaxed_command_check = on\n"
+		    "relaxed_command_check = %s\n", no[i]);
+		load_ok(text, &conf);
+		if (conf.relaxed != 0)
+			fail_msg("%s did not clear relaxed", no[i]);
+		config_free(&conf);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "relaxed_command_check = %s\n",
+		    bad[i]);
+		snprintf(want, sizeof(want), NAME ":1: relaxed_command_check: "
+		    "\"%s\" is not yes or no", bad[i]);
+		expect_error(text, want);
+	}
+	expect_error("relaxed_command_check =\n", NAME
+	    ":1: relaxed_command_check: \"\" is not yes or no");
+}
+
+/* Integer keys: bounds and malformed numbers. */
+static void
+test_integers(void **state)
+{
+	static const struct {
+		const char	*key;
+		const char	*value;
+		long long	 want;		/* -1: rejected */
+	} cases[] = {
+		{ "port", "0", -1 },
+		{ "port", "1", 1 },
+		{ "port", "65535", 65535 },
+		{ "port", "65536", -1 },
+		{ "port", "4369", 4369 },
+		{ "port", "04370", 4370 },
+		{ "port", "-1", -1 },
+		{ "port", "-4369", -1 },
+		{ "port", "+5", -1 },
+		{ "port", "12abc", -1 },
+		{ "port", "0x10", -1 },
+		{ "port", "1e3", -1 },
+		{ "port", "5.0", -1 },
+		{ "port", "", -1 },
+		{ "port", "99999999999", -1 },
+		{ "port", "4294967297", -1 },	/* 1 after a 32-bit wrap */
+		{ "port", "99999999999999999999999", -1 },	/* ERANGE */
+		{ "packet_timeout", "0", -1 },
+		{ "packet_timeout", "1", 1 },
+		{ "packet_timeout", "86400", 86400 },
+		{ "packet_timeout", "86401", -1 },
+		{ "delay_accept", "0", 0 },
+		{ "delay_accept", "3600", 3600 },
+		{ "delay_accept", "3601", -1 },
+		{ "delay_write", "0", 0 },
+		{ "delay_write", "3600", 3600 },
+		{ "delay_write", "3601", -1 },
+		{ "max_connections", "15", -1 },
+		{ "max_connections", "16", 16 },
+		{ "max_connections", "10000000", 10000000 },
+		{ "max_connections", "10000001", -1 },
+		{ "max_connections", "-16", -1 },
+		{ "unreg_cache", "0", 0 },
+		{ "unreg_cache", "10000000", 10000000 },
+		{ "unreg_cache", "10000001", -1 },
+		{ "unreg_cache", "12abc", -1 },
+	};
+	struct epmd_conf conf;
+	char		 text[128], want[160];
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "%s = %s\n", cases[i].key,
+		    cases[i].value);
+		if (cases[i].want == -1) {
+			snprintf(want, sizeof(want), NAME ":1: %s: \"%s\" is "
+			    "not a number from ", cases[i].key,
+			    cases[i].value);
+			expect_error_prefix(text, want);
+			continue;
+		}
+		load_ok(text, &conf);
+		if (uint_field(&conf, cases[i].key) != cases[i].want)
+			fail_msg("%s: got %u", text,
+			    uint_field(&conf, cases[i].key));
+		config_free(&conf);
+	}
+
+	/* The whole message, with the bounds. */
+	expect_error("port = 0\n",
+	    NAME ":1: port: \"0\" is not a number from 1 to 65535");
+	expect_error("max_connections = 15\n", NAME ":1: max_connections: "
+	    "\"15\" is not a number from 16 to 10000000");
+
+	/*
+	 * " 5" cannot reach config.c through a file: inih trims the blanks
+	 * around a value, so "port =  5 " is a plain 5.  A leading sign or
+	 * blank is refused by config.c itself (the '+5' and '-1' cases).
+	 */
+	load_ok("port =  \t5 \t\n", &conf);
+	assert_int_equal(conf.port, 5);
+	config_free(&conf);
+}
+
+/* log_level names, any case; config_log_level() directly. */
+static void
+test_log_level(void **state)
+{
+	struct epmd_conf conf;
+
+	(void)state;
+	assert_int_equal(config_log_level("warning"), 0);
+	assert_int_equal(config_log_level("info"), 1);
+	assert_int_equal(config_log_level("debug"), 2);
+	assert_int_equal(config_log_level("DEBUG"), 2);
+	assert_int_equal(config_log_level("Warning"), 0);
+	assert_int_equal(config_log_level("warn"), -1);
+	assert_int_equal(config_log_level("2"), -1);
+	assert_int_equal(config_log_level(""), -1);
+	assert_int_equal(config_log_level("debug2"), -1);
+
+	load_ok("log_level = warning\n", &conf);
+	assert_int_equal(conf.log_level, 0);
+	config_free(&conf);
+	load_ok("log_level = info\n", &conf);
+	assert_int_equal(conf.log_level, 1);
+	config_free(&conf);
+	load_ok("log_level = Debug\n", &conf);
+	assert_int_equal(conf.log_level, 2);
+	config_free(&conf);
+
+	expect_error("log_level = verbose\n", NAME ":1: log_level: "
+	    "\"verbose\" is not one of warning, info, debug");
+	expect_error("log_level = 2\n", NAME ":1: log_level: "
+	    "\"2\" is not one of warning, info, debug");
+	expect_error("log_level =\n", NAME ":1: log_level: "
+	    "\"\" is not one of warning, info, debug");
+}
+
+/* Address lists: separators, families, the 16 limit, hostnames, empty. */
+static void
+test_address(void **state)
+{
+	struct epmd_conf conf;
+	char		 text[256], got[512];
+	int		 i, untouched;
+
+	(void)state;
+	load_ok("address = 127.0.0.1,::1\n", &conf);
+	assert_string_equal(conf.address, "127.0.0.1,::1");
+	config_free(&conf);
+	load_ok("address = 10.0.0.1 fe80::1, ::ffff:192.0.2.7,,  0.0.0.0\n",
+	    &conf);
+	assert_string_equal(conf.address,
+	    "10.0.0.1 fe80::1, ::ffff:192.0.2.7,,  0.0.0.0");
+	config_free(&conf);
+	load_ok("address = ::\n", &conf);
+	assert_string_equal(conf.address, "::");
+	config_free(&conf);
+
+	/* 16 addresses are fine, 17 are not. */
+	snprintf(text, sizeof(text), "address = 10.0.0.1");
+	for (i = 2; i <= 16; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text),
+		    ",10.0.0.%d", i);
+	load_ok(text, &conf);
+	assert_string_equal(conf.address, text + strlen("address = "));
+	config_free(&conf);
+	snprintf(text + strlen(text), sizeof(text) - strlen(text),
+	    " 10.0.0.17\n");
+	expect_error(text, NAME ":1: address: more than 16 addresses");
+
+	/* A hostname is refused, naming it. */
+	untouched = load_bad("address = 127.0.0.1, name\n", got, sizeof(got));
+	assert_true(untouched);
+	assert_true(strncmp(got, NAME ":1: ", strlen(NAME ":1: ")) == 0);
+	assert_non_null(strstr(got, "cannot parse IP address \"name\""));
+	expect_error("address = localhost\n",
+	    NAME ":1: address: cannot parse IP address \"localhost\"");
+	expect_error("address = 1.2.3\n",
+	    NAME ":1: address: cannot parse IP address \"1.2.3\"");
+	expect_error("address = 256.0.0.1\n",
+	    NAME ":1: address: cannot parse IP address \"256.0.0.1\"");
+	expect_error("address = 127.0.0.1;x\n",
+	    NAME ":1: address: cannot parse IP address \"127.0.0.1;x\"");
+
+	/* An empty value means none, also after an earlier one. */
+	load_ok("address =\n", &conf);
+	assert_null(conf.address);
+	config_free(&conf);
+	load_ok("address = ::1\naddress =\n", &conf);
+	assert_null(conf.address);
+	config_free(&conf);
+	load_ok("address = ::1\naddress = 127.0.0.1\n", &conf);
+	assert_string_equal(conf.address, "127.0.0.1");
+	config_free(&conf);
+}
+
+/* Unknown keys and sections are errors. */
+static void
+test_unknown(void **state)
+{
+	(void)state;
+	expect_error("bogus = 1\n", NAME ":1: unknown key \"bogus\"");
+	expect_error("Port = 1\n", NAME ":1: unknown key \"Port\"");
+	expect_error("port = 1\n[sync]\nbackend = dns\n",
+	    NAME ":3: unknown section [sync]");
+	expect_error("[global]\nport = 4369\n",
+	    NAME ":2: unknown section [global]");
+}
+
+/* Causes are "NAME:LINE: message" counting comments and blank lines. */
+static void
+test_line_numbers(void **state)
+{
+	(void)state;
+	expect_error("; comment\n"
+	    "# comment\n"
+	    "port = 0\n",
+	    NAME ":3: port: \"0\" is not a number from 1 to 65535");
+	expect_error("# epmdx.conf\n"
+	    "\n"
+	    "port = 4370\n"
+	    "; the log\n"
+	    "log_level = debug\n"
+	    "   \n"
+	    "bogus = 1\n"
+	    "max_connections = 100\n",
+	    NAME ":7: unknown key \"bogus\"");
+	expect_error("\n\n\n\n\n\n\n\n\n# ten\nrelaxed_command_check = maybe\n",
+	    NAME ":11: relaxed_command_check: \"maybe\" is not yes or no");
+	/* CRLF line ends count the same. */
+	expect_error("port = 1\r\n\r\nport = 0\r\n",
+	    NAME ":3: port: \"0\" is not a number from 1 to 65535");
+	/* The last line without a newline. */
+	expect_error("port = 1\n;\nlog_level = x",
+	    NAME ":3: log_level: \"x\" is not one of warning, info, debug");
+}
+
+/* A line without '=' (or a broken section header) is a syntax error. */
+static void
+test_syntax_error(void **state)
+{
+	(void)state;
+	expect_error("port = 4370\n"
+	    "; fine\n"
+	    "this line has no equals sign\n",
+	    NAME ":3: syntax error");
+	expect_error("# a\n\nport\n", NAME ":3: syntax error");
+	expect_error("port = 1\n[sync\nport = 2\n", NAME ":2: syntax error");
+}
+
+/* With several bad lines the first one is reported. */
+static void
+test_first_error(void **state)
+{
+	(void)state;
+	expect_error("port = 1\n"
+	    "port = 0\n"
+	    "bogus = 1\n"
+	    "log_level = loud\n",
+	    NAME ":2: port: \"0\" is not a number from 1 to 65535");
+	expect_error("# c\n"
+	    "bogus = 1\n"
+	    "no equals here\n",
+	    NAME ":2: unknown key \"bogus\"");
+	/*
+	 * BUG(config.c): the syntax error on line 2 is the first error, and
+	 * inih returns 2, but config_handler() only records handler errors,
+	 * so the cause pairs line 2 with line 3's message:
+	 * got "t.conf:2: unknown key \"bogus\"".
+	 */
+	expect_error("port = 1\n"
+	    "no equals here\n"
+	    "bogus = 1\n",
+	    NAME ":2: syntax error");
+}
+
+/* A failed load leaves the caller's struct (and its address) untouched. */
+static void
+test_error_leaves_conf(void **state)
+{
+	struct epmd_conf conf;
+	char		*cause = NULL;
+
+	(void)state;
+	prefill(&conf);
+	assert_int_equal(config_load_string("port = 4370\n"
+	    "address = ::1\n"
+	    "relaxed_command_check = no\n"
+	    "packet_timeout = 5\n"
+	    "max_connections = 100\n"
+	    "unreg_cache = 1\n"
+	    "log_level = warning\n"
+	    "bogus = 1\n", NAME, &conf, &cause), -1);
+	assert_non_null(cause);
+	assert_string_equal(cause, NAME ":8: unknown key \"bogus\"");
+	free(cause);
+	assert_true(is_prefilled(&conf));
+	config_free(&conf);
+
+	/* And a good load replaces it, freeing the old address. */
+	prefill(&conf);
+	cause = NULL;
+	assert_int_equal(config_load_string("address = ::1\n", NAME, &conf,
+	    &cause), 0);
+	assert_null(cause);
+	assert_string_equal(conf.address, "::1");
+	assert_int_equal(conf.port, 4369);
+	config_free(&conf);
+}
+
+/* A missing file: defaults if missing_ok, else an error naming it. */
+static void
+test_load_missing(void **state)
+{
+	struct epmd_conf conf;
+	char		*cause = NULL;
+
+	(void)state;
+	prefill(&conf);
+	assert_int_equal(config_load(MISSING, 1, &conf, &cause), 0);
+	assert_null(cause);
+	assert_defaults(&conf);
+	config_free(&conf);
+
+	prefill(&conf);
+	assert_int_equal(config_load(MISSING, 0, &conf, &cause), -1);
+	assert_non_null(cause);
+	assert_string_equal(cause, MISSING ": No such file or directory");
+	free(cause);
+	assert_true(is_prefilled(&conf));
+	config_free(&conf);
+}
+
+/* Write text to a fresh temporary file; path receives its name. */
+static void
+write_temp(char *path, size_t size, const char *text)
+{
+	FILE	*f;
+	int	 fd;
+
+	snprintf(path, size, "/tmp/test_config.XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd != -1);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* A real file: good values load, a bad line gives "PATH:LINE: ...". */
+static void
+test_load_file(void **state)
+{
+	struct epmd_conf conf;
+	char		 path[64], want[256], *cause = NULL;
+	int		 rc;
+
+	(void)state;
+	write_temp(path, sizeof(path), "# epmdx\n"
+	    "\n"
+	    "port = 4400\n"
+	    "address = 127.0.0.1 ::1\n"
+	    "log_level = debug\n");
+	prefill(&conf);
+	rc = config_load(path, 0, &conf, &cause);
+	unlink(path);
+	assert_int_equal(rc, 0);
+	assert_null(cause);
+	assert_int_equal(conf.port, 4400);
+	assert_string_equal(conf.address, "127.0.0.1 ::1");
+	assert_int_equal(conf.log_level, 2);
+	assert_int_equal(conf.packet_timeout, 60);
+	config_free(&conf);
+
+	write_temp(path, sizeof(path), "; epmdx\n"
+	    "port = 4400\n"
+	    "\n"
+	    "# next is bad\n"
+	    "packet_timeout = 0\n"
+	    "port = 0\n");
+	prefill(&conf);
+	rc = config_load(path, 1, &conf, &cause);
+	unlink(path);
+	snprintf(want, sizeof(want), "%s:5: packet_timeout: \"0\" is not a "
+	    "number from 1 to 86400", path);
+	assert_int_equal(rc, -1);
+	assert_non_null(cause);
+	assert_string_equal(cause, want);
+	free(cause);
+	assert_true(is_prefilled(&conf));
+	config_free(&conf);
+}
+
+/*
+ * A path that opens but cannot be read (a directory) must not load as an
+ * empty file.
+ * BUG(config.c): config_load() never checks ferror() after
+ * ini_parse_file(): fgets() fails with EISDIR, inih sees end of file and
+ * config_load("/tmp", 0, ...) returns 0 with the defaults.
+ */
+static void
+test_load_directory(void **state)
+{
+	struct epmd_conf conf;
+	char		*cause = NULL, got[256];
+	int		 rc, untouched;
+
+	(void)state;
+	prefill(&conf);
+	rc = config_load("/tmp", 0, &conf, &cause);
+	snprintf(got, sizeof(got), "%s", cause != NULL ? cause : "(null)");
+	free(cause);
+	untouched = is_prefilled(&conf);
+	config_free(&conf);
+	assert_int_equal(rc, -1);
+	assert_true(strncmp(got, "/tmp", 4) == 0);
+	assert_true(untouched);
+}
+
+/* ERL_EPMD_PORT: a valid number sets the port, garbage leaves it. */
+static void
+test_env_port(void **state)
+{
+	struct epmd_conf conf;
+
+	(void)state;
+	clear_env();
+	config_defaults(&conf);
+	config_apply_env(&conf);
+	assert_defaults(&conf);
+
+	setenv("ERL_EPMD_PORT", "1234", 1);
+	config_apply_env(&conf);
+	assert_int_equal(conf.port, 1234);
+
+	setenv("ERL_EPMD_PORT", "abc", 1);
+	config_apply_env(&conf);
+	assert_int_equal(conf.port, 1234);
+	setenv("ERL_EPMD_PORT", "0", 1);
+	config_apply_env(&conf);
+	assert_int_equal(conf.port, 1234);
+	setenv("ERL_EPMD_PORT", "65536", 1);
+	config_apply_env(&conf);
+	assert_int_equal(conf.port, 1234);
+	setenv("ERL_EPMD_PORT", "-5", 1);
+	config_apply_env(&conf);
+	assert_int_equal(conf.port, 1234);
+	setenv("ERL_EPMD_PORT", "", 1);
+	config_apply_env(&conf);
+	assert_int_equal(conf.port, 1234);
+	setenv("ERL_EPMD_PORT", "4370xyz", 1);	/* atoi, as stock */
+	config_apply_env(&conf);
+	assert_int_equal(conf.port, 4370);
+	clear_env();
+	config_free(&conf);
+}
+
+/* ERL_EPMD_ADDRESS: a list replaces, only separators leave it alone. */
+static void
+test_env_address(void **state)
+{
+	struct epmd_conf conf;
+
+	(void)state;
+	clear_env();
+	config_defaults(&conf);
+	setenv("ERL_EPMD_ADDRESS", ", ,", 1);
+	config_apply_env(&conf);
+	assert_null(conf.address);
+	setenv("ERL_EPMD_ADDRESS", "", 1);
+	config_apply_env(&conf);
+	assert_null(conf.address);
+
+	setenv("ERL_EPMD_ADDRESS", "127.0.0.1, ::1", 1);
+	config_apply_env(&conf);
+	assert_non_null(conf.address);
+	assert_string_equal(conf.address, "127.0.0.1, ::1");
+
+	/* Replacing frees the old list; separators keep the current one. */
+	setenv("ERL_EPMD_ADDRESS", "10.0.0.1", 1);
+	config_apply_env(&conf);
+	assert_string_equal(conf.address, "10.0.0.1");
+	setenv("ERL_EPMD_ADDRESS", " ,, ", 1);
+	config_apply_env(&conf);
+	assert_string_equal(conf.address, "10.0.0.1");
+	assert_int_equal(conf.port, 4369);
+	assert_int_equal(conf.relaxed, 0);
+	clear_env();
+	config_free(&conf);
+}
+
+/* ERL_EPMD_RELAXED_COMMAND_CHECK: set to anything, even "", is on. */
+static void
+test_env_relaxed(void **state)
+{
+	struct epmd_conf conf;
+
+	(void)state;
+	clear_env();
+	config_defaults(&conf);
+	config_apply_env(&conf);
+	assert_int_equal(conf.relaxed, 0);
+	setenv("ERL_EPMD_RELAXED_COMMAND_CHECK", "", 1);
+	config_apply_env(&conf);
+	assert_int_equal(conf.relaxed, 1);
+
+	config_defaults(&conf);
+	setenv("ERL_EPMD_RELAXED_COMMAND_CHECK", "no", 1);
+	config_apply_env(&conf);
+	assert_int_equal(conf.relaxed, 1);	/* as stock: presence counts */
+	assert_int_equal(conf.port, 4369);
+	assert_null(conf.address);
+	clear_env();
+	config_free(&conf);
+}
+
+/* config_copy() duplicates the address string. */
+static void
+test_copy(void **state)
+{
+	struct epmd_conf src, dst;
+
+	(void)state;
+	prefill(&src);
+	config_copy(&dst, &src);
+	assert_true(is_prefilled(&dst));
+	assert_true(dst.address != src.address);
+	config_free(&src);
+	assert_string_equal(dst.address, PRE_ADDRESS);
+	config_free(&dst);
+
+	config_defaults(&src);
+	config_copy(&dst, &src);
+	assert_null(dst.address);
+	assert_defaults(&dst);
+	config_free(&dst);
+}
+
+/* config_split_addresses(): separators, empty tokens, the limit. */
+static void
+test_split_addresses(void **state)
+{
+	const char	*tok[CONF_MAX_ADDRESSES + 1];
+	char		 buf[512], list[512];
+	int		 i;
+
+	(void)state;
+	assert_int_equal(config_split_addresses("127.0.0.1, ::1 10.0.0.1,,"
+	    "  fe80::1 ", buf, sizeof(buf), tok, CONF_MAX_ADDRESSES), 4);
+	assert_string_equal(tok[0], "127.0.0.1");
+	assert_string_equal(tok[1], "::1");
+	assert_string_equal(tok[2], "10.0.0.1");
+	assert_string_equal(tok[3], "fe80::1");
+	assert_int_equal(config_split_addresses("", buf, sizeof(buf), tok,
+	    CONF_MAX_ADDRESSES), 0);
+	assert_int_equal(config_split_addresses(", ,", buf, sizeof(buf), tok,
+	    CONF_MAX_ADDRESSES), 0);
+	assert_int_equal(config_split_addresses("a", buf, sizeof(buf), tok,
+	    CONF_MAX_ADDRESSES), 1);
+	assert_string_equal(tok[0], "a");
+
+	/* Exactly max is fine, one more is -1. */
+	list[0] = '\0';
+	for (i = 1; i <= CONF_MAX_ADDRESSES; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list),
+		    "%s10.0.0.%d", i == 1 ? "" : ",", i);
+	assert_int_equal(config_split_addresses(list, buf, sizeof(buf), tok,
+	    CONF_MAX_ADDRESSES), CONF_MAX_ADDRESSES);
+	assert_string_equal(tok[CONF_MAX_ADDRESSES - 1], "10.0.0.16");
+	snprintf(list + strlen(list), sizeof(list) - strlen(list),
+	    ",10.0.0.17");
+	assert_int_equal(config_split_addresses(list, buf, sizeof(buf), tok,
+	    CONF_MAX_ADDRESSES), -1);
+	assert_int_equal(config_split_addresses("a b c", buf, sizeof(buf),
+	    tok, 2), -1);
+	assert_int_equal(config_split_addresses("a b ,, ", buf, sizeof(buf),
+	    tok, 2), 2);
+
+	/* A list that does not fit the buffer is refused, not truncated. */
+	assert_int_equal(config_split_addresses("127.0.0.1", buf, 9, tok,
+	    CONF_MAX_ADDRESSES), -1);
+	assert_int_equal(config_split_addresses("127.0.0.1", buf, 10, tok,
+	    CONF_MAX_ADDRESSES), 1);
+}
+
+/* config_check_address(): IPv4 and IPv6 literals only. */
+static void
+test_check_address(void **state)
+{
+	(void)state;
+	assert_int_equal(config_check_address("127.0.0.1"), 0);
+	assert_int_equal(config_check_address("0.0.0.0"), 0);
+	assert_int_equal(config_check_address("::"), 0);
+	assert_int_equal(config_check_address("::1"), 0);
+	assert_int_equal(config_check_address("fe80::1"), 0);
+	assert_int_equal(config_check_address("::ffff:192.0.2.1"), 0);
+	assert_int_equal(config_check_address("2001:db8::a:b:c"), 0);
+	assert_int_equal(config_check_address(""), -1);
+	assert_int_equal(config_check_address("name"), -1);
+	assert_int_equal(config_check_address("localhost"), -1);
+	assert_int_equal(config_check_address("1.2.3"), -1);
+	assert_int_equal(config_check_address("256.1.1.1"), -1);
+	assert_int_equal(config_check_address("127.0.0.1 "), -1);
+	assert_int_equal(config_check_address("[::1]"), -1);
+	assert_int_equal(config_check_address("::1::2"), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_all_keys),
+		cmocka_unit_test(test_booleans),
+		cmocka_unit_test(test_integers),
+		cmocka_unit_test(test_log_level),
+		cmocka_unit_test(test_address),
+		cmocka_unit_test(test_unknown),
+		cmocka_unit_test(test_line_numbers),
+		cmocka_unit_test(test_syntax_error),
+		cmocka_unit_test(test_first_error),
+		cmocka_unit_test(test_error_leaves_conf),
+		cmocka_unit_test(test_load_missing),
+		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_load_directory),
+		cmocka_unit_test(test_env_port),
+		cmocka_unit_test(test_env_address),
+		cmocka_unit_test(test_env_relaxed),
+		cmocka_unit_test(test_copy),
+		cmocka_unit_test(test_split_addresses),
+		cmocka_unit_test(test_check_address),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
