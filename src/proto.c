@@ -12,7 +12,7 @@
 
 #define PROTO_HDRLEN		2	/* the Len field before each request */
 #define PROTO_ALIVE2_FIXED	13	/* 'x', 5 fields, Nlen, Elen: 1+10+2 */
-#define PROTO_ALIVE2_NAME	11	/* offset of Name in an ALIVE2 payload */
+#define PROTO_ALIVE2_NAME	11	/* offset of Name in ALIVE2 payload */
 #define PROTO_PORT2_FIXED	14	/* 'w', 0, 5 fields, Nlen, Elen */
 #define PROTO_U16_MAX		0xffff
 
