@@ -110,7 +110,8 @@ e2e: all
 lint:
 	mandoc -Tlint -Wwarning man/*.[1-8]
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-	    --inline-suppr -D_GNU_SOURCE src/
+	    --inline-suppr -D_GNU_SOURCE \
+	    --include=/usr/include/x86_64-linux-gnu/sys/queue.h src/
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \

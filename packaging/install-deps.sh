@@ -6,7 +6,7 @@
 set -eu
 
 build="gcc make pkg-config libc6-dev libevent-dev libsystemd-dev libinih-dev libsodium-dev"
-test="$build libcmocka-dev erlang-base elixir mandoc python3 iproute2 procps"
+test="$build libcmocka-dev erlang-base elixir mandoc cppcheck python3 iproute2 procps"
 
 case "${1:-build}" in
 build) want=$build ;;

@@ -170,6 +170,51 @@ config_check_list(const char *list)
 	return NULL;
 }
 
+/*
+ * Whole-config checks: the address list as it will be bound, where
+ * 127.0.0.1 and ::1 always take two of the CONF_MAX_ADDRESSES sockets.
+ */
+int
+config_validate(const struct epmd_conf *conf, char **cause)
+{
+	char		 buf[1024];
+	const char	*tok[CONF_MAX_ADDRESSES + 1];
+	int		 i, n, total = 2;
+	char		*msg;
+
+	if (conf->address == NULL)
+		return 0;
+	if ((msg = config_check_list(conf->address)) != NULL) {
+		*cause = msg;
+		return -1;
+	}
+	n = config_split_addresses(conf->address, buf, sizeof(buf), tok,
+	    CONF_MAX_ADDRESSES);
+	for (i = 0; i < n; i++)
+		if (!config_is_loopback(tok[i]))
+			total++;
+	if (total > CONF_MAX_ADDRESSES) {
+		xasprintf(cause, "cannot listen on more than %d IP addresses "
+		    "(127.0.0.1 and ::1 are always added)", CONF_MAX_ADDRESSES);
+		return -1;
+	}
+	return 0;
+}
+
+/* Whether an address literal is 127.0.0.1 or ::1. */
+int
+config_is_loopback(const char *addr)
+{
+	struct in6_addr	 a6;
+	struct in_addr	 a4;
+
+	if (inet_pton(AF_INET, addr, &a4) == 1)
+		return ntohl(a4.s_addr) == INADDR_LOOPBACK;
+	if (inet_pton(AF_INET6, addr, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6);
+	return 0;
+}
+
 /* Set one key; NULL or an error message (caller frees). */
 static char *
 config_set(struct epmd_conf *conf, const char *key, const char *value)

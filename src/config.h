@@ -40,6 +40,11 @@ int	 config_load(const char *path, int missing_ok, struct epmd_conf *conf,
 /* The same from a string (tests); name stands for the file name. */
 int	 config_load_string(const char *text, const char *name,
 	    struct epmd_conf *conf, char **cause);
+/*
+ * Whole-config checks once file, environment and command line are merged
+ * (the address list as listen.c will use it).  -1 with *cause on error.
+ */
+int	 config_validate(const struct epmd_conf *, char **cause);
 /* Apply ERL_EPMD_PORT, ERL_EPMD_ADDRESS, ERL_EPMD_RELAXED_COMMAND_CHECK. */
 void	 config_apply_env(struct epmd_conf *);
 /* Free what conf owns. */
@@ -54,6 +59,8 @@ void	 config_copy(struct epmd_conf *dst, const struct epmd_conf *src);
  */
 int	 config_split_addresses(const char *list, char *buf, size_t bufsize,
 	    const char *tok[], int max);
+/* Whether an address literal is 127.0.0.1 or ::1. */
+int	 config_is_loopback(const char *);
 /* 0 if s is an IPv4 or IPv6 literal, else -1. */
 int	 config_check_address(const char *s);
 /* The log level for a name ("warning", "info", "debug"), or -1. */

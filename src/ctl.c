@@ -324,7 +324,7 @@ ctl_status(const char *host, unsigned int port, int json)
 		if (json) {
 			printf("%s\"%s\":", first ? "" : ",", line);
 			strtoull(eq, &end, 10);
-			if (*eq != '\0' && *end == '\0')
+			if (*eq >= '0' && *eq <= '9' && *end == '\0')
 				printf("%s", eq);
 			else
 				ctl_json_string((uint8_t *)eq, strlen(eq));

@@ -145,7 +145,7 @@ listen_bind(struct server *srv, const char *addr, int implicit,
 
 		close(fd);
 		if (saved == EADDRINUSE) {
-			log_info("there is already an epmd running at port %u "
+			log_debug("there is already an epmd running at port %u "
 			    "on ipaddr %s", srv->conf.port, addr);
 			return LISTEN_BUSY;
 		}
@@ -169,20 +169,6 @@ listen_bind(struct server *srv, const char *addr, int implicit,
 		return LISTEN_ERR;
 	}
 	return listen_add(srv, fd, cause) == 0 ? LISTEN_OK : LISTEN_ERR;
-}
-
-/* Whether an address literal is 127.0.0.1 or ::1. */
-static int
-listen_is_loopback(const char *addr)
-{
-	struct in6_addr	 a6;
-	struct in_addr	 a4;
-
-	if (inet_pton(AF_INET, addr, &a4) == 1)
-		return ntohl(a4.s_addr) == INADDR_LOOPBACK;
-	if (inet_pton(AF_INET6, addr, &a6) == 1)
-		return IN6_IS_ADDR_LOOPBACK(&a6);
-	return 0;
 }
 
 /* Bind the configured addresses as stock does. */
@@ -215,7 +201,7 @@ listen_bind_all(struct server *srv, char **cause)
 		total++;
 	}
 	for (i = 0; i < n; i++) {
-		if (listen_is_loopback(tok[i]))
+		if (config_is_loopback(tok[i]))
 			continue;
 		if (config_check_address(tok[i]) == -1) {
 			xasprintf(cause, "cannot parse IP address \"%s\"",

@@ -126,15 +126,12 @@ log_debug(const char *fmt, ...)
 
 /* Log "fatal: msg[: strerror(code)]" at LOG_CRIT and exit 1. */
 static void __attribute__((noreturn))
-vfatalc(int code, const char *fmt, va_list ap)
+fatal_msg(int code, const char *msg)
 {
-	char	 buf[1024];
-
-	vsnprintf(buf, sizeof(buf), fmt, ap);
 	if (code != 0)
-		logit(LOG_CRIT, "fatal: %s: %s", buf, strerror(code));
+		logit(LOG_CRIT, "fatal: %s: %s", msg, strerror(code));
 	else
-		logit(LOG_CRIT, "fatal: %s", buf);
+		logit(LOG_CRIT, "fatal: %s", msg);
 	exit(1);
 }
 
@@ -142,18 +139,25 @@ vfatalc(int code, const char *fmt, va_list ap)
 void
 fatal(const char *fmt, ...)
 {
+	char	 buf[1024];
+	int	 saved = errno;
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	vfatalc(errno, fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fatal_msg(saved, buf);
 }
 
 /* Fatal error. */
 void
 fatalx(const char *fmt, ...)
 {
+	char	 buf[1024];
 	va_list	 ap;
 
 	va_start(ap, fmt);
-	vfatalc(0, fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fatal_msg(0, buf);
 }

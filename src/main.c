@@ -177,7 +177,8 @@ parse_args(int argc, char **argv)
 			cli.address = argv[1];
 			argc--, argv++;
 		} else if (strcmp(a, "-port") == 0) {
-			cli.port = arg_seconds(argc, argv);
+			if ((cli.port = arg_seconds(argc, argv)) > 65535)
+				usage();
 			argc--, argv++;
 		} else if (strcmp(a, "-names") == 0 && argc == 1)
 			cli.client = CTL_NAMES;
@@ -194,7 +195,9 @@ parse_args(int argc, char **argv)
 		} else if (strcmp(a, "-f") == 0) {
 			if (argc < 2)
 				usage();
-			cli.conf_path = argv[1];
+			/* Absolute, so a reload after -daemon's chdir works. */
+			if ((cli.conf_path = realpath(argv[1], NULL)) == NULL)
+				cli.conf_path = argv[1];
 			cli.conf_explicit = 1;
 			argc--, argv++;
 		} else if (strcmp(a, "-n") == 0)
@@ -239,6 +242,10 @@ conf_build(struct epmd_conf *conf, char **cause)
 	if (cli.debug > 0) {
 		c.log_level = 1 + cli.debug;
 		c.unreg_cache = REGISTRY_UNREG_MAX_DEBUG;
+	}
+	if (config_validate(&c, cause) == -1) {
+		config_free(&c);
+		return -1;
 	}
 	config_free(conf);
 	*conf = c;
@@ -414,8 +421,7 @@ server_run(void)
 
 	if (cli.daemon) {
 		daemonize();
-		if (getenv("JOURNAL_STREAM") == NULL)
-			log_init(LOG_TO_SYSLOG, srv.conf.log_level, NULL);
+		log_init(LOG_TO_SYSLOG, srv.conf.log_level, NULL);
 	}
 	log_setverbose(srv.conf.log_level);
 	raise_nofile();
