@@ -87,6 +87,7 @@ $(BUILD)/tests/%.o: tests/unit/%.c src/*.h | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) -Isrc $(ALL_CFLAGS) \
 	    $(shell pkg-config --cflags cmocka 2>/dev/null) -c -o $@ $<
 
+.SECONDARY:
 .SECONDEXPANSION:
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $$(addprefix $(BUILD)/,$$(%_OBJS))
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS) \

@@ -26,27 +26,70 @@ struct config_parse {
 	int			 readerr; /* errno of a failed read */
 };
 
-/* An unsigned integer key and its bounds. */
-struct config_uint {
+/* What a key's value is. */
+enum config_type {
+	CONF_UINT,		/* decimal, min..max */
+	CONF_BOOL,		/* yes/no, true/false, on/off, 1/0 */
+	CONF_LEVEL,		/* warning, info, debug */
+	CONF_STRING,		/* any non-empty text */
+	CONF_ADDRLIST,		/* stock's listen list */
+	CONF_HOSTPORT,		/* host[:port] (host may be [v6]) */
+	CONF_HOSTPORTS,		/* host[:port], ... */
+	CONF_BACKENDS,		/* names of sync backends */
+	CONF_DNSTYPE,		/* a or srv */
+};
+
+/* One key: section ("" for the top level), type, offset, bounds. */
+struct config_key {
+	const char	*section;
 	const char	*key;
+	enum config_type type;
 	size_t		 off;
 	unsigned int	 min;
 	unsigned int	 max;
 };
 
-static const struct config_uint config_uints[] = {
-	{ "port", offsetof(struct epmd_conf, port), 1, 65535 },
-	{ "packet_timeout", offsetof(struct epmd_conf, packet_timeout),
-	    1, 86400 },
-	{ "delay_accept", offsetof(struct epmd_conf, delay_accept), 0, 3600 },
-	{ "delay_write", offsetof(struct epmd_conf, delay_write), 0, 3600 },
-	{ "max_connections", offsetof(struct epmd_conf, max_connections),
+#define TOP(f)	offsetof(struct epmd_conf, f)
+#define SYNC(f)	(offsetof(struct epmd_conf, sync) + \
+		    offsetof(struct sync_conf, f))
+
+static const struct config_key config_keys[] = {
+	{ "", "port", CONF_UINT, TOP(port), 1, 65535 },
+	{ "", "address", CONF_ADDRLIST, TOP(address), 0, 0 },
+	{ "", "relaxed_command_check", CONF_BOOL, TOP(relaxed), 0, 0 },
+	{ "", "packet_timeout", CONF_UINT, TOP(packet_timeout), 1, 86400 },
+	{ "", "delay_accept", CONF_UINT, TOP(delay_accept), 0, 3600 },
+	{ "", "delay_write", CONF_UINT, TOP(delay_write), 0, 3600 },
+	{ "", "max_connections", CONF_UINT, TOP(max_connections),
 	    16, 10000000 },
-	{ "unreg_cache", offsetof(struct epmd_conf, unreg_cache),
-	    0, 10000000 },
+	{ "", "unreg_cache", CONF_UINT, TOP(unreg_cache), 0, 10000000 },
+	{ "", "log_level", CONF_LEVEL, TOP(log_level), 0, 0 },
+	{ "metrics", "listen", CONF_HOSTPORT, TOP(metrics_listen), 0, 0 },
+	{ "sync", "backends", CONF_BACKENDS, SYNC(backends), 0, 0 },
+	{ "sync", "hostname", CONF_STRING, SYNC(hostname), 0, 0 },
+	{ "sync", "advertise", CONF_HOSTPORT, SYNC(advertise), 0, 0 },
+	{ "sync", "secret_file", CONF_STRING, SYNC(secret_file), 0, 0 },
+	{ "sync", "ttl", CONF_UINT, SYNC(ttl), 1, 86400 },
+	{ "sync", "interval", CONF_UINT, SYNC(interval), 1, 3600 },
+	{ "sync", "port", CONF_UINT, SYNC(port), 1, 65535 },
+	{ "sync", "peers", CONF_HOSTPORTS, SYNC(peers), 0, 0 },
+	{ "sync", "hosts_file", CONF_STRING, SYNC(hosts_file), 0, 0 },
+	{ "sync", "dns_query", CONF_STRING, SYNC(dns_query), 0, 0 },
+	{ "sync", "dns_type", CONF_DNSTYPE, SYNC(dns_type), 0, 0 },
+	{ "sync", "dns_interval", CONF_UINT, SYNC(dns_interval), 1, 86400 },
+	{ "sync", "dns_server", CONF_HOSTPORT, SYNC(dns_server), 0, 0 },
+	{ "sync", "mcast_group", CONF_STRING, SYNC(mcast_group), 0, 0 },
+	{ "sync", "mcast_port", CONF_UINT, SYNC(mcast_port), 1, 65535 },
+	{ "sync", "mcast_ttl", CONF_UINT, SYNC(mcast_ttl), 1, 255 },
+	{ "sync", "mcast_interface", CONF_STRING, SYNC(mcast_interface),
+	    0, 0 },
 };
+#define CONFIG_NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
 
 static const char *const config_levels[] = { "warning", "info", "debug" };
+static const char *const config_backends[] = {
+	"static", "hosts", "dns", "mcast"
+};
 
 static int	config_handler(void *, const char *, const char *,
 		    const char *);
@@ -54,6 +97,21 @@ static int	config_finish(struct config_parse *, int, const char *,
 		    struct epmd_conf *, char **);
 static void	config_error(struct config_parse *, char *);
 static char	*config_reader(char *, int, void *);
+
+/* The field of conf a key sets. */
+static void *
+config_field(struct epmd_conf *conf, const struct config_key *k)
+{
+	return (char *)conf + k->off;
+}
+
+/* Whether a key's value is an owned string. */
+static int
+config_is_string(const struct config_key *k)
+{
+	return k->type != CONF_UINT && k->type != CONF_BOOL &&
+	    k->type != CONF_LEVEL;
+}
 
 /* Fill conf with the built-in defaults. */
 void
@@ -65,23 +123,44 @@ config_defaults(struct epmd_conf *conf)
 	conf->max_connections = CONF_MAX_CONNECTIONS;
 	conf->unreg_cache = 1000;
 	conf->log_level = 1;
+	conf->sync.ttl = CONF_SYNC_TTL;
+	conf->sync.interval = CONF_SYNC_INTERVAL;
+	conf->sync.dns_interval = CONF_DNS_INTERVAL;
+	conf->sync.mcast_port = CONF_MCAST_PORT;
+	conf->sync.mcast_ttl = 1;
 }
 
 /* Free what conf owns. */
 void
 config_free(struct epmd_conf *conf)
 {
-	free(conf->address);
-	conf->address = NULL;
+	char	**sp;
+	size_t	  i;
+
+	for (i = 0; i < CONFIG_NKEYS; i++) {
+		if (!config_is_string(&config_keys[i]))
+			continue;
+		sp = config_field(conf, &config_keys[i]);
+		free(*sp);
+		*sp = NULL;
+	}
 }
 
 /* Deep copy src into dst (dst owns nothing yet). */
 void
 config_copy(struct epmd_conf *dst, const struct epmd_conf *src)
 {
+	char	**sp;
+	size_t	  i;
+
 	*dst = *src;
-	if (src->address != NULL)
-		dst->address = xstrdup(src->address);
+	for (i = 0; i < CONFIG_NKEYS; i++) {
+		if (!config_is_string(&config_keys[i]))
+			continue;
+		sp = config_field(dst, &config_keys[i]);
+		if (*sp != NULL)
+			*sp = xstrdup(*sp);
+	}
 }
 
 /* The log level for a name, or -1. */
@@ -215,61 +294,190 @@ config_is_loopback(const char *addr)
 	return 0;
 }
 
+/*
+ * Split "host[:port]" ("[v6]:port" for IPv6 with a port); *port is 0 when
+ * absent.  Writes host into buf.  -1 if malformed.
+ */
+int
+config_hostport(const char *s, char *buf, size_t size, unsigned int *port)
+{
+	const char	*colon, *end;
+	unsigned long	 ul;
+	char		*ep;
+	size_t		 hlen;
+
+	*port = 0;
+	if (*s == '[') {
+		if ((end = strchr(s, ']')) == NULL)
+			return -1;
+		hlen = (size_t)(end - s - 1);
+		s++;
+		colon = end[1] == ':' ? end + 1 : NULL;
+		if (end[1] != '\0' && colon == NULL)
+			return -1;
+	} else {
+		colon = strchr(s, ':');
+		if (colon != NULL && strchr(colon + 1, ':') != NULL)
+			colon = NULL;	/* a bare IPv6 address */
+		hlen = colon != NULL ? (size_t)(colon - s) : strlen(s);
+	}
+	if (hlen == 0 || hlen >= size)
+		return -1;
+	memcpy(buf, s, hlen);
+	buf[hlen] = '\0';
+	if (colon != NULL) {
+		errno = 0;
+		ul = strtoul(colon + 1, &ep, 10);
+		if (colon[1] < '0' || colon[1] > '9' || *ep != '\0' ||
+		    errno != 0 || ul == 0 || ul > 65535)
+			return -1;
+		*port = (unsigned int)ul;
+	}
+	return 0;
+}
+
+/* Check one host[:port] list (or a single one when single). */
+static char *
+config_check_hostports(const char *key, const char *value, int single)
+{
+	char		 copy[1024], host[256], *p, *tok, *msg;
+	unsigned int	 port;
+	int		 n = 0;
+
+	if ((size_t)snprintf(copy, sizeof(copy), "%s", value) >= sizeof(copy))
+		goto bad;
+	for (p = copy; (tok = strsep(&p, ", ")) != NULL;) {
+		if (*tok == '\0')
+			continue;
+		if (config_hostport(tok, host, sizeof(host), &port) == -1) {
+			xasprintf(&msg, "%s: \"%s\" is not host[:port]", key,
+			    tok);
+			return msg;
+		}
+		n++;
+	}
+	if (n == 0 || (single && n != 1))
+		goto bad;
+	return NULL;
+bad:
+	xasprintf(&msg, "%s: \"%s\" is not %s", key, value, single ?
+	    "host[:port]" : "a list of host[:port]");
+	return msg;
+}
+
+/* Check a list of sync backend names. */
+static char *
+config_check_backends(const char *value)
+{
+	char	 copy[256], *p, *tok, *msg;
+	size_t	 i;
+
+	if ((size_t)snprintf(copy, sizeof(copy), "%s", value) >= sizeof(copy))
+		return xstrdup("backends: list too long");
+	for (p = copy; (tok = strsep(&p, ", ")) != NULL;) {
+		if (*tok == '\0')
+			continue;
+		for (i = 0; i < sizeof(config_backends) /
+		    sizeof(config_backends[0]); i++)
+			if (strcmp(tok, config_backends[i]) == 0)
+				break;
+		if (i == sizeof(config_backends) / sizeof(config_backends[0])) {
+			xasprintf(&msg, "backends: unknown backend \"%s\" "
+			    "(static, hosts, dns, mcast)", tok);
+			return msg;
+		}
+	}
+	return NULL;
+}
+
 /* Set one key; NULL or an error message (caller frees). */
 static char *
-config_set(struct epmd_conf *conf, const char *key, const char *value)
+config_set(struct epmd_conf *conf, const char *section, const char *key,
+    const char *value)
 {
-	const struct config_uint *u;
-	unsigned long	 ul;
-	char		*end, *msg;
-	size_t		 i;
-	int		 v;
+	const struct config_key	*k = NULL;
+	unsigned long		 ul;
+	char			*end, *msg = NULL, **sp;
+	size_t			 i;
+	int			 v, found_section = *section == '\0';
 
-	for (i = 0; i < sizeof(config_uints) / sizeof(config_uints[0]); i++) {
-		u = &config_uints[i];
-		if (strcmp(key, u->key) != 0)
+	for (i = 0; i < CONFIG_NKEYS; i++) {
+		if (strcmp(section, config_keys[i].section) != 0)
 			continue;
+		found_section = 1;
+		if (strcmp(key, config_keys[i].key) == 0) {
+			k = &config_keys[i];
+			break;
+		}
+	}
+	if (!found_section) {
+		xasprintf(&msg, "unknown section [%s]", section);
+		return msg;
+	}
+	if (k == NULL) {
+		if (*section != '\0')
+			xasprintf(&msg, "unknown key \"%s\" in [%s]", key,
+			    section);
+		else
+			xasprintf(&msg, "unknown key \"%s\"", key);
+		return msg;
+	}
+
+	switch (k->type) {
+	case CONF_UINT:
 		errno = 0;
 		ul = strtoul(value, &end, 10);
 		if (*value < '0' || *value > '9' || *end != '\0' ||
-		    errno != 0 || ul < u->min || ul > u->max) {
+		    errno != 0 || ul < k->min || ul > k->max) {
 			xasprintf(&msg, "%s: \"%s\" is not a number from "
-			    "%u to %u", key, value, u->min, u->max);
+			    "%u to %u", key, value, k->min, k->max);
 			return msg;
 		}
-		*(unsigned int *)(void *)((char *)conf + u->off) =
-		    (unsigned int)ul;
+		*(unsigned int *)config_field(conf, k) = (unsigned int)ul;
 		return NULL;
-	}
-	if (strcmp(key, "relaxed_command_check") == 0) {
-		if ((v = config_bool(value)) == -1)
-			goto notbool;
-		conf->relaxed = v;
+	case CONF_BOOL:
+		if ((v = config_bool(value)) == -1) {
+			xasprintf(&msg, "%s: \"%s\" is not yes or no", key,
+			    value);
+			return msg;
+		}
+		*(int *)config_field(conf, k) = v;
 		return NULL;
-	}
-	if (strcmp(key, "log_level") == 0) {
+	case CONF_LEVEL:
 		if ((v = config_log_level(value)) == -1) {
-			xasprintf(&msg, "log_level: \"%s\" is not one of "
-			    "warning, info, debug", value);
+			xasprintf(&msg, "%s: \"%s\" is not one of "
+			    "warning, info, debug", key, value);
 			return msg;
 		}
-		conf->log_level = v;
+		*(int *)config_field(conf, k) = v;
 		return NULL;
+	case CONF_ADDRLIST:
+		msg = config_check_list(value);
+		break;
+	case CONF_HOSTPORT:
+		msg = config_check_hostports(key, value, 1);
+		break;
+	case CONF_HOSTPORTS:
+		msg = config_check_hostports(key, value, 0);
+		break;
+	case CONF_BACKENDS:
+		msg = config_check_backends(value);
+		break;
+	case CONF_DNSTYPE:
+		if (strcasecmp(value, "a") != 0 &&
+		    strcasecmp(value, "srv") != 0)
+			xasprintf(&msg, "%s: \"%s\" is not a or srv", key,
+			    value);
+		break;
+	case CONF_STRING:
+		break;
 	}
-	if (strcmp(key, "address") == 0) {
-		if ((msg = config_check_list(value)) != NULL)
-			return msg;
-		free(conf->address);
-		conf->address = strspn(value, ", ") == strlen(value) ? NULL :
-		    xstrdup(value);
-		return NULL;
-	}
-	xasprintf(&msg, "unknown key \"%s\"", key);
-	return msg;
-
-notbool:
-	xasprintf(&msg, "%s: \"%s\" is not yes or no", key, value);
-	return msg;
+	if (msg != NULL)
+		return msg;
+	sp = config_field(conf, k);
+	free(*sp);
+	*sp = strspn(value, ", ") == strlen(value) ? NULL : xstrdup(value);
+	return NULL;
 }
 
 /* inih callback: returns 0 on error so inih reports the line. */
@@ -280,10 +488,7 @@ config_handler(void *arg, const char *section, const char *key,
 	struct config_parse	*cp = arg;
 	char			*msg;
 
-	if (*section != '\0')
-		xasprintf(&msg, "unknown section [%s]", section);
-	else
-		msg = config_set(&cp->conf, key, value);
+	msg = config_set(&cp->conf, section, key, value);
 	if (msg == NULL)
 		return 1;
 	config_error(cp, msg);

@@ -16,6 +16,33 @@
 #define CONF_MAX_CONNECTIONS	8192	/* non-registration connections */
 #define CONF_MAX_ADDRESSES	16	/* stock MAX_LISTEN_SOCKETS */
 
+#define CONF_SYNC_TTL		10	/* seconds an origin lives unheard */
+#define CONF_SYNC_INTERVAL	2	/* heartbeat, seconds */
+#define CONF_DNS_INTERVAL	10	/* DNS poll, seconds */
+#define CONF_MCAST_GROUP	"239.255.43.69"
+#define CONF_MCAST_PORT		4370
+
+/* [sync]: peer sync between daemons (see epmdx-sync(7)). */
+struct sync_conf {
+	char		*backends;	/* "static, dns"; NULL: sync off */
+	char		*hostname;	/* our origin; NULL: short host name */
+	char		*advertise;	/* host[:port] peers reach us on */
+	char		*secret_file;
+	unsigned int	 ttl;
+	unsigned int	 interval;
+	unsigned int	 port;		/* 0: the EPMD port */
+	char		*peers;		/* static: host[:port], ... */
+	char		*hosts_file;	/* hosts: a .hosts.erlang */
+	char		*dns_query;
+	char		*dns_type;	/* "a" (A and AAAA) or "srv" */
+	unsigned int	 dns_interval;
+	char		*dns_server;	/* ip[:port]; NULL: resolv.conf */
+	char		*mcast_group;
+	unsigned int	 mcast_port;
+	unsigned int	 mcast_ttl;
+	char		*mcast_interface; /* address or interface name */
+};
+
 struct epmd_conf {
 	unsigned int	 port;		/* 0: EPMD_PORT_DEFAULT */
 	char		*address;	/* listen list; NULL: 0.0.0.0 and :: */
@@ -26,6 +53,8 @@ struct epmd_conf {
 	unsigned int	 max_connections;
 	unsigned int	 unreg_cache;	/* remembered unregistered names */
 	int		 log_level;	/* 0 warning, 1 info, 2 debug */
+	char		*metrics_listen; /* [metrics] listen = addr:port */
+	struct sync_conf sync;
 };
 
 /* Fill conf with the built-in defaults. */
@@ -59,6 +88,12 @@ void	 config_copy(struct epmd_conf *dst, const struct epmd_conf *src);
  */
 int	 config_split_addresses(const char *list, char *buf, size_t bufsize,
 	    const char *tok[], int max);
+/*
+ * Split "host[:port]" or "[v6]:port" into host (written to buf) and port
+ * (0 when absent); -1 if malformed.
+ */
+int	 config_hostport(const char *, char *buf, size_t size,
+	    unsigned int *port);
 /* Whether an address literal is 127.0.0.1 or ::1. */
 int	 config_is_loopback(const char *);
 /* 0 if s is an IPv4 or IPv6 literal, else -1. */

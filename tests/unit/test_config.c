@@ -455,8 +455,10 @@ test_unknown(void **state)
 	(void)state;
 	expect_error("bogus = 1\n", NAME ":1: unknown key \"bogus\"");
 	expect_error("Port = 1\n", NAME ":1: unknown key \"Port\"");
+	expect_error("port = 1\n[bogus]\nkey = dns\n",
+	    NAME ":3: unknown section [bogus]");
 	expect_error("port = 1\n[sync]\nbackend = dns\n",
-	    NAME ":3: unknown section [sync]");
+	    NAME ":3: unknown key \"backend\" in [sync]");
 	expect_error("[global]\nport = 4369\n",
 	    NAME ":2: unknown section [global]");
 }
@@ -859,6 +861,56 @@ test_check_address(void **state)
 	assert_int_equal(config_check_address("::1::2"), -1);
 }
 
+/* [sync] and [metrics] keys: values, defaults and errors. */
+static void
+test_sync_keys(void **state)
+{
+	struct epmd_conf	 conf;
+	char			*cause = NULL;
+	char			 host[64];
+	unsigned int		 port;
+
+	(void)state;
+	config_defaults(&conf);
+	assert_int_equal(conf.sync.ttl, 10);
+	assert_int_equal(conf.sync.interval, 2);
+	assert_null(conf.sync.backends);
+	assert_int_equal(config_load_string("[sync]\n"
+	    "backends = static, dns\nhostname = alpha\n"
+	    "advertise = 127.0.0.2:24001\nsecret_file = /etc/s\n"
+	    "ttl = 5\ninterval = 1\npeers = 127.0.0.3:24002, [::1]:24003, "
+	    "b.example\ndns_type = srv\n[metrics]\nlisten = 127.0.0.1:9369\n",
+	    NAME, &conf, &cause), 0);
+	assert_string_equal(conf.sync.backends, "static, dns");
+	assert_string_equal(conf.sync.hostname, "alpha");
+	assert_string_equal(conf.sync.peers,
+	    "127.0.0.3:24002, [::1]:24003, b.example");
+	assert_string_equal(conf.metrics_listen, "127.0.0.1:9369");
+	assert_int_equal(conf.sync.ttl, 5);
+	config_free(&conf);
+
+	expect_error("[sync]\nbackends = static, etcd\n", NAME ":2: backends:"
+	    " unknown backend \"etcd\" (static, hosts, dns, mcast)");
+	expect_error("[sync]\npeers = a:0\n",
+	    NAME ":2: peers: \"a:0\" is not host[:port]");
+	expect_error("[sync]\nadvertise = a:1, b:2\n",
+	    NAME ":2: advertise: \"a:1, b:2\" is not host[:port]");
+	expect_error("[sync]\ndns_type = mx\n",
+	    NAME ":2: dns_type: \"mx\" is not a or srv");
+	expect_error("[metrics]\nlisten = [::1\n",
+	    NAME ":2: listen: \"[::1\" is not host[:port]");
+
+	assert_int_equal(config_hostport("[::1]:99", host, sizeof(host),
+	    &port), 0);
+	assert_string_equal(host, "::1");
+	assert_int_equal(port, 99);
+	assert_int_equal(config_hostport("::1", host, sizeof(host), &port), 0);
+	assert_string_equal(host, "::1");
+	assert_int_equal(port, 0);
+	assert_int_equal(config_hostport("h:70000", host, sizeof(host), &port),
+	    -1);
+}
+
 int
 main(void)
 {
@@ -870,6 +922,7 @@ main(void)
 		cmocka_unit_test(test_log_level),
 		cmocka_unit_test(test_address),
 		cmocka_unit_test(test_unknown),
+		cmocka_unit_test(test_sync_keys),
 		cmocka_unit_test(test_line_numbers),
 		cmocka_unit_test(test_syntax_error),
 		cmocka_unit_test(test_first_error),
