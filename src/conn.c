@@ -177,6 +177,7 @@ conn_accept(struct server *srv, int fd, const struct sockaddr *peer,
 	time_t		 now;
 
 	if (srv->nconns >= srv->conf.max_connections) {
+		srv->stats.limit_hits++;
 		now = time(NULL);
 		if (now - last_warn >= 60) {
 			log_warnx("connection limit reached max_connections=%u"
@@ -274,6 +275,7 @@ conn_free(struct conn *c, const char *reason)
 		    conn_name(c->node->name, c->node->namelen),
 		    c->node->port, reason);
 		registry_remove(srv->reg, c->node);
+		srv->stats.unregistered++;
 		c->node = NULL;
 	} else if (log_getverbose() >= 3)
 		log_debug("conn closed fd=%d state=%s reason=\"%s\"", c->fd,
@@ -651,6 +653,7 @@ conn_alive2(struct conn *c, const struct proto_req *req)
 		log_info("registration refused name=%s reason=\"name in use\"",
 		    conn_name(req->node.name, req->node.namelen));
 	if (n != NULL) {
+		srv->stats.registered++;
 		c->node = n;
 		creation = registry_creation(n);
 		log_debug("node registered name=%s port=%u creation=%u",

@@ -31,6 +31,10 @@ struct server_stats {
 	uint64_t	 dropped;	/* closed without reply: bad input */
 	uint64_t	 evicted;	/* closed to make room (cap, EMFILE) */
 	uint64_t	 timeouts;
+	uint64_t	 limit_hits;	/* max_connections reached */
+	uint64_t	 fd_exhausted;	/* accept failed: out of fds */
+	uint64_t	 registered;	/* successful ALIVE2 */
+	uint64_t	 unregistered;
 };
 
 struct server {
@@ -51,6 +55,7 @@ struct server {
 	unsigned int		 nlisteners;
 
 	struct server_stats	 stats;
+	void			*metrics;	/* metrics.c, when listening */
 	/* Called after a KILL reply went out: shut down, exit 0. */
 	void			(*kill)(struct server *);
 };

@@ -321,6 +321,7 @@ listen_error_cb(struct evconnlistener *evl, void *arg)
 		log_debug("accept on %s: %s", l->addr, strerror(saved));
 		return;
 	}
+	srv->stats.fd_exhausted++;
 	if (conn_evict_oldest(srv, "out of file descriptors") == 0)
 		return;
 	if (!listen_paused) {
