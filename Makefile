@@ -32,7 +32,7 @@ BUILD		?= build
 SANFLAGS	=
 endif
 
-PKGS		= libevent inih
+PKGS		= libevent inih libsodium
 ifeq ($(WITH_SYSTEMD),1)
 PKGS		+= libsystemd
 endif
@@ -51,15 +51,21 @@ LIBS		= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_LDFLAGS	= $(LDFLAGS) $(SANFLAGS)
 
 SRCS		= main.c log.c xmalloc.c config.c listen.c conn.c proto.c \
-		  registry.c ctl.c sd.c
+		  registry.c ctl.c sd.c metrics.c sync.c sync_peer.c sync_msg.c \
+		  sync_crypto.c sync_static.c sync_hosts.c handover.c upgrade.c
 OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
 
-UNIT_TESTS	= test_proto test_registry test_config
+UNIT_TESTS	= test_proto test_registry test_config test_sync_msg \
+		  test_sync_crypto test_sync
 UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/tests/%)
 # The objects each unit test links besides itself (pure parts only).
 test_proto_OBJS		= proto.o
 test_registry_OBJS	= proto.o registry.o xmalloc.o log.o
 test_config_OBJS	= config.o log.o xmalloc.o
+test_sync_msg_OBJS	= sync_msg.o proto.o
+test_sync_crypto_OBJS	= sync_crypto.o xmalloc.o log.o
+test_sync_OBJS		= sync.o registry.o proto.o sync_msg.o sync_crypto.o \
+			  xmalloc.o log.o config.o
 
 .PHONY: all run check unit e2e deps test-deps lint install clean
 

@@ -33,6 +33,8 @@
 #include "log.h"
 #include "proto.h"
 #include "registry.h"
+#include "sync.h"
+#include "upgrade.h"
 #include "xmalloc.h"
 
 enum conn_state {
@@ -75,6 +77,8 @@ static void	conn_watch_cb(evutil_socket_t, short, void *);
 static void	conn_dispatch(struct conn *, const struct proto_req *);
 static void	conn_alive2(struct conn *, const struct proto_req *);
 static void	conn_alive2_send(struct conn *);
+static void	conn_resolve(struct conn *, const struct proto_req *);
+static void	conn_handoff_sync(struct conn *, const struct proto_req *);
 static void	conn_reply(struct conn *, const void *, size_t);
 static void	conn_flush(struct conn *);
 static void	conn_set_timeouts(struct conn *);
@@ -274,6 +278,7 @@ conn_free(struct conn *c, const char *reason)
 		log_debug("node unregistered name=%s port=%u reason=\"%s\"",
 		    conn_name(c->node->name, c->node->namelen),
 		    c->node->port, reason);
+		sync_local_changed(srv, c->node, 0);
 		registry_remove(srv->reg, c->node);
 		srv->stats.unregistered++;
 		c->node = NULL;
@@ -336,6 +341,76 @@ conn_evict_oldest(struct server *srv, const char *reason)
 		}
 	}
 	return -1;
+}
+
+/* Requests under way: open connections neither kept nor registered. */
+unsigned int
+conn_count_requests(struct server *srv)
+{
+	struct conn	*c;
+	unsigned int	 n = 0;
+
+	TAILQ_FOREACH(c, &srv->conns, entry)
+		if (c->state != CONN_KEPT)
+			n++;
+	return n;
+}
+
+/* Close the requests still under way (an upgrade could not wait). */
+void
+conn_close_requests(struct server *srv, const char *reason)
+{
+	struct conn	*c, *next;
+
+	for (c = TAILQ_FIRST(&srv->conns); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->state != CONN_KEPT) {
+			log_info("closing request peer=%s reason=\"%s\"",
+			    conn_peer(c), reason);
+			conn_free(c, reason);
+		}
+	}
+}
+
+/* Call fn for every kept (refused ALIVE2) connection's fd. */
+void
+conn_foreach_kept(struct server *srv, void (*fn)(int, void *), void *arg)
+{
+	struct conn	*c;
+
+	TAILQ_FOREACH(c, &srv->conns, entry)
+		if (c->state == CONN_KEPT)
+			fn(c->fd, arg);
+}
+
+/*
+ * Adopt a socket handed over by the previous process: a registration
+ * (n != NULL, already in the registry) or a kept connection.
+ */
+void
+conn_adopt(struct server *srv, int fd, struct node *n)
+{
+	struct conn	*c;
+
+	c = xcalloc(1, sizeof(*c));
+	c->srv = srv;
+	c->fd = fd;
+	c->local = 1;
+	c->node = n;
+	c->ev = event_new(srv->base, fd, EV_READ | EV_PERSIST, conn_watch_cb,
+	    c);
+	event_add(c->ev, NULL);
+	if (n != NULL) {
+		n->owner = c;
+		n->fd = fd;
+		c->state = CONN_REGISTERED;
+		TAILQ_INSERT_TAIL(&srv->regs, c, entry);
+		srv->nregs++;
+	} else {
+		c->state = CONN_KEPT;
+		TAILQ_INSERT_TAIL(&srv->conns, c, entry);
+		srv->nconns++;
+	}
 }
 
 /* Close every connection, registrations included. */
@@ -548,6 +623,54 @@ conn_status(struct conn *c)
 	    (unsigned long long)srv->stats.timeouts);
 }
 
+/* RESOLVE name@host: a PORT2 reply from the cluster table. */
+static void
+conn_resolve(struct conn *c, const struct proto_req *req)
+{
+	const struct node	*n;
+	struct proto_node	 view;
+	const uint8_t		*at;
+	uint8_t			 buf[32 + 2 * PROTO_MAXSYMLEN];
+	char			 host[256];
+	size_t			 namelen, hostlen;
+	int			 len;
+
+	at = memrchr(req->node.name, '@', req->node.namelen);
+	namelen = (size_t)(at - req->node.name);
+	hostlen = req->node.namelen - namelen - 1;
+	n = NULL;
+	if (namelen > 0 && hostlen > 0 && hostlen < sizeof(host)) {
+		memcpy(host, at + 1, hostlen);
+		host[hostlen] = '\0';
+		n = sync_resolve(c->srv, req->node.name, namelen, host);
+	}
+	if (n != NULL)
+		registry_node_view(n, &view);
+	len = proto_encode_port2_resp(buf, sizeof(buf), n != NULL ? &view :
+	    NULL);
+	if (len < 0)
+		fatalx("conn_resolve: reply does not fit");
+	conn_reply(c, buf, (size_t)len);
+}
+
+/* SYNC: the stream belongs to sync from here; the fd goes with it. */
+static void
+conn_handoff_sync(struct conn *c, const struct proto_req *req)
+{
+	struct server	*srv = c->srv;
+	uint8_t		 body[PROTO_SYNC_OPEN_LEN];
+	int		 fd;
+
+	memcpy(body, req->body, sizeof(body));	/* req points into bev */
+	fd = dup(c->fd);
+	conn_free(c, "handed to sync");
+	if (fd == -1) {
+		log_warn("sync handoff: dup");
+		return;
+	}
+	sync_accept(srv, fd, body, sizeof(body));
+}
+
 /* Answer one decoded request. */
 static void
 conn_dispatch(struct conn *c, const struct proto_req *req)
@@ -556,7 +679,7 @@ conn_dispatch(struct conn *c, const struct proto_req *req)
 	struct node	*n;
 	struct proto_node view;
 	uint8_t		 buf[32 + 2 * PROTO_MAXSYMLEN];
-	int		 len;
+	int		 len, fd;
 
 	switch (req->op) {
 	case PROTO_ALIVE2_REQ:
@@ -630,6 +753,43 @@ conn_dispatch(struct conn *c, const struct proto_req *req)
 		}
 		conn_status(c);
 		break;
+	case PROTO_X_SYNC_REQ:
+		if (srv->sync == NULL) {
+			conn_drop(c, "SYNC request but sync is off");
+			return;
+		}
+		conn_handoff_sync(c, req);
+		return;
+	case PROTO_X_CLUSTER_REQ:
+	case PROTO_X_PEERS_REQ:
+		if (!c->local) {
+			conn_drop(c, "cluster query from a non-local peer");
+			return;
+		}
+		if (req->op == PROTO_X_CLUSTER_REQ)
+			sync_cluster_dump(srv, bufferevent_get_output(c->bev));
+		else
+			sync_peers_dump(srv, bufferevent_get_output(c->bev));
+		break;
+	case PROTO_X_UPGRADE_REQ:
+		if (!c->local) {
+			conn_drop(c, "UPGRADE from a non-local peer");
+			return;
+		}
+		fd = dup(c->fd);
+		conn_free(c, "upgrade requested");
+		if (fd == -1)
+			log_warn("upgrade: dup");
+		else
+			upgrade_start(srv, fd);
+		return;
+	case PROTO_X_RESOLVE_REQ:
+		if (!c->local) {
+			conn_drop(c, "RESOLVE from a non-local peer");
+			return;
+		}
+		conn_resolve(c, req);
+		break;
 	default:
 		fatalx("conn_dispatch: opcode %u", req->op);
 	}
@@ -655,6 +815,7 @@ conn_alive2(struct conn *c, const struct proto_req *req)
 	if (n != NULL) {
 		srv->stats.registered++;
 		c->node = n;
+		sync_local_changed(srv, n, 1);
 		creation = registry_creation(n);
 		log_debug("node registered name=%s port=%u creation=%u",
 		    conn_name(n->name, n->namelen), n->port, creation);

@@ -17,6 +17,15 @@ void	conn_accept(struct server *, int fd, const struct sockaddr *peer,
  * Returns 0 if one was closed, -1 if there was none.
  */
 int	conn_evict_oldest(struct server *, const char *reason);
+/* Requests under way (not kept, not registered). */
+unsigned int conn_count_requests(struct server *);
+/* Close the requests under way. */
+void	conn_close_requests(struct server *, const char *reason);
+/* fn(fd, arg) for every kept (refused ALIVE2) connection. */
+void	conn_foreach_kept(struct server *, void (*)(int, void *), void *);
+/* Adopt a handed-over registration (n in the registry) or kept socket. */
+struct node;
+void	conn_adopt(struct server *, int fd, struct node *n);
 /* Close every connection (shutdown); registrations go with them. */
 void	conn_free_all(struct server *, const char *reason);
 /* Apply a changed configuration to open connections (timeouts). */

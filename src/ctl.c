@@ -388,6 +388,196 @@ ctl_stop_kill(const char *host, unsigned int port, int json,
 	return 1;
 }
 
+/* Split a reply into lines of tab-separated fields; calls fn per line. */
+static int
+ctl_fields(const char *host, unsigned int port, uint8_t op, const void *body,
+    size_t bodylen, void (*fn)(char **, int, int, void *), void *arg)
+{
+	struct ctl_buf	 b;
+	char		*p, *line, *f[16];
+	int		 fd, nf, first = 1;
+
+	if ((fd = ctl_request(host, port, op, body, bodylen)) == -1)
+		return 1;
+	if (ctl_read_all(fd, &b) == -1) {
+		fprintf(stderr, "epmdxctl: reading reply: %s\n",
+		    strerror(errno));
+		close(fd);
+		free(b.data);
+		return 1;
+	}
+	close(fd);
+	b.data = xreallocarray(b.data, 1, b.len + 1);
+	b.data[b.len] = '\0';
+	for (p = (char *)b.data; (line = strsep(&p, "\n")) != NULL;) {
+		if (*line == '\0')
+			continue;
+		for (nf = 0; nf < 16 && (f[nf] = strsep(&line, "\t")) != NULL;
+		    nf++)
+			;
+		fn(f, nf, first, arg);
+		first = 0;
+	}
+	free(b.data);
+	return 0;
+}
+
+/* One CLUSTER line: name host port high low age from. */
+static void
+ctl_cluster_line(char **f, int nf, int first, void *arg)
+{
+	char	 node[1400];
+	int	 json = *(int *)arg;
+
+	if (nf < 7)
+		return;
+	snprintf(node, sizeof(node), "%s@%s", f[0], f[1]);
+	if (!json) {
+		if (first)
+			printf("%-32s %6s %-24s %s\n", "NODE", "PORT",
+			    "ORIGIN", "AGE");
+		printf("%-32s %6s %-24s %ss\n", node, f[2], f[6], f[5]);
+		return;
+	}
+	printf("%s{\"node\":", first ? "" : ",");
+	ctl_json_string((uint8_t *)node, strlen(node));
+	printf(",\"name\":");
+	ctl_json_string((uint8_t *)f[0], strlen(f[0]));
+	printf(",\"host\":");
+	ctl_json_string((uint8_t *)f[1], strlen(f[1]));
+	printf(",\"port\":%s,\"high\":%s,\"low\":%s,\"age\":%s,"
+	    "\"origin\":", f[2], f[3], f[4], f[5]);
+	ctl_json_string((uint8_t *)f[6], strlen(f[6]));
+	printf("}");
+}
+
+/* One PEERS line: address state origin heard entries sources. */
+static void
+ctl_peers_line(char **f, int nf, int first, void *arg)
+{
+	int	 json = *(int *)arg;
+
+	if (nf < 6)
+		return;
+	if (!json) {
+		if (first)
+			printf("%-28s %-14s %-16s %6s %7s %s\n", "PEER",
+			    "STATE", "ORIGIN", "HEARD", "ENTRIES", "SOURCES");
+		printf("%-28s %-14s %-16s %6s %7s %s\n", f[0], f[1], f[2],
+		    strcmp(f[3], "-1") == 0 ? "-" : f[3], f[4], f[5]);
+		return;
+	}
+	printf("%s{\"peer\":", first ? "" : ",");
+	ctl_json_string((uint8_t *)f[0], strlen(f[0]));
+	printf(",\"state\":");
+	ctl_json_string((uint8_t *)f[1], strlen(f[1]));
+	printf(",\"origin\":");
+	if (strcmp(f[2], "-") == 0)
+		printf("null");
+	else
+		ctl_json_string((uint8_t *)f[2], strlen(f[2]));
+	printf(",\"last_heard\":%s,\"entries\":%s,\"sources\":",
+	    strcmp(f[3], "-1") == 0 ? "null" : f[3], f[4]);
+	ctl_json_string((uint8_t *)f[5], strlen(f[5]));
+	printf("}");
+}
+
+/* epmdxctl cluster / peers. */
+static int
+ctl_table(const char *host, unsigned int port, int json, uint8_t op)
+{
+	int	 rc;
+
+	if (json)
+		printf("[");
+	rc = ctl_fields(host, port, op, NULL, 0, op == PROTO_X_CLUSTER_REQ ?
+	    ctl_cluster_line : ctl_peers_line, &json);
+	if (json)
+		printf("]\n");
+	return rc;
+}
+
+/* epmdxctl resolve name@host: port and versions from the cluster. */
+static int
+ctl_resolve(const char *host, unsigned int port, int json, const char *node)
+{
+	struct ctl_buf		 b;
+	struct proto_node	 n;
+	uint8_t			 result;
+	const char		*at;
+	int			 fd;
+
+	if ((at = strrchr(node, '@')) == NULL || at == node || at[1] == '\0') {
+		fprintf(stderr, "epmdxctl: %s: not name@host\n", node);
+		return 2;
+	}
+	if ((fd = ctl_request(host, port, PROTO_X_RESOLVE_REQ, node,
+	    strlen(node))) == -1)
+		return 1;
+	if (ctl_read_all(fd, &b) == -1 ||
+	    proto_decode_port2_resp(b.data, b.len, &result, &n) != PROTO_OK) {
+		fprintf(stderr, "epmdxctl: no answer (not epmdx, or not a "
+		    "local peer)\n");
+		close(fd);
+		free(b.data);
+		return 1;
+	}
+	close(fd);
+	if (result != 0) {
+		fprintf(stderr, "epmdxctl: %s: unknown node\n", node);
+		free(b.data);
+		return 1;
+	}
+	if (json) {
+		printf("{\"node\":");
+		ctl_json_string((const uint8_t *)node, strlen(node));
+		printf(",\"port\":%u,\"type\":%u,\"protocol\":%u,"
+		    "\"high\":%u,\"low\":%u}\n", n.port, n.type, n.proto,
+		    n.high, n.low);
+	} else
+		printf("%s port %u type %u protocol %u versions %u-%u\n", node,
+		    n.port, n.type, n.proto, n.low, n.high);
+	free(b.data);
+	return 0;
+}
+
+/* epmdxctl upgrade: the daemon re-executes its binary, keeping state. */
+static int
+ctl_upgrade(const char *host, unsigned int port, int json)
+{
+	struct ctl_buf	 b;
+	int		 fd, ok;
+	char		*nl;
+
+	if ((fd = ctl_request(host, port, PROTO_X_UPGRADE_REQ, NULL, 0)) == -1)
+		return 1;
+	if (ctl_read_all(fd, &b) == -1 || b.len == 0) {
+		fprintf(stderr, "epmdxctl: upgrade: no answer (not epmdx, not "
+		    "a local peer, or the new process died)\n");
+		close(fd);
+		free(b.data);
+		return 1;
+	}
+	close(fd);
+	b.data = xreallocarray(b.data, 1, b.len + 1);
+	b.data[b.len] = '\0';
+	if ((nl = strchr((char *)b.data, '\n')) != NULL)
+		*nl = '\0';
+	ok = strncmp((char *)b.data, "OK ", 3) == 0;
+	if (json) {
+		printf("{\"upgraded\":%s,\"answer\":", ok ? "true" : "false");
+		ctl_json_string(b.data, strlen((char *)b.data));
+		printf("}\n");
+	} else if (ok)
+		printf("upgraded: pid %s\n", (char *)b.data + 3);
+	else
+		fprintf(stderr, "epmdxctl: upgrade refused: %s\n",
+		    strncmp((char *)b.data, "ERR ", 4) == 0 ?
+		    (char *)b.data + 4 : (char *)b.data);
+	free(b.data);
+	return ok ? 0 : 1;
+}
+
 /* epmdxctl usage, on stderr. */
 static void
 ctl_usage(void)
@@ -397,6 +587,11 @@ ctl_usage(void)
 	    "commands:\n"
 	    "    names        nodes registered on this host\n"
 	    "    status       daemon version, uptime, counts and limits\n"
+	    "    cluster      every node known to the cluster (peer sync)\n"
+	    "    resolve n@h  port and versions of a node of the cluster\n"
+	    "    peers        sync peers, their state and entries\n"
+	    "    upgrade      re-execute the daemon's binary, keeping every\n"
+	    "                 registration\n"
 	    "    stop name    unregister a node (relaxed_command_check)\n"
 	    "    kill         stop the daemon\n");
 }
@@ -459,6 +654,14 @@ ctl_main(int argc, char **argv, unsigned int default_port)
 		return ctl_names(host, port, json);
 	if (strcmp(cmd, "status") == 0 && argc == 1)
 		return ctl_status(host, port, json);
+	if (strcmp(cmd, "cluster") == 0 && argc == 1)
+		return ctl_table(host, port, json, PROTO_X_CLUSTER_REQ);
+	if (strcmp(cmd, "peers") == 0 && argc == 1)
+		return ctl_table(host, port, json, PROTO_X_PEERS_REQ);
+	if (strcmp(cmd, "resolve") == 0 && argc == 2)
+		return ctl_resolve(host, port, json, argv[1]);
+	if (strcmp(cmd, "upgrade") == 0 && argc == 1)
+		return ctl_upgrade(host, port, json);
 	if (strcmp(cmd, "stop") == 0 && argc == 2)
 		return ctl_stop_kill(host, port, json, argv[1]);
 	if (strcmp(cmd, "kill") == 0 && argc == 1)

@@ -20,6 +20,7 @@
 struct conn;
 struct listener;
 struct registry;
+struct sync;
 struct event_base;
 TAILQ_HEAD(conn_list, conn);
 
@@ -56,6 +57,10 @@ struct server {
 
 	struct server_stats	 stats;
 	void			*metrics;	/* metrics.c, when listening */
+	struct sync		*sync;		/* sync.c, when enabled */
+	int			 restored;	/* state came from a handover */
+	uint64_t		 sync_incarnation; /* kept across an upgrade */
+	uint64_t		 sync_version;
 	/* Called after a KILL reply went out: shut down, exit 0. */
 	void			(*kill)(struct server *);
 };

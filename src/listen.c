@@ -104,8 +104,8 @@ listen_add(struct server *srv, int fd, char **cause)
  * returned as LISTEN_OK with *skipped set.
  */
 static int
-listen_bind(struct server *srv, const char *addr, int implicit,
-    int *skipped, char **cause)
+listen_bind(struct server *srv, const char *addr, unsigned int port,
+    int implicit, int *skipped, char **cause)
 {
 	struct sockaddr_storage	 ss;
 	struct sockaddr_in	*s4 = (struct sockaddr_in *)&ss;
@@ -117,11 +117,11 @@ listen_bind(struct server *srv, const char *addr, int implicit,
 	memset(&ss, 0, sizeof(ss));
 	if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
 		s4->sin_family = AF_INET;
-		s4->sin_port = htons(srv->conf.port);
+		s4->sin_port = htons(port);
 		len = sizeof(*s4);
 	} else if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
 		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(srv->conf.port);
+		s6->sin6_port = htons(port);
 		len = sizeof(*s6);
 	} else {
 		xasprintf(cause, "cannot parse IP address \"%s\"", addr);
@@ -146,20 +146,20 @@ listen_bind(struct server *srv, const char *addr, int implicit,
 		close(fd);
 		if (saved == EADDRINUSE) {
 			log_debug("there is already an epmd running at port %u "
-			    "on ipaddr %s", srv->conf.port, addr);
+			    "on ipaddr %s", port, addr);
 			return LISTEN_BUSY;
 		}
 		if (implicit || saved == EADDRNOTAVAIL) {
 			if (!implicit) {
 				xasprintf(cause, "bind %s port %u: %s", addr,
-				    srv->conf.port, strerror(saved));
+				    port, strerror(saved));
 				return LISTEN_ERR;
 			}
 			log_debug("skipping %s: %s", addr, strerror(saved));
 			*skipped = 1;
 			return LISTEN_OK;
 		}
-		xasprintf(cause, "bind %s port %u: %s", addr, srv->conf.port,
+		xasprintf(cause, "bind %s port %u: %s", addr, port,
 		    strerror(saved));
 		return LISTEN_ERR;
 	}
@@ -171,9 +171,9 @@ listen_bind(struct server *srv, const char *addr, int implicit,
 	return listen_add(srv, fd, cause) == 0 ? LISTEN_OK : LISTEN_ERR;
 }
 
-/* Bind the configured addresses as stock does. */
+/* Bind the configured addresses as stock does, on port. */
 static int
-listen_bind_all(struct server *srv, char **cause)
+listen_bind_all(struct server *srv, unsigned int port, char **cause)
 {
 	static const char *const any[] = { "0.0.0.0", "::" };
 	static const char *const lo[] = { "127.0.0.1", "::1" };
@@ -183,7 +183,7 @@ listen_bind_all(struct server *srv, char **cause)
 
 	if (srv->conf.address == NULL) {
 		for (i = 0; i < 2; i++) {
-			if ((rc = listen_bind(srv, any[i], 0, &skipped,
+			if ((rc = listen_bind(srv, any[i], port, 0, &skipped,
 			    cause)) != LISTEN_OK)
 				return rc;
 			bound += !skipped;
@@ -194,7 +194,7 @@ listen_bind_all(struct server *srv, char **cause)
 	n = config_split_addresses(srv->conf.address, buf, sizeof(buf), tok,
 	    CONF_MAX_ADDRESSES);
 	for (i = 0; i < 2; i++) {
-		if ((rc = listen_bind(srv, lo[i], 1, &skipped, cause)) !=
+		if ((rc = listen_bind(srv, lo[i], port, 1, &skipped, cause)) !=
 		    LISTEN_OK)
 			return rc;
 		bound += !skipped;
@@ -213,7 +213,7 @@ listen_bind_all(struct server *srv, char **cause)
 			    "addresses", CONF_MAX_ADDRESSES);
 			return LISTEN_ERR;
 		}
-		if ((rc = listen_bind(srv, tok[i], 0, &skipped, cause)) !=
+		if ((rc = listen_bind(srv, tok[i], port, 0, &skipped, cause)) !=
 		    LISTEN_OK)
 			return rc;
 		bound += !skipped;
@@ -228,8 +228,14 @@ done:
 		xasprintf(cause, "unable to bind any address");
 		return LISTEN_ERR;
 	}
-	srv->names_port = srv->conf.port;
 	return LISTEN_OK;
+}
+
+/* Listen on the configured addresses at another port (sync's own). */
+int
+listen_open_port(struct server *srv, unsigned int port, char **cause)
+{
+	return listen_bind_all(srv, port, cause);
 }
 
 /* Open the listeners: systemd's sockets, else our own. */
@@ -249,7 +255,8 @@ listen_open(struct server *srv, int need_systemd, char **cause)
 			xasprintf(cause, "systemd provides no sockets");
 			return LISTEN_ERR;
 		}
-		return listen_bind_all(srv, cause);
+		srv->names_port = srv->conf.port;
+		return listen_bind_all(srv, srv->conf.port, cause);
 	}
 
 	/*
@@ -269,6 +276,39 @@ listen_open(struct server *srv, int need_systemd, char **cause)
 	TAILQ_FOREACH(l, &srv->listeners, entry)
 		log_debug("socket from systemd: %s", l->addr);
 	return LISTEN_OK;
+}
+
+/* Adopt a listening socket handed over by the previous process. */
+int
+listen_adopt(struct server *srv, int fd, char **cause)
+{
+	if (listen_pause_ev == NULL)
+		listen_pause_ev = evtimer_new(srv->base, listen_resume_cb, srv);
+	return listen_add(srv, fd, cause);
+}
+
+/* Stop (0) or resume (1) accepting on every listener. */
+void
+listen_enable_all(struct server *srv, int on)
+{
+	struct listener	*l;
+
+	TAILQ_FOREACH(l, &srv->listeners, entry) {
+		if (on)
+			evconnlistener_enable(l->evl);
+		else
+			evconnlistener_disable(l->evl);
+	}
+}
+
+/* fn(fd, arg) for every listening socket. */
+void
+listen_foreach_fd(struct server *srv, void (*fn)(int, void *), void *arg)
+{
+	struct listener	*l;
+
+	TAILQ_FOREACH(l, &srv->listeners, entry)
+		fn(evconnlistener_get_fd(l->evl), arg);
 }
 
 /* Close every listener. */

@@ -17,6 +17,14 @@ struct server;
  * need_systemd), else the configured addresses.  Sets srv->names_port.
  */
 int	listen_open(struct server *, int need_systemd, char **cause);
+/* Also listen on port, at the configured addresses (sync's port). */
+int	listen_open_port(struct server *, unsigned int port, char **cause);
+/* Adopt a listening socket from the previous process. */
+int	listen_adopt(struct server *, int fd, char **cause);
+/* Stop (0) or resume (1) accepting. */
+void	listen_enable_all(struct server *, int on);
+/* fn(fd, arg) for every listening socket. */
+void	listen_foreach_fd(struct server *, void (*)(int, void *), void *);
 /* Close every listener. */
 void	listen_close_all(struct server *);
 

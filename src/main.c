@@ -25,8 +25,11 @@
 #include "epmdx.h"
 #include "listen.h"
 #include "log.h"
+#include "metrics.h"
 #include "registry.h"
 #include "sd.h"
+#include "sync.h"
+#include "upgrade.h"
 #include "xmalloc.h"
 
 /* What the command line said; it overrides file and environment. */
@@ -275,6 +278,7 @@ main(int argc, char **argv)
 	}
 
 	parse_args(argc, argv);
+	upgrade_init(argc, argv);
 	if (conf_build(&conf, &cause) == -1) {
 		if (cli.check_only || cli.client == -1)
 			log_warnx("%s", cause);
@@ -380,6 +384,10 @@ server_reload(void)
 	log_setverbose(srv.conf.log_level);
 	registry_set_unreg_max(srv.reg, srv.conf.unreg_cache);
 	conn_reconfigure(&srv);
+	if (sync_reload(&srv, &cause) == -1) {
+		log_warnx("reload: %s", cause);
+		free(cause);
+	}
 	log_info("configuration reloaded");
 	sd_notifyf_state("READY=1");
 }
@@ -391,6 +399,9 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	switch (sig) {
 	case SIGHUP:
 		server_reload();
+		break;
+	case SIGUSR2:
+		upgrade_start(&srv, -1);
 		break;
 	case SIGINT:
 	case SIGTERM:
@@ -413,8 +424,8 @@ server_kill(struct server *s)
 static void
 server_run(void)
 {
-	static const int sigs[] = { SIGHUP, SIGINT, SIGTERM };
-	struct event	*sigev[3];
+	static const int sigs[] = { SIGHUP, SIGINT, SIGTERM, SIGUSR2 };
+	struct event	*sigev[4];
 	char		*cause = NULL;
 	size_t		 i;
 	int		 rc;
@@ -425,6 +436,7 @@ server_run(void)
 	}
 	log_setverbose(srv.conf.log_level);
 	raise_nofile();
+	upgrade_load(&srv);
 
 	if ((srv.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
@@ -435,7 +447,8 @@ server_run(void)
 	TAILQ_INIT(&srv.regs);
 	TAILQ_INIT(&srv.listeners);
 
-	rc = listen_open(&srv, cli.systemd, &cause);
+	rc = upgrade_adopt(&srv) ? LISTEN_OK : listen_open(&srv, cli.systemd,
+	    &cause);
 	if (rc == LISTEN_BUSY) {
 		/* Stock: a second epmd on a busy port exits 0 quietly. */
 		listen_close_all(&srv);
@@ -449,6 +462,21 @@ server_run(void)
 		sd_notifyf_state("STATUS=Exited: %s\nERRNO=%d", cause, EINVAL);
 		exit(1);
 	}
+	if (metrics_open(&srv, &cause) == -1) {
+		log_warnx("%s", cause);
+		exit(1);
+	}
+	if (!srv.restored && srv.conf.sync.port != 0 &&
+	    srv.conf.sync.port != srv.names_port && listen_open_port(&srv, srv.conf.sync.port, &cause) != LISTEN_OK) {
+		log_warnx("sync port: %s", cause != NULL ? cause :
+		    "port in use");
+		exit(1);
+	}
+	if (sync_open(&srv, &cause) == -1) {
+		log_warnx("%s", cause);
+		exit(1);
+	}
+	upgrade_finish(&srv);
 
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		sigev[i] = evsignal_new(srv.base, sigs[i], signal_cb, NULL);
@@ -465,7 +493,9 @@ server_run(void)
 	event_base_dispatch(srv.base);
 
 	sd_notifyf_state("STOPPING=1");
+	sync_close(&srv);
 	conn_free_all(&srv, "shutting down");
+	metrics_close(&srv);
 	listen_close_all(&srv);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		event_free(sigev[i]);

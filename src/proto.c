@@ -23,6 +23,10 @@ static int	 decode_alive2(const uint8_t *, size_t, struct proto_req *,
 		    const char **);
 static int	 decode_port2(const uint8_t *, size_t, struct proto_req *,
 		    const char **);
+static int	 decode_sync(const uint8_t *, size_t, struct proto_req *,
+		    const char **);
+static int	 decode_resolve(const uint8_t *, size_t, struct proto_req *,
+		    const char **);
 static int	 decode_stop(const uint8_t *, size_t, struct proto_req *,
 		    const char **);
 static int	 encode_line(char *, size_t, const char *, const uint8_t *,
@@ -196,6 +200,35 @@ decode_stop(const uint8_t *p, size_t n, struct proto_req *req,
 	return PROTO_OK;
 }
 
+/* SYNC: exactly a version byte and the dialer's random. */
+static int
+decode_sync(const uint8_t *p, size_t n, struct proto_req *req,
+    const char **why)
+{
+	if (n != 1 + PROTO_SYNC_OPEN_LEN) {
+		*why = "bad SYNC request length";
+		return PROTO_ERR;
+	}
+	req->body = p + 1;
+	req->bodylen = n - 1;
+	return PROTO_OK;
+}
+
+/* RESOLVE: "name@host", no NUL. */
+static int
+decode_resolve(const uint8_t *p, size_t n, struct proto_req *req,
+    const char **why)
+{
+	if (n < 4 || memchr(p + 1, 0, n - 1) != NULL ||
+	    memchr(p + 1, '@', n - 1) == NULL) {
+		*why = "bad RESOLVE request";
+		return PROTO_ERR;
+	}
+	req->node.name = p + 1;
+	req->node.namelen = n - 1;
+	return PROTO_OK;
+}
+
 /* Decode one framed request; see proto.h for the contract. */
 int
 proto_decode(const uint8_t *buf, size_t len, struct proto_req *req,
@@ -243,7 +276,16 @@ proto_decode(const uint8_t *buf, size_t len, struct proto_req *req,
 	case PROTO_DUMP_REQ:
 	case PROTO_KILL_REQ:
 	case PROTO_X_STATUS_REQ:
+	case PROTO_X_CLUSTER_REQ:
+	case PROTO_X_PEERS_REQ:
+	case PROTO_X_UPGRADE_REQ:
 		rv = PROTO_OK;		/* only the opcode counts */
+		break;
+	case PROTO_X_SYNC_REQ:
+		rv = decode_sync(p, plen, req, &reason);
+		break;
+	case PROTO_X_RESOLVE_REQ:
+		rv = decode_resolve(p, plen, req, &reason);
 		break;
 	default:
 		reason = "got garbage";

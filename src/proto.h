@@ -31,7 +31,14 @@ enum proto_op {
 	PROTO_PORT2_REQ = 122,		/* 'z' */
 
 	PROTO_X_STATUS_REQ = 200,	/* epmdx: daemon status, key=value */
+	PROTO_X_SYNC_REQ = 201,		/* epmdx: opens a peer-sync stream */
+	PROTO_X_CLUSTER_REQ = 202,	/* epmdx: every node of the cluster */
+	PROTO_X_RESOLVE_REQ = 203,	/* epmdx: name@host -> PORT2 reply */
+	PROTO_X_PEERS_REQ = 204,	/* epmdx: sync peers and their state */
+	PROTO_X_UPGRADE_REQ = 205,	/* epmdx: re-exec, keep every socket */
 };
+
+#define PROTO_SYNC_OPEN_LEN	33	/* SYNC body: version, 32 random */
 
 /* proto_decode() results. */
 #define PROTO_OK	0
@@ -55,7 +62,7 @@ struct proto_node {
 struct proto_req {
 	uint8_t		 op;
 	/*
-	 * ALIVE2: the node.  PORT2, STOP: only name/namelen are set
+	 * ALIVE2: the node.  PORT2, STOP, RESOLVE: only name/namelen are set
 	 * (PORT2 has its one trailing NUL stripped; STOP's name ends at the
 	 * first NUL, as stock reads it as a C string).
 	 */
@@ -66,6 +73,9 @@ struct proto_req {
 	 * UTF-8, extra too long.  A short reason for the log.
 	 */
 	const char	*refuse;
+	/* SYNC: the body after the opcode (PROTO_SYNC_OPEN_LEN bytes). */
+	const uint8_t	*body;
+	size_t		 bodylen;
 };
 
 /*

@@ -290,6 +290,59 @@ registry_remove(struct registry *r, struct node *n)
 	r->unreg_count++;
 }
 
+/*
+ * Put back a registration handed over by a previous process: the node as
+ * it was, with its creation counter (no bump).  NULL on a duplicate.
+ */
+struct node *
+registry_restore(struct registry *r, const struct proto_node *pn,
+    uint32_t cr_counter, int fd, void *owner)
+{
+	struct node	*n;
+
+	if (registry_lookup(r, pn->name, pn->namelen) != NULL)
+		return NULL;
+	if ((n = registry_add(r, pn, 0, fd, owner)) == NULL)
+		return NULL;
+	n->cr_counter = cr_counter;
+	return n;
+}
+
+/* Put back a remembered name at the tail of the unreg list. */
+int
+registry_restore_unreg(struct registry *r, const uint8_t *name,
+    size_t namelen, uint16_t port, int fd, uint32_t cr_counter)
+{
+	struct proto_node	 pn;
+	struct node		*n;
+
+	memset(&pn, 0, sizeof(pn));
+	pn.name = name;
+	pn.namelen = namelen;
+	pn.port = port;
+	if (registry_find(r, name, namelen, registry_hash(r, name, namelen))
+	    != NULL)
+		return -1;
+	if ((n = registry_add(r, &pn, 0, fd, NULL)) == NULL)
+		return -1;
+	registry_remove(r, n);
+	n->cr_counter = cr_counter;
+	return 0;
+}
+
+/* Forget an active node entirely (remote tables: no unreg memory). */
+void
+registry_delete(struct registry *r, struct node *n)
+{
+	if (!n->active)
+		fatalx("registry_delete: node not active");
+	TAILQ_REMOVE(&r->active, n, entry);
+	r->count--;
+	registry_hash_remove(r, n);
+	free(n->extra);
+	free(n);
+}
+
 /* The active node named name[0..namelen), or NULL. */
 struct node *
 registry_lookup(struct registry *r, const uint8_t *name, size_t namelen)
@@ -307,6 +360,41 @@ struct node *
 registry_first(struct registry *r)
 {
 	return TAILQ_FIRST(&r->active);
+}
+
+/* Last active node, the oldest registration. */
+struct node *
+registry_last(struct registry *r)
+{
+	return TAILQ_LAST(&r->active, node_list);
+}
+
+/* The active node registered just before n. */
+struct node *
+registry_prev(struct node *n)
+{
+	return TAILQ_PREV(n, node_list, entry);
+}
+
+/* fn(fd, arg) for every active node's socket. */
+void
+registry_foreach_fd(struct registry *r, void (*fn)(int, void *), void *arg)
+{
+	struct node	*n;
+
+	TAILQ_FOREACH(n, &r->active, entry)
+		fn(n->fd, arg);
+}
+
+/* fn(node, arg) for every active node (fn must not remove it). */
+void
+registry_foreach_node(struct registry *r, void (*fn)(struct node *, void *),
+    void *arg)
+{
+	struct node	*n;
+
+	TAILQ_FOREACH(n, &r->active, entry)
+		fn(n, arg);
 }
 
 /* First remembered node, the oldest. */

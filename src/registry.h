@@ -57,12 +57,28 @@ struct node	*registry_add(struct registry *, const struct proto_node *,
 		    time_t now, int fd, void *owner);
 /* Move an active node to the unreg FIFO (its connection closed). */
 void		 registry_remove(struct registry *, struct node *);
+/* Put back a handed-over registration with its counter; NULL if dup. */
+struct node	*registry_restore(struct registry *, const struct proto_node *,
+		    uint32_t cr_counter, int fd, void *owner);
+/* Put back a remembered name at the unreg tail; -1 if known already. */
+int		 registry_restore_unreg(struct registry *, const uint8_t *name,
+		    size_t namelen, uint16_t port, int fd, uint32_t cr_counter);
+/* Forget an active node entirely, freeing it (no unreg memory). */
+void		 registry_delete(struct registry *, struct node *);
 /* Active node with exactly this name, or NULL. */
 struct node	*registry_lookup(struct registry *, const uint8_t *name,
 		    size_t namelen);
 
 /* Active nodes, most recently registered first (NAMES order). */
 struct node	*registry_first(struct registry *);
+/* Active nodes, oldest first: registry_last(), then registry_prev(). */
+struct node	*registry_last(struct registry *);
+struct node	*registry_prev(struct node *);
+/* fn(fd, arg) / fn(node, arg) for every active node. */
+void		 registry_foreach_fd(struct registry *,
+		    void (*)(int, void *), void *);
+void		 registry_foreach_node(struct registry *,
+		    void (*)(struct node *, void *), void *);
 /* Remembered names, oldest first (DUMP order). */
 struct node	*registry_unreg_first(struct registry *);
 /* Next in whichever list n is on. */

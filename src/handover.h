@@ -1,0 +1,77 @@
+/*
+ * The handover format: the daemon's state as a stream of records, written
+ * to a memfd that survives a re-exec (upgrade) or sits in systemd's fd
+ * store (restart, crash).  Pure codec: no I/O, no libevent.
+ *
+ *   header: "EPMDXST1", u32 format version, u64 generation
+ *   record: u8 type, u32 length, payload, u32 CRC-32 of type+length+payload
+ *
+ * A reader trusts nothing: every length is checked against the bytes
+ * left and the record's own bounds, every name against ALIVE2's rules.
+ */
+#ifndef HANDOVER_H
+#define HANDOVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+#define HO_MAGIC		"EPMDXST1"
+#define HO_VERSION		1
+#define HO_HEADER_LEN		20
+#define HO_RECORD_MAX		8192	/* payload bytes, at most */
+#define HO_HOST_MAX		255
+
+enum ho_type {
+	HO_META = 1,		/* port, start time, ids, sync origin */
+	HO_ADD,			/* a registration: id, fd, counter, node */
+	HO_DEL,			/* registration id went to the unreg list */
+	HO_UNREG,		/* a remembered name: counter, port, fd */
+	HO_LISTEN,		/* a listening socket (exec handover) */
+	HO_KEPT,		/* a refused-ALIVE2 connection kept open */
+	HO_ORIGIN,		/* a remote origin; ONODEs follow */
+	HO_ONODE,		/* one entry of the last ORIGIN */
+	HO_REPLY,		/* the epmdxctl upgrade request to answer */
+	HO_END,			/* a complete snapshot ends here */
+};
+
+/* One decoded record; pointers point into the caller's buffer. */
+struct ho_rec {
+	uint8_t			 type;
+	/* META */
+	uint32_t		 names_port;
+	int64_t			 started;
+	uint64_t		 next_id;
+	uint64_t		 incarnation;
+	uint64_t		 version;
+	/* ADD, DEL, UNREG, LISTEN, KEPT, REPLY, ONODE */
+	uint64_t		 id;
+	int32_t			 fd;
+	uint32_t		 cr_counter;
+	struct proto_node	 node;
+	/* ORIGIN */
+	const uint8_t		*host;
+	size_t			 hostlen;
+	const uint8_t		*addr;
+	size_t			 addrlen;
+	int64_t			 age;		/* seconds since last heard */
+};
+
+/* Write the file header; returns HO_HEADER_LEN or -1. */
+int	ho_encode_header(uint8_t *buf, size_t size, uint64_t generation);
+/* Check the header; returns the generation's low bits >= 0, or -1. */
+int	ho_decode_header(const uint8_t *buf, size_t len, uint64_t *generation);
+/* Encode one record; returns its length or -1 if it does not fit. */
+int	ho_encode(uint8_t *buf, size_t size, const struct ho_rec *r);
+/*
+ * Decode the record at buf[0..len).  Returns its total length, 0 if
+ * more bytes are needed (a torn tail), or -1 (with *why) if it is
+ * damaged: bad CRC, unknown type, bad lengths or fields.
+ */
+long	ho_decode(const uint8_t *buf, size_t len, struct ho_rec *r,
+	    const char **why);
+/* CRC-32 (IEEE) of len bytes, continuing from crc (0 to start). */
+uint32_t ho_crc32(uint32_t crc, const uint8_t *p, size_t len);
+
+#endif /* HANDOVER_H */

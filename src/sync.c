@@ -1,0 +1,934 @@
+/*
+ * Peer sync core: our origin (host name, incarnation, version), the
+ * remote origins and their tables, the merge rules, expiry, the peer set
+ * the backends feed, and the cluster queries.  Only this file writes
+ * remote entries.
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/dns.h>
+#include <event2/event.h>
+
+#include "config.h"
+#include "epmdx.h"
+#include "handover.h"
+#include "log.h"
+#include "registry.h"
+#include "sync_int.h"
+#include "xmalloc.h"
+
+/* XXX weak until sync_dns.c and sync_mcast.c land (being written). */
+extern const struct sync_backend sync_backend_dns __attribute__((weak));
+extern const struct sync_backend sync_backend_mcast __attribute__((weak));
+
+static const struct sync_backend *const sync_backends[] = {
+	&sync_backend_static,
+	&sync_backend_hosts,
+	&sync_backend_dns,
+	&sync_backend_mcast,
+};
+#define SYNC_NBACKENDS	(sizeof(sync_backends) / sizeof(sync_backends[0]))
+
+static void	sync_heartbeat_cb(evutil_socket_t, short, void *);
+static void	sync_expiry_cb(evutil_socket_t, short, void *);
+static void	sync_retry_cb(evutil_socket_t, short, void *);
+static void	sync_origin_free(struct sync *, struct sync_origin *,
+		    const char *);
+
+/* Accessors for backends. */
+struct event_base *
+sync_base(const struct sync *s)
+{
+	return s->base;
+}
+
+/* Our origin's host name. */
+const char *
+sync_hostname(const struct sync *s)
+{
+	return s->hostname;
+}
+
+/* Our incarnation, random per start. */
+uint64_t
+sync_incarnation(const struct sync *s)
+{
+	return s->incarnation;
+}
+
+/* The port peers listen on when a backend does not say. */
+unsigned int
+sync_default_port(const struct sync *s)
+{
+	return s->port;
+}
+
+/* The cluster key. */
+const uint8_t *
+sync_master_key(const struct sync *s)
+{
+	return s->master;
+}
+
+/* A backend by name. */
+static const struct sync_backend *
+sync_backend_find(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < SYNC_NBACKENDS; i++)
+		if (sync_backends[i] != NULL &&
+		    strcmp(sync_backends[i]->name, name) == 0)
+			return sync_backends[i];
+	return NULL;
+}
+
+/* The host name our nodes carry: configured, else the short host name. */
+static int
+sync_set_hostname(struct sync *s, const struct sync_conf *sc, char **cause)
+{
+	char	 buf[SYNC_HOST_MAX + 1], *dot;
+
+	if (sc->hostname != NULL)
+		snprintf(buf, sizeof(buf), "%s", sc->hostname);
+	else {
+		if (gethostname(buf, sizeof(buf)) == -1) {
+			xasprintf(cause, "gethostname: %s", strerror(errno));
+			return -1;
+		}
+		buf[sizeof(buf) - 1] = '\0';
+		if ((dot = strchr(buf, '.')) != NULL)
+			*dot = '\0';
+	}
+	if (*buf == '\0' || strchr(buf, '@') != NULL) {
+		xasprintf(cause, "hostname \"%s\" cannot be a node's host part",
+		    buf);
+		return -1;
+	}
+	snprintf(s->hostname, sizeof(s->hostname), "%s", buf);
+	return 0;
+}
+
+/* Our advertise string for HELLO: configured, else ":port" (use source). */
+static void
+sync_set_advertise(struct sync *s, const struct sync_conf *sc)
+{
+	char		 host[SYNC_HOST_MAX + 1];
+	unsigned int	 port;
+
+	if (sc->advertise != NULL && config_hostport(sc->advertise, host,
+	    sizeof(host), &port) == 0)
+		snprintf(s->advertise, sizeof(s->advertise),
+		    strchr(host, ':') != NULL ? "[%s]:%u" : "%s:%u", host,
+		    port != 0 ? port : s->port);
+	else
+		snprintf(s->advertise, sizeof(s->advertise), ":%u", s->port);
+}
+
+/* Start the backends named in the config. */
+static int
+sync_backends_init(struct sync *s, const struct sync_conf *sc, char **cause)
+{
+	const struct sync_backend	*b;
+	struct sync_backend_inst	*bi;
+	char				 copy[256], *p, *tok;
+
+	snprintf(copy, sizeof(copy), "%s", sc->backends);
+	for (p = copy; (tok = strsep(&p, ", ")) != NULL;) {
+		if (*tok == '\0')
+			continue;
+		if ((b = sync_backend_find(tok)) == NULL) {
+			xasprintf(cause, "sync: unknown backend \"%s\"", tok);
+			return -1;
+		}
+		if (s->ninsts == SYNC_MAX_BACKENDS)
+			continue;
+		bi = &s->insts[s->ninsts];
+		memset(bi, 0, sizeof(*bi));
+		bi->backend = b;
+		bi->sync = s;
+		bi->bit = 1U << s->ninsts;
+		if (b->init(bi, sc, cause) == -1)
+			return -1;
+		s->ninsts++;
+	}
+	return 0;
+}
+
+/* Start sync if the config enables it. */
+int
+sync_open(struct server *srv, char **cause)
+{
+	const struct sync_conf	*sc = &srv->conf.sync;
+	struct sync		*s;
+	struct timeval		 tv;
+	int			 i;
+
+	srv->sync = NULL;
+	if (sc->backends == NULL)
+		return 0;
+	if (sc->secret_file == NULL) {
+		xasprintf(cause, "sync: backends are set but no secret_file: "
+		    "sync refuses to run unauthenticated");
+		return -1;
+	}
+	if (sync_crypto_init() == -1) {
+		xasprintf(cause, "sync: libsodium failed to start");
+		return -1;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->srv = srv;
+	s->base = srv->base;
+	s->port = sc->port != 0 ? sc->port : srv->names_port;
+	s->ttl = sc->ttl;
+	s->interval = sc->interval;
+	TAILQ_INIT(&s->peers);
+	TAILQ_INIT(&s->inbound);
+	TAILQ_INIT(&s->origins);
+	if (srv->restored && srv->sync_incarnation != 0) {
+		/* An upgrade: the same origin goes on, peers see no restart. */
+		s->incarnation = srv->sync_incarnation;
+		s->version = srv->sync_version;
+	} else
+		sync_random(&s->incarnation, sizeof(s->incarnation));
+	if (sync_secret_load(sc->secret_file, s->master, cause) == -1 ||
+	    sync_set_hostname(s, sc, cause) == -1) {
+		free(s);
+		return -1;
+	}
+	sync_set_advertise(s, sc);
+	if ((s->dns = evdns_base_new(s->base,
+	    EVDNS_BASE_INITIALIZE_NAMESERVERS)) == NULL &&
+	    (s->dns = evdns_base_new(s->base, 0)) == NULL) {
+		xasprintf(cause, "sync: cannot start the resolver");
+		free(s);
+		return -1;
+	}
+	srv->sync = s;
+	if (sync_backends_init(s, sc, cause) == -1) {
+		sync_close(srv);
+		return -1;
+	}
+	s->heartbeat = event_new(s->base, -1, EV_PERSIST, sync_heartbeat_cb,
+	    s);
+	tv.tv_sec = s->interval;
+	tv.tv_usec = 0;
+	event_add(s->heartbeat, &tv);
+	s->expiry = event_new(s->base, -1, EV_PERSIST, sync_expiry_cb, s);
+	tv.tv_sec = 1;
+	event_add(s->expiry, &tv);
+	for (i = 0; i < s->ninsts; i++)
+		if (s->insts[i].backend->start != NULL)
+			s->insts[i].backend->start(&s->insts[i]);
+	log_info("sync: started hostname=%s port=%u ttl=%u interval=%u "
+	    "backends=\"%s\"", s->hostname, s->port, s->ttl, s->interval,
+	    sc->backends);
+	return 0;
+}
+
+/* Stop sync: backends, peers, streams, origins. */
+void
+sync_close(struct server *srv)
+{
+	struct sync		*s = srv->sync;
+	struct sync_peer	*p;
+	struct sync_session	*sess;
+	struct sync_origin	*o;
+	int			 i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->ninsts; i++)
+		s->insts[i].backend->free(&s->insts[i]);
+	s->ninsts = 0;
+	while ((p = TAILQ_FIRST(&s->peers)) != NULL)
+		sync_peer_free(p, "sync stopping");
+	while ((sess = TAILQ_FIRST(&s->inbound)) != NULL)
+		sync_session_free(sess, "sync stopping");
+	while ((o = TAILQ_FIRST(&s->origins)) != NULL)
+		sync_origin_free(s, o, NULL);
+	if (s->heartbeat != NULL)
+		event_free(s->heartbeat);
+	if (s->expiry != NULL)
+		event_free(s->expiry);
+	if (s->dns != NULL)
+		evdns_base_free(s->dns, 1);
+	sodium_memzero(s->master, sizeof(s->master));
+	free(s);
+	srv->sync = NULL;
+}
+
+/* Whether name is in the comma/space separated list. */
+static int
+sync_list_has(const char *list, const char *name)
+{
+	char	 copy[256], *p, *tok;
+
+	snprintf(copy, sizeof(copy), "%s", list);
+	for (p = copy; (tok = strsep(&p, ", ")) != NULL;)
+		if (strcmp(tok, name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Apply a reloaded [sync]: sync turned on or off, backends kept (their
+ * reload hook re-reports what they know), stopped or started.  Peers no
+ * backend reports any more are dropped; remote origins stay and expire
+ * by ttl like any other, so nothing still alive is lost.
+ */
+int
+sync_reload(struct server *srv, char **cause)
+{
+	struct sync			*s = srv->sync;
+	const struct sync_conf		*sc = &srv->conf.sync;
+	struct sync_backend_inst	 keep[SYNC_MAX_BACKENDS];
+	struct sync_backend_inst	*bi;
+	struct sync_peer		*p, *next;
+	const struct sync_backend	*b;
+	char				 copy[256], *lp, *tok;
+	unsigned int			 used = 0;
+	struct timeval			 tv;
+	int				 i, nkeep = 0, k;
+
+	if (s == NULL)
+		return sync_open(srv, cause);
+	if (sc->backends == NULL) {
+		sync_close(srv);
+		log_info("sync: stopped by reload");
+		return 0;
+	}
+	if (sc->secret_file == NULL) {
+		xasprintf(cause, "sync: backends are set but no secret_file");
+		return -1;
+	}
+	if (sync_secret_load(sc->secret_file, s->master, cause) == -1)
+		return -1;
+	s->ttl = sc->ttl;
+	s->interval = sc->interval;
+	sync_set_advertise(s, sc);
+
+	/* Every backend's reports are taken back, then made again. */
+	TAILQ_FOREACH(p, &s->peers, entry)
+		p->sources &= SYNC_SRC_LEARNED;
+	for (i = 0; i < s->ninsts; i++) {
+		bi = &s->insts[i];
+		if (sync_list_has(sc->backends, bi->backend->name) &&
+		    bi->backend->reload != NULL &&
+		    bi->backend->reload(bi, sc, cause) == 0) {
+			keep[nkeep++] = *bi;
+			used |= bi->bit;
+			continue;
+		}
+		if (*cause != NULL) {
+			log_warnx("%s", *cause);
+			free(*cause);
+			*cause = NULL;
+		}
+		bi->backend->free(bi);
+	}
+	s->ninsts = 0;
+	for (k = 0; k < nkeep; k++)
+		s->insts[s->ninsts++] = keep[k];
+	snprintf(copy, sizeof(copy), "%s", sc->backends);
+	for (lp = copy; (tok = strsep(&lp, ", ")) != NULL;) {
+		if (*tok == '\0' || (b = sync_backend_find(tok)) == NULL)
+			continue;
+		for (k = 0; k < s->ninsts; k++)
+			if (s->insts[k].backend == b)
+				break;
+		if (k < s->ninsts || s->ninsts == SYNC_MAX_BACKENDS)
+			continue;
+		bi = &s->insts[s->ninsts];
+		memset(bi, 0, sizeof(*bi));
+		bi->backend = b;
+		bi->sync = s;
+		for (bi->bit = 1; used & bi->bit; bi->bit <<= 1)
+			;
+		if (b->init(bi, sc, cause) == -1) {
+			log_warnx("%s", *cause);
+			free(*cause);
+			*cause = NULL;
+			continue;
+		}
+		used |= bi->bit;
+		s->ninsts++;
+		if (b->start != NULL)
+			b->start(bi);
+	}
+	for (p = TAILQ_FIRST(&s->peers); p != NULL; p = next) {
+		next = TAILQ_NEXT(p, entry);
+		if (p->sources == 0)
+			sync_peer_free(p, "no longer configured");
+	}
+	tv.tv_sec = s->interval;
+	tv.tv_usec = 0;
+	event_add(s->heartbeat, &tv);
+	log_info("sync: reloaded backends=\"%s\"", sc->backends);
+	return 0;
+}
+
+/* A peer by host and port. */
+struct sync_peer *
+sync_peer_find(struct sync *s, const char *host, unsigned int port)
+{
+	struct sync_peer	*p;
+
+	TAILQ_FOREACH(p, &s->peers, entry)
+		if (p->port == port && strcmp(p->host, host) == 0)
+			return p;
+	return NULL;
+}
+
+/* Add a peer (or a source to one) and dial it. */
+struct sync_peer *
+sync_peer_add(struct sync *s, const char *host, unsigned int port,
+    unsigned int source)
+{
+	struct sync_peer	*p;
+
+	if (port == 0)
+		port = s->port;
+	if ((p = sync_peer_find(s, host, port)) != NULL) {
+		p->sources |= source;
+		return p;
+	}
+	if (strlen(host) > SYNC_HOST_MAX)
+		return NULL;
+	p = xcalloc(1, sizeof(*p));
+	p->sync = s;
+	snprintf(p->host, sizeof(p->host), "%s", host);
+	p->port = port;
+	p->sources = source;
+	p->backoff = SYNC_BACKOFF_MIN;
+	p->retry = evtimer_new(s->base, sync_retry_cb, p);
+	snprintf(p->status, sizeof(p->status), "new");
+	TAILQ_INSERT_TAIL(&s->peers, p, entry);
+	log_info("sync: peer added peer=%s:%u", host, port);
+	sync_peer_dial(p);
+	return p;
+}
+
+/* A backend reports a peer. */
+void
+sync_peer_seen(struct sync_backend_inst *bi, const char *host,
+    unsigned int port)
+{
+	sync_peer_add(bi->sync, host, port, bi->bit);
+}
+
+/* A backend withdraws a peer; it goes when no source is left. */
+void
+sync_peer_gone(struct sync_backend_inst *bi, const char *host,
+    unsigned int port)
+{
+	struct sync		*s = bi->sync;
+	struct sync_peer	*p;
+
+	if ((p = sync_peer_find(s, host, port != 0 ? port : s->port)) == NULL)
+		return;
+	p->sources &= ~bi->bit;
+	if (p->sources == 0)
+		sync_peer_free(p, bi->backend->name);
+}
+
+/* Retry a peer after its backoff. */
+static void
+sync_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sync_peer	*p = arg;
+
+	if (p->sess == NULL && !p->self)
+		sync_peer_dial(p);
+}
+
+/* A stream ended: outbound peers retry with backoff and jitter. */
+void
+sync_core_session_gone(struct sync_session *sess)
+{
+	struct sync		*s = sess->sync;
+	struct sync_peer	*p = sess->peer;
+	struct timeval		 tv;
+	unsigned int		 ms;
+
+	if (!sess->outbound) {
+		TAILQ_REMOVE(&s->inbound, sess, entry);
+		return;
+	}
+	if (p == NULL)
+		return;
+	p->sess = NULL;
+	if (p->self)
+		return;
+	if (sess->hello_seen)
+		p->backoff = SYNC_BACKOFF_MIN;
+	ms = p->backoff * 1000;
+	ms = ms * 3 / 4 + (unsigned int)randombytes_uniform(ms / 2 + 1);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(p->retry, &tv);
+	if (!sess->hello_seen && p->backoff < SYNC_BACKOFF_MAX)
+		p->backoff = p->backoff * 2 > SYNC_BACKOFF_MAX ?
+		    SYNC_BACKOFF_MAX : p->backoff * 2;
+}
+
+/* An origin by host name. */
+static struct sync_origin *
+sync_origin_find(struct sync *s, const char *host)
+{
+	struct sync_origin	*o;
+
+	TAILQ_FOREACH(o, &s->origins, entry)
+		if (strcmp(o->host, host) == 0)
+			return o;
+	return NULL;
+}
+
+/* Drop an origin and its entries; inbound streams from it close too. */
+static void
+sync_origin_free(struct sync *s, struct sync_origin *o, const char *why)
+{
+	struct sync_session	*sess, *next;
+
+	if (why != NULL)
+		log_info("sync: origin gone host=%s entries=%zu reason=\"%s\"",
+		    o->host, o->table != NULL ? registry_count(o->table) : 0,
+		    why);
+	for (sess = TAILQ_FIRST(&s->inbound); sess != NULL; sess = next) {
+		next = TAILQ_NEXT(sess, entry);
+		if (sess->origin == o)
+			sess->origin = NULL;
+	}
+	TAILQ_REMOVE(&s->origins, o, entry);
+	if (o->table != NULL)
+		registry_free(o->table);
+	free(o);
+}
+
+/* The first frame of a stream: who is at the other end. */
+int
+sync_core_hello(struct sync_session *sess, const struct sync_msg *m)
+{
+	struct sync		*s = sess->sync;
+	struct sync_origin	*o;
+	struct sync_peer	*p = sess->peer;
+	char			 host[SYNC_HOST_MAX + 1];
+	char			 adv[SYNC_HOST_MAX + 8], ahost[SYNC_HOST_MAX + 1];
+	char			 shost[SYNC_HOST_MAX + 8], *colon;
+	unsigned int		 aport;
+
+	memcpy(host, m->origin, m->originlen);
+	host[m->originlen] = '\0';
+	if (strcmp(host, s->hostname) == 0) {
+		if (m->incarnation == s->incarnation) {
+			if (p != NULL) {
+				p->self = 1;
+				snprintf(p->status, sizeof(p->status), "self");
+			}
+			return -1;
+		}
+		log_warnx("sync: peer=%s claims our own hostname %s: two "
+		    "daemons with one hostname; set [sync] hostname",
+		    sess->addr, host);
+		return -1;
+	}
+	if (p != NULL) {
+		snprintf(p->origin, sizeof(p->origin), "%s", host);
+		p->last_ok = time(NULL);
+		return 0;
+	}
+
+	/* Inbound: the origin whose entries this stream will carry. */
+	if ((o = sync_origin_find(s, host)) == NULL) {
+		o = xcalloc(1, sizeof(*o));
+		snprintf(o->host, sizeof(o->host), "%s", host);
+		o->table = registry_new(0);
+		TAILQ_INSERT_TAIL(&s->origins, o, entry);
+		log_info("sync: origin heard host=%s peer=%s", host,
+		    sess->addr);
+	}
+	o->last_heard = time(NULL);
+	sess->origin = o;
+	sess->incarnation = m->incarnation;
+
+	/* Dial it back: its advertise, or our view of its address. */
+	snprintf(adv, sizeof(adv), "%.*s", (int)m->advertiselen,
+	    (const char *)m->advertise);
+	if (adv[0] == ':') {
+		snprintf(shost, sizeof(shost), "%s", sess->addr);
+		if (shost[0] == '[') {
+			memmove(shost, shost + 1, strlen(shost));
+			if ((colon = strrchr(shost, ']')) != NULL)
+				*colon = '\0';
+		} else if ((colon = strrchr(shost, ':')) != NULL)
+			*colon = '\0';
+		if (strncmp(shost, "::ffff:", 7) == 0)
+			memmove(shost, shost + 7, strlen(shost + 7) + 1);
+		aport = (unsigned int)strtoul(adv + 1, NULL, 10);
+		snprintf(ahost, sizeof(ahost), "%s", shost);
+	} else if (config_hostport(adv, ahost, sizeof(ahost), &aport) == -1)
+		return 0;
+	if (aport == 0)
+		aport = s->port;
+	snprintf(o->addr, sizeof(o->addr), strchr(ahost, ':') != NULL ?
+	    "[%s]:%u" : "%s:%u", ahost, aport);
+	if (sync_peer_find(s, ahost, aport) == NULL)
+		sync_peer_add(s, ahost, aport, SYNC_SRC_LEARNED);
+	return 0;
+}
+
+/* Ask the sender for a snapshot, once until it arrives. */
+static void
+sync_ask_resync(struct sync_session *sess)
+{
+	struct sync_msg	 m;
+
+	if (sess->resync_asked)
+		return;
+	sess->resync_asked = 1;
+	memset(&m, 0, sizeof(m));
+	m.type = SYNC_MSG_RESYNC;
+	sync_session_send(sess, &m);
+}
+
+/* Put one entry into a table, replacing a same-named one. */
+static void
+sync_table_put(struct registry *t, const struct proto_node *n)
+{
+	struct node	*old;
+
+	if ((old = registry_lookup(t, n->name, n->namelen)) != NULL)
+		registry_delete(t, old);
+	registry_add(t, n, 0, -1, NULL);
+}
+
+/* Merge one message from an origin's stream; -1 closes it. */
+int
+sync_core_message(struct sync_session *sess, const struct sync_msg *m)
+{
+	struct sync_origin	*o = sess->origin;
+	struct node		*n;
+
+	if (o == NULL)
+		return -1;		/* the origin expired under us */
+	o->last_heard = time(NULL);
+	switch (m->type) {
+	case SYNC_MSG_SNAP_BEGIN:
+		if (sess->staging != NULL)
+			registry_free(sess->staging);
+		sess->staging = registry_new(0);
+		sess->snap_incarnation = m->incarnation;
+		sess->snap_version = m->version;
+		return 0;
+	case SYNC_MSG_ADD:
+		if (sess->staging != NULL) {
+			sync_table_put(sess->staging, &m->node);
+			return 0;
+		}
+		break;
+	case SYNC_MSG_SNAP_END:
+		if (sess->staging == NULL)
+			return -1;
+		if (o->synced && o->incarnation != sess->snap_incarnation)
+			log_info("sync: origin restarted host=%s", o->host);
+		registry_free(o->table);
+		o->table = sess->staging;
+		sess->staging = NULL;
+		o->incarnation = sess->snap_incarnation;
+		o->version = sess->snap_version;
+		o->synced = 1;
+		sess->resync_asked = 0;
+		log_debug("sync: origin synced host=%s entries=%zu version=%llu",
+		    o->host, registry_count(o->table),
+		    (unsigned long long)o->version);
+		return 0;
+	case SYNC_MSG_DEL:
+		if (sess->staging != NULL)
+			return -1;
+		break;
+	case SYNC_MSG_HEARTBEAT:
+		if (!o->synced || m->incarnation != o->incarnation ||
+		    m->version > o->version)
+			sync_ask_resync(sess);
+		return 0;
+	default:
+		return -1;
+	}
+
+	/* A delta: it applies only right after the version we hold. */
+	if (!o->synced || sess->incarnation != o->incarnation) {
+		sync_ask_resync(sess);
+		return 0;
+	}
+	if (m->version <= o->version)
+		return 0;		/* seen already, on another stream */
+	if (m->version != o->version + 1) {
+		sync_ask_resync(sess);
+		return 0;
+	}
+	if (m->type == SYNC_MSG_ADD)
+		sync_table_put(o->table, &m->node);
+	else if ((n = registry_lookup(o->table, m->node.name,
+	    m->node.namelen)) != NULL)
+		registry_delete(o->table, n);
+	o->version = m->version;
+	return 0;
+}
+
+/* A local registration came or went: push it to every open stream. */
+void
+sync_local_changed(struct server *srv, const struct node *n, int up)
+{
+	struct sync		*s = srv->sync;
+	struct sync_peer	*p;
+	struct sync_msg		 m;
+
+	if (s == NULL)
+		return;
+	s->version++;
+	memset(&m, 0, sizeof(m));
+	m.type = up ? SYNC_MSG_ADD : SYNC_MSG_DEL;
+	m.version = s->version;
+	registry_node_view(n, &m.node);
+	TAILQ_FOREACH(p, &s->peers, entry)
+		if (p->sess != NULL && p->sess->hello_seen)
+			sync_session_send(p->sess, &m);
+}
+
+/* Every interval: tell peers our version, so gaps get noticed. */
+static void
+sync_heartbeat_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sync		*s = arg;
+	struct sync_peer	*p;
+	struct sync_msg		 m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = SYNC_MSG_HEARTBEAT;
+	m.incarnation = s->incarnation;
+	m.version = s->version;
+	TAILQ_FOREACH(p, &s->peers, entry)
+		if (p->sess != NULL && p->sess->hello_seen)
+			sync_session_send(p->sess, &m);
+}
+
+/* Every second: origins silent for ttl are gone, with their peers. */
+static void
+sync_expiry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sync		*s = arg;
+	struct sync_origin	*o, *next;
+	struct sync_peer	*p, *pnext;
+	time_t			 now = time(NULL);
+
+	for (o = TAILQ_FIRST(&s->origins); o != NULL; o = next) {
+		next = TAILQ_NEXT(o, entry);
+		if (now - o->last_heard <= (time_t)s->ttl)
+			continue;
+		s->stats.expired++;
+		for (p = TAILQ_FIRST(&s->peers); p != NULL; p = pnext) {
+			pnext = TAILQ_NEXT(p, entry);
+			if (p->sources == SYNC_SRC_LEARNED &&
+			    strcmp(p->origin, o->host) == 0)
+				sync_peer_free(p, "origin expired");
+		}
+		sync_origin_free(s, o, "not heard within ttl");
+	}
+}
+
+/* One cluster line: name, host, port, high, low, age, origin address. */
+static void
+sync_cluster_line(struct evbuffer *out, const struct node *n,
+    const char *host, long age, const char *from)
+{
+	evbuffer_add(out, n->name, n->namelen);
+	evbuffer_add_printf(out, "\t%s\t%u\t%u\t%u\t%ld\t%s\n", host, n->port,
+	    n->high, n->low, age, from);
+}
+
+/* CLUSTER: every node known, local first, tab-separated lines. */
+void
+sync_cluster_dump(struct server *srv, struct evbuffer *out)
+{
+	struct sync		*s = srv->sync;
+	struct sync_origin	*o;
+	struct node		*n;
+	char			 host[SYNC_HOST_MAX + 1], *dot;
+	time_t			 now = time(NULL);
+
+	if (s != NULL)
+		snprintf(host, sizeof(host), "%s", s->hostname);
+	else {
+		if (gethostname(host, sizeof(host)) == -1)
+			snprintf(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = '\0';
+		if ((dot = strchr(host, '.')) != NULL)
+			*dot = '\0';
+	}
+	for (n = registry_first(srv->reg); n != NULL; n = registry_next(n))
+		sync_cluster_line(out, n, host, 0, "local");
+	if (s == NULL)
+		return;
+	TAILQ_FOREACH(o, &s->origins, entry)
+		for (n = registry_first(o->table); n != NULL;
+		    n = registry_next(n))
+			sync_cluster_line(out, n, o->host,
+			    (long)(now - o->last_heard), o->addr);
+}
+
+/* RESOLVE: name@host from the cluster table. */
+const struct node *
+sync_resolve(struct server *srv, const uint8_t *name, size_t namelen,
+    const char *host)
+{
+	struct sync		*s = srv->sync;
+	struct sync_origin	*o;
+	char			 me[SYNC_HOST_MAX + 1], *dot;
+
+	if (s != NULL)
+		snprintf(me, sizeof(me), "%s", s->hostname);
+	else if (gethostname(me, sizeof(me)) == 0) {
+		me[sizeof(me) - 1] = '\0';
+		if ((dot = strchr(me, '.')) != NULL)
+			*dot = '\0';
+	} else
+		me[0] = '\0';
+	if (strcmp(host, me) == 0 || strcmp(host, "localhost") == 0)
+		return registry_lookup(srv->reg, name, namelen);
+	if (s == NULL || (o = sync_origin_find(s, host)) == NULL)
+		return NULL;
+	return registry_lookup(o->table, name, namelen);
+}
+
+/* PEERS: address, state, origin, last heard, entries, sources. */
+void
+sync_peers_dump(struct server *srv, struct evbuffer *out)
+{
+	struct sync		*s = srv->sync;
+	struct sync_peer	*p;
+	struct sync_origin	*o;
+	char			 src[64];
+	time_t			 now = time(NULL);
+	int			 i;
+
+	if (s == NULL)
+		return;
+	TAILQ_FOREACH(p, &s->peers, entry) {
+		src[0] = '\0';
+		for (i = 0; i < s->ninsts; i++)
+			if (p->sources & s->insts[i].bit)
+				snprintf(src + strlen(src), sizeof(src) -
+				    strlen(src), "%s%s", src[0] ? "," : "",
+				    s->insts[i].backend->name);
+		if (p->sources & SYNC_SRC_LEARNED)
+			snprintf(src + strlen(src), sizeof(src) - strlen(src),
+			    "%slearned", src[0] ? "," : "");
+		o = p->origin[0] != '\0' ? sync_origin_find(s, p->origin) :
+		    NULL;
+		evbuffer_add_printf(out, strchr(p->host, ':') != NULL ?
+		    "[%s]:%u\t%s\t%s\t%ld\t%zu\t%s\n" :
+		    "%s:%u\t%s\t%s\t%ld\t%zu\t%s\n", p->host, p->port,
+		    p->status, p->origin[0] ? p->origin : "-",
+		    o != NULL ? (long)(now - o->last_heard) : -1L,
+		    o != NULL ? registry_count(o->table) : (size_t)0, src);
+	}
+}
+
+/* An inbound stream opened on the EPMD port (conn.c). */
+void
+sync_accept(struct server *srv, int fd, const uint8_t *body, size_t len)
+{
+	if (srv->sync == NULL || len != PROTO_SYNC_OPEN_LEN) {
+		close(fd);
+		return;
+	}
+	sync_session_accept(srv->sync, fd, body);
+}
+
+/* Our origin's incarnation and version, for the handover. */
+void
+sync_handover_origin(struct server *srv, uint64_t *incarnation,
+    uint64_t *version)
+{
+	*incarnation = srv->sync != NULL ? srv->sync->incarnation : 0;
+	*version = srv->sync != NULL ? srv->sync->version : 0;
+}
+
+/* Every remote origin as an ORIGIN record and its ONODE records. */
+void
+sync_handover_origins(struct server *srv,
+    void (*put)(void *, const struct ho_rec *), void *arg)
+{
+	struct sync_origin	*o;
+	struct node		*n;
+	struct ho_rec		 r;
+	time_t			 now = time(NULL);
+
+	if (srv->sync == NULL)
+		return;
+	TAILQ_FOREACH(o, &srv->sync->origins, entry) {
+		if (!o->synced)
+			continue;
+		memset(&r, 0, sizeof(r));
+		r.type = HO_ORIGIN;
+		r.host = (const uint8_t *)o->host;
+		r.hostlen = strlen(o->host);
+		r.addr = (const uint8_t *)o->addr;
+		r.addrlen = strlen(o->addr);
+		r.incarnation = o->incarnation;
+		r.version = o->version;
+		r.age = now > o->last_heard ? (int64_t)(now - o->last_heard) :
+		    0;
+		put(arg, &r);
+		for (n = registry_first(o->table); n != NULL;
+		    n = registry_next(n)) {
+			memset(&r, 0, sizeof(r));
+			r.type = HO_ONODE;
+			registry_node_view(n, &r.node);
+			put(arg, &r);
+		}
+	}
+}
+
+/* Put back a handed-over origin (ORIGIN) or one of its entries (ONODE). */
+void
+sync_handover_restore(struct server *srv, const struct ho_rec *r)
+{
+	static struct sync_origin *last;
+	struct sync		*s = srv->sync;
+	struct sync_origin	*o;
+
+	if (s == NULL)
+		return;
+	if (r->type == HO_ONODE) {
+		if (last != NULL && r->node.namelen > 0)
+			sync_table_put(last->table, &r->node);
+		return;
+	}
+	last = NULL;
+	o = xcalloc(1, sizeof(*o));
+	snprintf(o->host, sizeof(o->host), "%.*s", (int)r->hostlen,
+	    (const char *)r->host);
+	snprintf(o->addr, sizeof(o->addr), "%.*s", (int)r->addrlen,
+	    (const char *)r->addr);
+	if (strcmp(o->host, s->hostname) == 0 ||
+	    sync_origin_find(s, o->host) != NULL) {
+		free(o);
+		return;
+	}
+	o->incarnation = r->incarnation;
+	o->version = r->version;
+	o->synced = 1;
+	o->last_heard = time(NULL) - (time_t)r->age;
+	o->table = registry_new(0);
+	TAILQ_INSERT_TAIL(&s->origins, o, entry);
+	last = o;
+}

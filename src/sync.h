@@ -1,0 +1,108 @@
+/*
+ * Peer sync core: daemons share their local registrations.  Each daemon is
+ * an origin (host name, incarnation, version) and alone writes its own
+ * entries; the core keeps the remote origins' tables, merges what peers
+ * push, expires origins not heard within ttl, and dials the peers that the
+ * backends report.  Backends never touch the registry: they only call
+ * sync_peer_seen() and sync_peer_gone().  See epmdx-sync(7).
+ */
+#ifndef SYNC_H
+#define SYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct event_base;
+struct node;
+struct registry;
+struct server;
+struct sync;
+struct sync_conf;
+
+/* One backend instance's private state is behind sb->data. */
+struct sync_backend_inst {
+	const struct sync_backend	*backend;
+	struct sync			*sync;
+	void				*data;
+	unsigned int			 bit;	/* this backend's peer source */
+};
+
+/*
+ * A discovery backend: a const table of function pointers (OpenSMTPD's
+ * table_backend).  Optional hooks may be NULL.
+ */
+struct sync_backend {
+	const char	*name;		/* "static", "hosts", "dns", "mcast" */
+	/* Check conf, allocate state; -1 with *cause on a bad config. */
+	int		 (*init)(struct sync_backend_inst *,
+			    const struct sync_conf *, char **cause);
+	/* Arm timers and sockets. */
+	void		 (*start)(struct sync_backend_inst *);
+	/*
+	 * A new configuration, the backend still enabled.  The core has
+	 * taken back every peer this backend reported: report again, at
+	 * once, every peer still valid (peers left unreported are dropped
+	 * when all reloads are done).  NULL: the core frees and re-inits.
+	 */
+	int		 (*reload)(struct sync_backend_inst *,
+			    const struct sync_conf *, char **cause);
+	/* Free everything; peers it reported are withdrawn by the core. */
+	void		 (*free)(struct sync_backend_inst *);
+};
+
+extern const struct sync_backend sync_backend_static;
+extern const struct sync_backend sync_backend_hosts;
+extern const struct sync_backend sync_backend_dns;
+extern const struct sync_backend sync_backend_mcast;
+
+/*
+ * What backends may call.  host is a name or address literal, port 0
+ * means the cluster's default sync port.
+ */
+void		 sync_peer_seen(struct sync_backend_inst *, const char *host,
+		    unsigned int port);
+void		 sync_peer_gone(struct sync_backend_inst *, const char *host,
+		    unsigned int port);
+/* Accessors backends need. */
+struct event_base *sync_base(const struct sync *);
+const char	*sync_hostname(const struct sync *);
+uint64_t	 sync_incarnation(const struct sync *);
+unsigned int	 sync_default_port(const struct sync *);
+/* The master key derived from the shared secret (32 bytes). */
+const uint8_t	*sync_master_key(const struct sync *);
+
+/* Pure helpers, exposed for the unit tests. */
+int		 sync_hosts_parse(const char *text, char ***hosts,
+		    int *nhosts, int *badline);
+
+/* Daemon side (main.c, conn.c). */
+/* Start sync per srv->conf.sync; NULL srv->sync when sync is off. */
+int		 sync_open(struct server *, char **cause);
+/* Apply a reloaded configuration; -1 with *cause keeps the old one. */
+int		 sync_reload(struct server *, char **cause);
+void		 sync_close(struct server *);
+/* A local registration came (up=1) or went (up=0). */
+void		 sync_local_changed(struct server *, const struct node *,
+		    int up);
+/* An inbound sync stream: conn.c hands over fd after the opening frame. */
+void		 sync_accept(struct server *, int fd, const uint8_t *body,
+		    size_t len);
+
+/* Upgrade handover (upgrade.c): our origin, remote origins, restore. */
+struct ho_rec;
+void		 sync_handover_origin(struct server *, uint64_t *incarnation,
+		    uint64_t *version);
+void		 sync_handover_origins(struct server *,
+		    void (*)(void *, const struct ho_rec *), void *);
+void		 sync_handover_restore(struct server *, const struct ho_rec *);
+
+/* Queries (conn.c answers CLUSTER, RESOLVE, PEERS with these). */
+struct evbuffer;
+void		 sync_cluster_dump(struct server *, struct evbuffer *);
+/* The node name@host from the cluster table, NULL if unknown. */
+const struct node *sync_resolve(struct server *, const uint8_t *name,
+		    size_t namelen, const char *host);
+void		 sync_peers_dump(struct server *, struct evbuffer *);
+
+#endif /* SYNC_H */

@@ -1,0 +1,140 @@
+/*
+ * Sync internals shared by the core (sync.c) and the stream transport
+ * (sync_peer.c).  Nothing outside those two includes this.
+ */
+#ifndef SYNC_INT_H
+#define SYNC_INT_H
+
+#include <sys/queue.h>
+
+#include <stdint.h>
+#include <time.h>
+
+#include "sync.h"
+#include "sync_crypto.h"
+#include "sync_msg.h"
+
+#define SYNC_MAX_BACKENDS	4
+#define SYNC_SRC_LEARNED	0x80	/* peer learned from an inbound HELLO */
+#define SYNC_BACKOFF_MIN	1	/* seconds */
+#define SYNC_BACKOFF_MAX	30
+
+struct evdns_base;
+struct evdns_getaddrinfo_request;
+struct sess_resolve;
+struct bufferevent;
+struct event;
+
+/* A remote daemon we have heard from, and its entries. */
+struct sync_origin {
+	TAILQ_ENTRY(sync_origin) entry;
+	char			 host[SYNC_HOST_MAX + 1];
+	char			 addr[SYNC_HOST_MAX + 8]; /* where it speaks from */
+	uint64_t		 incarnation;
+	uint64_t		 version;
+	int			 synced;	/* a snapshot has landed */
+	time_t			 last_heard;
+	struct registry		*table;
+};
+
+enum sync_sess_state {
+	SESS_RESOLVING,		/* out: looking the peer up */
+	SESS_CONNECTING,	/* out: TCP connect */
+	SESS_WAIT_ACCEPT,	/* out: sent SYNC, waiting random + header */
+	SESS_WAIT_HEADER,	/* in: sent random + header, waiting header */
+	SESS_OPEN,		/* frames flow */
+};
+
+/* One TCP stream, dialed (outbound, we push) or accepted (we receive). */
+struct sync_session {
+	TAILQ_ENTRY(sync_session) entry;	/* s->inbound (accepted only) */
+	struct sync		*sync;
+	struct sync_peer	*peer;		/* outbound: our target */
+	int			 outbound;
+	enum sync_sess_state	 state;
+	struct bufferevent	*bev;
+	struct sess_resolve	*resolve;	/* out: lookup under way */
+	struct evdns_getaddrinfo_request *dnsreq;
+	char			 addr[SYNC_HOST_MAX + 8];
+	uint8_t			 mine[SYNC_RANDOM_BYTES];
+	uint8_t			 key_tx[SYNC_KEY_BYTES];
+	uint8_t			 key_rx[SYNC_KEY_BYTES];
+	struct sync_stream	 tx;
+	struct sync_stream	 rx;
+	int			 hello_seen;	/* the remote proved the key */
+	/* Inbound: what the remote told us. */
+	struct sync_origin	*origin;
+	uint64_t		 incarnation;
+	struct registry		*staging;	/* snapshot being received */
+	uint64_t		 snap_incarnation;
+	uint64_t		 snap_version;
+	int			 resync_asked;
+};
+
+/* A daemon we dial and push our entries to. */
+struct sync_peer {
+	TAILQ_ENTRY(sync_peer)	 entry;
+	struct sync		*sync;
+	char			 host[SYNC_HOST_MAX + 1];
+	unsigned int		 port;
+	unsigned int		 sources;	/* backend bits, LEARNED */
+	struct sync_session	*sess;		/* NULL while backing off */
+	struct event		*retry;
+	unsigned int		 backoff;
+	int			 self;		/* it is us: never dial again */
+	char			 status[48];	/* for `epmdxctl peers` */
+	char			 origin[SYNC_HOST_MAX + 1];
+	time_t			 last_ok;	/* last HELLO from it */
+};
+
+struct sync_stats {
+	uint64_t		 frames_in;
+	uint64_t		 frames_out;
+	uint64_t		 bytes_in;
+	uint64_t		 bytes_out;
+	uint64_t		 auth_failures;
+	uint64_t		 bad_frames;
+	uint64_t		 resyncs;
+	uint64_t		 expired;
+};
+
+struct sync {
+	struct server		*srv;
+	struct event_base	*base;
+	struct evdns_base	*dns;
+	char			 hostname[SYNC_HOST_MAX + 1];
+	char			 advertise[SYNC_HOST_MAX + 8];
+	uint64_t		 incarnation;
+	uint64_t		 version;
+	uint8_t			 master[SYNC_KEY_BYTES];
+	unsigned int		 port;		/* our sync port, and default */
+	unsigned int		 ttl;
+	unsigned int		 interval;
+	struct sync_backend_inst insts[SYNC_MAX_BACKENDS];
+	int			 ninsts;
+	TAILQ_HEAD(, sync_peer)	 peers;
+	TAILQ_HEAD(, sync_session) inbound;
+	TAILQ_HEAD(, sync_origin) origins;
+	struct event		*heartbeat;
+	struct event		*expiry;
+	struct sync_stats	 stats;
+};
+
+/* sync_peer.c: streams. */
+void	sync_peer_dial(struct sync_peer *);
+void	sync_session_free(struct sync_session *, const char *reason);
+void	sync_session_accept(struct sync *, int fd, const uint8_t *body);
+void	sync_session_send(struct sync_session *, const struct sync_msg *);
+void	sync_session_snapshot(struct sync_session *);
+void	sync_peer_free(struct sync_peer *, const char *reason);
+
+/* sync.c: what streams deliver to the core. */
+int	sync_core_hello(struct sync_session *, const struct sync_msg *);
+int	sync_core_message(struct sync_session *, const struct sync_msg *);
+void	sync_core_session_gone(struct sync_session *);
+struct sync_peer *sync_peer_find(struct sync *, const char *host,
+	    unsigned int port);
+struct sync_peer *sync_peer_add(struct sync *, const char *host,
+	    unsigned int port, unsigned int source);
+
+#endif /* SYNC_INT_H */

@@ -1,0 +1,52 @@
+/*
+ * Sync message codec: the plaintext of the sealed frames daemons exchange.
+ * Pure: no I/O, no allocation, no libevent.  Integers are big-endian;
+ * strings are a 16-bit length and bytes.  See epmdx-sync(7).
+ */
+#ifndef SYNC_MSG_H
+#define SYNC_MSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+#define SYNC_PROTO_VERSION	1
+#define SYNC_HOST_MAX		255	/* origin host name, bytes */
+#define SYNC_FRAME_MAX		(64 * 1024) /* sealed frame, bytes */
+#define SYNC_MSG_MAX		(16 + 2 * PROTO_MAXSYMLEN + 16)
+
+enum sync_msg_type {
+	SYNC_MSG_HELLO = 1,	/* who I am: origin, incarnation, advertise */
+	SYNC_MSG_SNAP_BEGIN,	/* a full table follows as ADDs */
+	SYNC_MSG_ADD,		/* one entry (version 0 inside a snapshot) */
+	SYNC_MSG_DEL,		/* one name gone */
+	SYNC_MSG_SNAP_END,	/* the full table is complete */
+	SYNC_MSG_HEARTBEAT,	/* incarnation and version, every interval */
+	SYNC_MSG_RESYNC,	/* receiver to sender: send a snapshot */
+};
+
+struct sync_msg {
+	uint8_t			 type;
+	uint8_t			 proto;		/* HELLO */
+	uint64_t		 incarnation;	/* HELLO, SNAP_BEGIN, HEARTBEAT */
+	uint64_t		 version;	/* SNAP_BEGIN, ADD, DEL, HEARTBEAT */
+	uint32_t		 count;		/* SNAP_BEGIN */
+	const uint8_t		*origin;	/* HELLO */
+	size_t			 originlen;
+	const uint8_t		*advertise;	/* HELLO, may be empty */
+	size_t			 advertiselen;
+	struct proto_node	 node;		/* ADD; DEL uses name only */
+};
+
+/* Encode m into buf; returns the length or -1 if it does not fit. */
+int	sync_msg_encode(uint8_t *buf, size_t size, const struct sync_msg *m);
+/*
+ * Decode exactly len bytes; pointers point into buf.  -1 (with *why) on
+ * anything malformed: unknown type, short or trailing bytes, a node name
+ * that ALIVE2 would refuse, over-long strings.
+ */
+int	sync_msg_decode(const uint8_t *buf, size_t len, struct sync_msg *m,
+	    const char **why);
+
+#endif /* SYNC_MSG_H */

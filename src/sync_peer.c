@@ -1,0 +1,530 @@
+/*
+ * Sync streams between daemons, over TCP to the peer's EPMD (or sync)
+ * port.  The dialer opens with an ordinary framed request, opcode SYNC,
+ * carrying its random; the acceptor answers its own random and its
+ * secretstream header; the dialer sends its header; then sealed frames
+ * [Len:32][secretstream message] flow.  The dialer pushes its origin's
+ * entries; the acceptor only answers HELLO and asks for RESYNC.
+ */
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/dns.h>
+#include <event2/event.h>
+
+#include "epmdx.h"
+#include "log.h"
+#include "proto.h"
+#include "registry.h"
+#include "sync_int.h"
+#include "xmalloc.h"
+
+#define SESS_HANDSHAKE_SECS	10	/* to get from connect to OPEN */
+
+/* Ties an evdns lookup to its session, which may go first. */
+struct sess_resolve {
+	struct sync_session	*sess;
+};
+
+static void	sess_read_cb(struct bufferevent *, void *);
+static void	sess_event_cb(struct bufferevent *, short, void *);
+static void	sess_resolved_cb(int, struct evutil_addrinfo *, void *);
+static void	sess_connect(struct sync_session *, const struct sockaddr *,
+		    socklen_t);
+static void	sess_set_status(struct sync_session *, const char *);
+
+/* Warn about a failure of the peer's, at most a few times a second. */
+static void
+sess_warn(struct sync_session *sess, const char *what)
+{
+	static time_t	 window;
+	static unsigned	 count;
+	time_t		 now = time(NULL);
+
+	if (now != window) {
+		window = now;
+		count = 0;
+	}
+	if (count++ < 5)
+		log_warnx("sync: %s peer=%s", what, sess->addr);
+}
+
+/* A new session, not yet on any list. */
+static struct sync_session *
+sess_new(struct sync *s, int outbound, const char *addr)
+{
+	struct sync_session	*sess;
+
+	sess = xcalloc(1, sizeof(*sess));
+	sess->sync = s;
+	sess->outbound = outbound;
+	snprintf(sess->addr, sizeof(sess->addr), "%s", addr);
+	sync_random(sess->mine, sizeof(sess->mine));
+	return sess;
+}
+
+/* The one teardown of a session. */
+void
+sync_session_free(struct sync_session *sess, const char *reason)
+{
+	log_debug("sync: stream closed peer=%s dir=%s reason=\"%s\"",
+	    sess->addr, sess->outbound ? "out" : "in", reason);
+	sync_core_session_gone(sess);
+	if (sess->resolve != NULL) {
+		sess->resolve->sess = NULL;
+		if (sess->dnsreq != NULL)
+			evdns_getaddrinfo_cancel(sess->dnsreq);
+	}
+	if (sess->bev != NULL)
+		bufferevent_free(sess->bev);
+	if (sess->staging != NULL)
+		registry_free(sess->staging);
+	sodium_memzero(sess->key_tx, sizeof(sess->key_tx));
+	sodium_memzero(sess->key_rx, sizeof(sess->key_rx));
+	free(sess);
+}
+
+/* Keep the status line `epmdxctl peers` shows. */
+static void
+sess_set_status(struct sync_session *sess, const char *status)
+{
+	if (sess->peer != NULL)
+		snprintf(sess->peer->status, sizeof(sess->peer->status), "%s",
+		    status);
+}
+
+/* Timeouts: handshakes must finish; open inbound streams hear beats. */
+static void
+sess_timeouts(struct sync_session *sess)
+{
+	struct timeval	 rtv, wtv;
+
+	wtv.tv_sec = sess->sync->ttl + sess->sync->interval;
+	wtv.tv_usec = 0;
+	if (sess->state != SESS_OPEN) {
+		rtv.tv_sec = SESS_HANDSHAKE_SECS;
+		rtv.tv_usec = 0;
+		bufferevent_set_timeouts(sess->bev, &rtv, &wtv);
+	} else if (!sess->outbound)
+		bufferevent_set_timeouts(sess->bev, &wtv, &wtv);
+	else
+		bufferevent_set_timeouts(sess->bev, NULL, &wtv);
+}
+
+/* Seal and queue one message. */
+void
+sync_session_send(struct sync_session *sess, const struct sync_msg *m)
+{
+	uint8_t		 plain[SYNC_MSG_MAX];
+	uint8_t		 frame[4 + SYNC_MSG_MAX + SYNC_STREAM_ABYTES];
+	int		 n;
+	uint32_t	 len;
+
+	if ((n = sync_msg_encode(plain, sizeof(plain), m)) < 0)
+		fatalx("sync_session_send: message does not fit");
+	len = (uint32_t)n + SYNC_STREAM_ABYTES;
+	frame[0] = (uint8_t)(len >> 24);
+	frame[1] = (uint8_t)(len >> 16);
+	frame[2] = (uint8_t)(len >> 8);
+	frame[3] = (uint8_t)len;
+	sync_stream_seal(&sess->tx, plain, (size_t)n, frame + 4);
+	evbuffer_add(bufferevent_get_output(sess->bev), frame, 4 + len);
+	sess->sync->stats.frames_out++;
+	sess->sync->stats.bytes_out += 4 + len;
+}
+
+/* Our HELLO: origin, incarnation, where to dial us back. */
+static void
+sess_send_hello(struct sync_session *sess)
+{
+	struct sync	*s = sess->sync;
+	struct sync_msg	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = SYNC_MSG_HELLO;
+	m.proto = SYNC_PROTO_VERSION;
+	m.incarnation = s->incarnation;
+	m.origin = (const uint8_t *)s->hostname;
+	m.originlen = strlen(s->hostname);
+	m.advertise = (const uint8_t *)s->advertise;
+	m.advertiselen = strlen(s->advertise);
+	sync_session_send(sess, &m);
+}
+
+/* The whole local table: SNAP_BEGIN, one ADD per node, SNAP_END. */
+void
+sync_session_snapshot(struct sync_session *sess)
+{
+	struct sync	*s = sess->sync;
+	struct registry	*reg = s->srv->reg;
+	struct node	*n;
+	struct sync_msg	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = SYNC_MSG_SNAP_BEGIN;
+	m.incarnation = s->incarnation;
+	m.version = s->version;
+	m.count = (uint32_t)registry_count(reg);
+	sync_session_send(sess, &m);
+	for (n = registry_first(reg); n != NULL; n = registry_next(n)) {
+		memset(&m, 0, sizeof(m));
+		m.type = SYNC_MSG_ADD;
+		registry_node_view(n, &m.node);
+		sync_session_send(sess, &m);
+	}
+	memset(&m, 0, sizeof(m));
+	m.type = SYNC_MSG_SNAP_END;
+	sync_session_send(sess, &m);
+}
+
+/* Open the sealed channel once both randoms and headers are known. */
+static int
+sess_open(struct sync_session *sess, const uint8_t *theirs,
+    const uint8_t *header)
+{
+	uint8_t		 c2s[SYNC_KEY_BYTES], s2c[SYNC_KEY_BYTES];
+	uint8_t		 myheader[SYNC_STREAM_HEADER];
+
+	if (sess->outbound)
+		sync_stream_keys(sess->sync->master, sess->mine, theirs, c2s,
+		    s2c);
+	else
+		sync_stream_keys(sess->sync->master, theirs, sess->mine, c2s,
+		    s2c);
+	memcpy(sess->key_tx, sess->outbound ? c2s : s2c, SYNC_KEY_BYTES);
+	memcpy(sess->key_rx, sess->outbound ? s2c : c2s, SYNC_KEY_BYTES);
+	sodium_memzero(c2s, sizeof(c2s));
+	sodium_memzero(s2c, sizeof(s2c));
+	if (header != NULL &&
+	    sync_stream_pull_init(&sess->rx, sess->key_rx, header) == -1)
+		return -1;
+	sync_stream_push_init(&sess->tx, sess->key_tx, myheader);
+	if (!sess->outbound)
+		evbuffer_add(bufferevent_get_output(sess->bev), sess->mine,
+		    sizeof(sess->mine));
+	evbuffer_add(bufferevent_get_output(sess->bev), myheader,
+	    sizeof(myheader));
+	return 0;
+}
+
+/* An inbound stream: conn.c read the opening SYNC request. */
+void
+sync_session_accept(struct sync *s, int fd, const uint8_t *body)
+{
+	struct sync_session	*sess;
+	struct sockaddr_storage	 ss;
+	socklen_t		 len = sizeof(ss);
+	char			 host[INET6_ADDRSTRLEN] = "?";
+	char			 addr[INET6_ADDRSTRLEN + 8];
+	unsigned int		 port = 0;
+
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
+		if (ss.ss_family == AF_INET) {
+			inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->
+			    sin_addr, host, sizeof(host));
+			port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		} else if (ss.ss_family == AF_INET6) {
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->
+			    sin6_addr, host, sizeof(host));
+			port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+		}
+	}
+	snprintf(addr, sizeof(addr), strchr(host, ':') != NULL ? "[%s]:%u" :
+	    "%s:%u", host, port);
+	sess = sess_new(s, 0, addr);
+	TAILQ_INSERT_TAIL(&s->inbound, sess, entry);
+	if (body[0] != SYNC_PROTO_VERSION) {
+		sess_warn(sess, "unsupported sync protocol version");
+		close(fd);
+		sync_session_free(sess, "bad version");
+		return;
+	}
+	sess->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (sess->bev == NULL) {
+		close(fd);
+		sync_session_free(sess, "out of memory");
+		return;
+	}
+	bufferevent_setcb(sess->bev, sess_read_cb, NULL, sess_event_cb, sess);
+	sess->state = SESS_WAIT_HEADER;
+	sess_timeouts(sess);
+	/* Our random and header now; theirs arrives next. */
+	if (sess_open(sess, body + 1, NULL) == -1) {
+		sync_session_free(sess, "handshake failed");
+		return;
+	}
+	bufferevent_enable(sess->bev, EV_READ | EV_WRITE);
+	log_debug("sync: stream accepted peer=%s", sess->addr);
+}
+
+/* Dial a peer: resolve, connect, open. */
+void
+sync_peer_dial(struct sync_peer *p)
+{
+	struct sync		*s = p->sync;
+	struct sync_session	*sess;
+	struct sess_resolve	*ctx;
+	struct evdns_getaddrinfo_request *req;
+	struct evutil_addrinfo	 hints;
+	char			 addr[SYNC_HOST_MAX + 8], serv[8];
+
+	snprintf(addr, sizeof(addr), strchr(p->host, ':') != NULL ?
+	    "[%s]:%u" : "%s:%u", p->host, p->port);
+	sess = sess_new(s, 1, addr);
+	sess->peer = p;
+	p->sess = sess;
+	sess->state = SESS_RESOLVING;
+	sess_set_status(sess, "resolving");
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_protocol = IPPROTO_TCP;
+	hints.ai_flags = EVUTIL_AI_ADDRCONFIG;
+	snprintf(serv, sizeof(serv), "%u", p->port);
+	ctx = xcalloc(1, sizeof(*ctx));
+	ctx->sess = sess;
+	sess->resolve = ctx;
+	/* May call back at once (literals, /etc/hosts): sess may be gone. */
+	req = evdns_getaddrinfo(s->dns, p->host, serv, &hints,
+	    sess_resolved_cb, ctx);
+	if (req != NULL)
+		sess->dnsreq = req;
+}
+
+/* The peer's name resolved (or not). */
+static void
+sess_resolved_cb(int err, struct evutil_addrinfo *ai, void *arg)
+{
+	struct sess_resolve	*ctx = arg;
+	struct sync_session	*sess = ctx->sess;
+
+	free(ctx);
+	if (sess == NULL) {		/* cancelled: the session is gone */
+		if (ai != NULL)
+			evutil_freeaddrinfo(ai);
+		return;
+	}
+	sess->resolve = NULL;
+	sess->dnsreq = NULL;
+	if (err != 0 || ai == NULL) {
+		sess_set_status(sess, "unresolved");
+		sess_warn(sess, evutil_gai_strerror(err));
+		sync_session_free(sess, "cannot resolve");
+		return;
+	}
+	sess_connect(sess, ai->ai_addr, (socklen_t)ai->ai_addrlen);
+	evutil_freeaddrinfo(ai);
+}
+
+/* Start the TCP connect. */
+static void
+sess_connect(struct sync_session *sess, const struct sockaddr *sa,
+    socklen_t len)
+{
+	struct sync	*s = sess->sync;
+
+	sess->bev = bufferevent_socket_new(s->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (sess->bev == NULL) {
+		sync_session_free(sess, "out of memory");
+		return;
+	}
+	bufferevent_setcb(sess->bev, sess_read_cb, NULL, sess_event_cb, sess);
+	sess->state = SESS_CONNECTING;
+	sess_set_status(sess, "connecting");
+	sess_timeouts(sess);
+	bufferevent_enable(sess->bev, EV_READ | EV_WRITE);
+	if (bufferevent_socket_connect(sess->bev, sa, (int)len) == -1) {
+		sess_set_status(sess, "unreachable");
+		sync_session_free(sess, "connect failed");
+	}
+}
+
+/* Connected, closed, failed or timed out. */
+static void
+sess_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct sync_session	*sess = arg;
+	uint8_t			 body[PROTO_SYNC_OPEN_LEN];
+	uint8_t			 frame[3 + PROTO_SYNC_OPEN_LEN];
+	int			 fd, on = 1, len;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		fd = bufferevent_getfd(bev);
+		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+		body[0] = SYNC_PROTO_VERSION;
+		memcpy(body + 1, sess->mine, SYNC_RANDOM_BYTES);
+		len = proto_encode_req(frame, sizeof(frame), PROTO_X_SYNC_REQ,
+		    body, sizeof(body));
+		evbuffer_add(bufferevent_get_output(bev), frame, (size_t)len);
+		sess->state = SESS_WAIT_ACCEPT;
+		sess_set_status(sess, "handshake");
+		return;
+	}
+	if (what & BEV_EVENT_TIMEOUT) {
+		sess_set_status(sess, "timeout");
+		sess_warn(sess, "stream timed out");
+		sync_session_free(sess, "timeout");
+	} else if (what & BEV_EVENT_EOF) {
+		if (sess->state != SESS_OPEN || !sess->hello_seen)
+			sess_set_status(sess, "refused");
+		else
+			sess_set_status(sess, "closed");
+		sync_session_free(sess, "closed by peer");
+	} else {
+		sess_set_status(sess, sess->state == SESS_CONNECTING ?
+		    "unreachable" : "error");
+		if (sess->state != SESS_CONNECTING)
+			sess_warn(sess, "stream error");
+		sync_session_free(sess, evutil_socket_error_to_string(
+		    EVUTIL_SOCKET_ERROR()));
+	}
+}
+
+/* Handle one opened message; -1 closes the stream. */
+static int
+sess_message(struct sync_session *sess, const struct sync_msg *m)
+{
+	if (!sess->hello_seen) {
+		if (m->type != SYNC_MSG_HELLO) {
+			sess_warn(sess, "sync stream did not start with HELLO");
+			return -1;
+		}
+		if (m->proto != SYNC_PROTO_VERSION) {
+			sess_warn(sess, "unsupported sync protocol version");
+			return -1;
+		}
+		if (sync_core_hello(sess, m) == -1)
+			return -1;
+		sess->hello_seen = 1;
+		if (sess->outbound) {
+			/* The acceptor proved the key: now push. */
+			sess_set_status(sess, "established");
+			sync_session_snapshot(sess);
+		} else
+			sess_send_hello(sess);
+		return 0;
+	}
+	if (sess->outbound) {
+		if (m->type != SYNC_MSG_RESYNC) {
+			sess_warn(sess, "unexpected message on a push stream");
+			return -1;
+		}
+		sess->sync->stats.resyncs++;
+		sync_session_snapshot(sess);
+		return 0;
+	}
+	return sync_core_message(sess, m);
+}
+
+/* Bytes arrived: handshake steps, then sealed frames. */
+static void
+sess_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct sync_session	*sess = arg;
+	struct sync		*s = sess->sync;
+	struct evbuffer		*in = bufferevent_get_input(bev);
+	uint8_t			 hdr[SYNC_RANDOM_BYTES + SYNC_STREAM_HEADER];
+	uint8_t			 frame[SYNC_FRAME_MAX];
+	uint8_t			 plain[SYNC_FRAME_MAX];
+	struct sync_msg		 m;
+	const char		*why = NULL;
+	uint8_t			 lenb[4];
+	uint32_t		 len;
+
+	if (sess->state == SESS_WAIT_ACCEPT) {
+		if (evbuffer_get_length(in) < sizeof(hdr))
+			return;
+		evbuffer_remove(in, hdr, sizeof(hdr));
+		if (sess_open(sess, hdr, hdr + SYNC_RANDOM_BYTES) == -1) {
+			sync_session_free(sess, "bad stream header");
+			return;
+		}
+		sess->state = SESS_OPEN;
+		sess_timeouts(sess);
+		sess_send_hello(sess);
+	} else if (sess->state == SESS_WAIT_HEADER) {
+		if (evbuffer_get_length(in) < SYNC_STREAM_HEADER)
+			return;
+		evbuffer_remove(in, hdr, SYNC_STREAM_HEADER);
+		if (sync_stream_pull_init(&sess->rx, sess->key_rx, hdr) ==
+		    -1) {
+			sync_session_free(sess, "bad stream header");
+			return;
+		}
+		sess->state = SESS_OPEN;
+		sess_timeouts(sess);
+	}
+	if (sess->state != SESS_OPEN)
+		return;
+
+	while (evbuffer_get_length(in) >= 4) {
+		evbuffer_copyout(in, lenb, 4);
+		len = (uint32_t)lenb[0] << 24 | (uint32_t)lenb[1] << 16 |
+		    (uint32_t)lenb[2] << 8 | lenb[3];
+		if (len < SYNC_STREAM_ABYTES + 1 || len > SYNC_FRAME_MAX) {
+			s->stats.bad_frames++;
+			sess_warn(sess, "bad frame length");
+			sync_session_free(sess, "bad frame length");
+			return;
+		}
+		if (evbuffer_get_length(in) < 4 + (size_t)len)
+			return;
+		evbuffer_drain(in, 4);
+		evbuffer_remove(in, frame, len);
+		s->stats.frames_in++;
+		s->stats.bytes_in += 4 + len;
+		if (sync_stream_open(&sess->rx, frame, len, plain) == -1) {
+			s->stats.auth_failures++;
+			sess_set_status(sess, "auth-failed");
+			sess_warn(sess, "authentication failed (wrong secret, "
+			    "forged or replayed frame)");
+			sync_session_free(sess, "authentication failed");
+			return;
+		}
+		if (sync_msg_decode(plain, len - SYNC_STREAM_ABYTES, &m,
+		    &why) == -1) {
+			s->stats.bad_frames++;
+			sess_warn(sess, why);
+			sync_session_free(sess, why);
+			return;
+		}
+		if (sess_message(sess, &m) == -1) {
+			sync_session_free(sess, "refused");
+			return;
+		}
+	}
+}
+
+/* Withdraw a peer: its stream and retry timer go. */
+void
+sync_peer_free(struct sync_peer *p, const char *reason)
+{
+	struct sync	*s = p->sync;
+
+	log_info("sync: peer removed peer=%s:%u reason=\"%s\"", p->host,
+	    p->port, reason);
+	TAILQ_REMOVE(&s->peers, p, entry);
+	if (p->sess != NULL) {
+		p->sess->peer = NULL;
+		sync_session_free(p->sess, reason);
+	}
+	if (p->retry != NULL)
+		event_free(p->retry);
+	free(p);
+}
