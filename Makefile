@@ -114,7 +114,7 @@ unit: $(UNIT_BINS)
 e2e: all
 	@EPMDX=$(BUILD)/epmdx EPMDXCTL=$(BUILD)/epmdxctl sh tests/e2e/run.sh
 
-lint:
+lint: lint-units
 	mandoc -Tlint -Wwarning man/*.[1-8]
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	    --inline-suppr -D_GNU_SOURCE \
@@ -134,3 +134,5 @@ install: all
 
 clean:
 	rm -rf build build-san
+
+include packaging/packaging.mk

@@ -384,6 +384,11 @@ server_reload(void)
 	log_setverbose(srv.conf.log_level);
 	registry_set_unreg_max(srv.reg, srv.conf.unreg_cache);
 	conn_reconfigure(&srv);
+	if (metrics_open(&srv, &cause) == -1) {
+		log_warnx("reload: metrics: %s", cause);
+		free(cause);
+		cause = NULL;
+	}
 	if (sync_reload(&srv, &cause) == -1) {
 		log_warnx("reload: %s", cause);
 		free(cause);

@@ -1,0 +1,289 @@
+#!/bin/bash
+# tests/metrics/run.sh: the optional [metrics] HTTP listener, end to end.
+#
+# Starts the daemon ($EPMDX, default build/epmdx) on a free port with a
+# config holding "[metrics] listen = 127.0.0.1:<free port>", registers a
+# node over the raw wire (python3), then checks /metrics values, runs
+# `promtool check metrics` on the output, and checks /healthz, 404, 405,
+# a busy metrics port (exit 1) and metrics being off by default.
+# Needs curl, python3 and promtool (Debian: prometheus); prints
+# "N passed, N failed" and exits 1 on any failure.
+set -u
+export LC_ALL=C
+unset ERL_EPMD_ADDRESS ERL_EPMD_RELAXED_COMMAND_CHECK
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+EPMDX=${EPMDX:-$ROOT/build/epmdx}
+EPMDXCTL=${EPMDXCTL:-$(dirname "$EPMDX")/epmdxctl}
+PYTHON=${PYTHON:-python3}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/epmdx-metrics.XXXXXX")
+PIDS=""
+npass=0
+nfail=0
+
+# pass/fail DESCRIPTION [DETAIL]: count and print one check.
+pass() { npass=$((npass + 1)); printf 'ok   %s\n' "$1"; }
+fail() {
+	nfail=$((nfail + 1))
+	printf 'FAIL %s\n' "$1"
+	[ $# -gt 1 ] && printf '     %s\n' "$2"
+	return 0
+}
+
+# check DESCRIPTION CMD...: pass if CMD succeeds.
+check() {
+	local d=$1
+	shift
+	if "$@"; then pass "$d"; else fail "$d" "command: $*"; fi
+}
+
+# stop PID: TERM, up to 5 s, then KILL (only pids this script started).
+stop() {
+	local _
+	kill -0 "$1" 2>/dev/null || return 0
+	kill -TERM "$1" 2>/dev/null
+	for _ in $(seq 50); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+cleanup() {
+	local p
+	for p in $PIDS; do stop "$p"; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# wait_for SECONDS CMD...: poll CMD every 0.1 s, at most SECONDS.
+wait_for() {
+	local n=$(($1 * 10))
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# free_port: a TCP port bindable on 0.0.0.0 and ::, never 4369.
+free_port() {
+	"$PYTHON" - <<'PY'
+import random, socket, sys
+for _ in range(200):
+    p = random.randint(20000, 60000)
+    try:
+        a = socket.socket(socket.AF_INET); a.bind(("0.0.0.0", p))
+        b = socket.socket(socket.AF_INET6)
+        b.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        b.bind(("::", p))
+        a.close(); b.close()
+        print(p); sys.exit(0)
+    except OSError:
+        pass
+sys.exit(1)
+PY
+}
+
+# Raw EPMD client.  wire PORT register NAME NODEPORT: ALIVE2, print the
+# reply hex, hold the connection 60 s at most.  wire PORT port2 NAME:
+# PORT_PLEASE2, print the reply hex.  wire PORT garbage: an unknown opcode.
+WIRE='
+import socket, struct, sys, time
+port, mode = int(sys.argv[1]), sys.argv[2]
+s = socket.create_connection(("127.0.0.1", port), timeout=5)
+def send(body):
+    s.sendall(struct.pack(">H", len(body)) + body)
+if mode == "register":
+    name = sys.argv[3].encode()
+    send(b"x" + struct.pack(">HBBHHH", int(sys.argv[4]), 77, 0, 6, 5,
+        len(name)) + name + struct.pack(">H", 0))
+    print(s.recv(16).hex(), flush=True)
+    s.settimeout(60)
+    try:
+        s.recv(1)
+    except OSError:
+        pass
+elif mode == "port2":
+    send(b"z" + sys.argv[3].encode())
+    print(s.recv(2048).hex(), flush=True)
+else:
+    send(b"\x01")
+    print(s.recv(16).hex(), flush=True)
+'
+wire() { "$PYTHON" -c "$WIRE" "$@"; }
+
+# scrape [PATH]: GET the metrics port into $TMP/body, headers in $TMP/head;
+# prints the HTTP status code.
+scrape() {
+	curl -s -m 5 -D "$TMP/head" -o "$TMP/body" -w '%{http_code}' \
+	    "http://127.0.0.1:$MPORT${1:-/metrics}"
+}
+
+# value SAMPLE: the value of one sample (name with labels) in $TMP/body.
+value() {
+	awk -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print "none" }' \
+	    "$TMP/body"
+}
+
+# expect SAMPLE WANT: scrape, and check one sample's value.
+expect() {
+	local got
+	scrape >/dev/null
+	got=$(value "$1")
+	if [ "$got" = "$2" ]; then pass "$1 = $2"
+	else fail "$1 = $2" "got $got"; fi
+}
+
+# promcheck WHAT: promtool check metrics (format and lint) on $TMP/body.
+promcheck() {
+	local out
+	if ! command -v promtool >/dev/null; then
+		fail "promtool check metrics ($1)" "promtool not installed"
+		return
+	fi
+	if out=$(promtool check metrics <"$TMP/body" 2>&1) && [ -z "$out" ]
+	then pass "promtool check metrics ($1)"
+	else fail "promtool check metrics ($1)" "$out"; fi
+}
+
+for t in curl "$PYTHON"; do
+	command -v "$t" >/dev/null || { echo "metrics: $t missing" >&2; exit 1; }
+done
+[ -x "$EPMDX" ] || { echo "metrics: $EPMDX not built" >&2; exit 1; }
+
+PORT=$(free_port)
+MPORT=$(free_port)
+export ERL_EPMD_PORT=$PORT
+printf '[metrics]\nlisten = 127.0.0.1:%s\n' "$MPORT" >"$TMP/epmdx.conf"
+
+"$EPMDX" -f "$TMP/epmdx.conf" -port "$PORT" -d >"$TMP/d1.log" 2>&1 &
+D1=$!
+PIDS="$D1 $PIDS"
+healthy() { [ "$(curl -s -m 1 "http://127.0.0.1:$MPORT/healthz")" = ok ]; }
+if ! wait_for 10 healthy; then
+	fail "daemon serves /healthz" "$(cat "$TMP/d1.log")"
+	echo "$npass passed, $nfail failed"
+	exit 1
+fi
+pass "daemon serves /healthz"
+
+# /healthz
+code=$(scrape /healthz)
+check "/healthz is 200" [ "$code" = 200 ]
+check "/healthz says ok" [ "$(cat "$TMP/body")" = ok ]
+
+# /metrics, empty registry
+code=$(scrape)
+check "/metrics is 200" [ "$code" = 200 ]
+check "/metrics content type is text 0.0.4" grep -qi \
+    '^content-type: text/plain; version=0.0.4' "$TMP/head"
+promcheck "idle"
+for f in epmdx_registrations epmdx_unregistered_names_cached \
+    epmdx_connections epmdx_connections_max epmdx_nofile_limit \
+    epmdx_listeners epmdx_accepted_total epmdx_requests_total \
+    epmdx_registrations_total epmdx_unregistrations_total \
+    epmdx_refusals_total epmdx_errors_total epmdx_evictions_total \
+    epmdx_timeouts_total epmdx_limit_hits_total epmdx_uptime_seconds \
+    epmdx_start_time_seconds epmdx_build_info; do
+	if grep -q "^# HELP $f " "$TMP/body" &&
+	    grep -q "^# TYPE $f \(gauge\|counter\)$" "$TMP/body"; then
+		pass "$f has HELP and TYPE"
+	else
+		fail "$f has HELP and TYPE"
+	fi
+done
+expect epmdx_registrations 0
+expect epmdx_listeners 2
+expect epmdx_connections_max 8192
+version=$("$EPMDX" -V | awk '{ print $2 }')
+expect "epmdx_build_info{version=\"$version\"}" 1
+start=$(value epmdx_start_time_seconds)
+now=$(date +%s)
+check "epmdx_start_time_seconds is about now" \
+    [ "$start" -le "$now" -a "$start" -ge $((now - 60)) ]
+
+# A registration
+"$PYTHON" -c "$WIRE" "$PORT" register mtest 12345 >"$TMP/reg.out" 2>&1 &
+R=$!
+PIDS="$R $PIDS"
+registered() { [ -s "$TMP/reg.out" ]; }
+wait_for 10 registered
+check "ALIVE2 accepted" grep -q '^7600' "$TMP/reg.out"
+expect epmdx_registrations 1
+expect 'epmdx_connections{state="registration"}' 1
+expect epmdx_registrations_total 1
+expect 'epmdx_requests_total{type="alive2"}' 1
+promcheck "one node"
+
+# Requests by type
+"$EPMDX" -port "$PORT" -names >/dev/null 2>&1
+expect 'epmdx_requests_total{type="names"}' 1
+wire "$PORT" port2 mtest >/dev/null
+expect 'epmdx_requests_total{type="port_please2"}' 1
+if "$EPMDXCTL" status >/dev/null 2>&1; then
+	expect 'epmdx_requests_total{type="status"}' 1
+else
+	fail "epmdxctl status" "exit $?"
+fi
+wire "$PORT" garbage >/dev/null
+expect 'epmdx_errors_total{reason="bad_request"}' 1
+expect epmdx_accepted_total 5
+
+# The node goes away
+stop "$R"
+gone() { scrape >/dev/null; [ "$(value epmdx_registrations)" = 0 ]; }
+wait_for 5 gone
+expect epmdx_registrations 0
+expect epmdx_unregistrations_total 1
+expect epmdx_unregistered_names_cached 1
+expect 'epmdx_connections{state="registration"}' 0
+
+# Other paths and methods
+code=$(scrape /nope)
+check "/nope is 404" [ "$code" = 404 ]
+code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' -X POST -d x \
+    "http://127.0.0.1:$MPORT/metrics")
+check "POST /metrics is 405" [ "$code" = 405 ]
+code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' -X DELETE \
+    "http://127.0.0.1:$MPORT/healthz")
+check "DELETE /healthz is 405" [ "$code" = 405 ]
+code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' -I \
+    "http://127.0.0.1:$MPORT/metrics")
+check "HEAD /metrics is 200" [ "$code" = 200 ]
+code=$(scrape '/metrics?x=1')
+check "/metrics?x=1 is 200" [ "$code" = 200 ]
+
+# A busy metrics port is a startup error: exit 1 with the cause.
+PORT2=$(free_port)
+timeout 10 "$EPMDX" -f "$TMP/epmdx.conf" -port "$PORT2" >"$TMP/d2.log" 2>&1
+rc=$?
+check "busy metrics port: exit 1" [ "$rc" = 1 ]
+check "busy metrics port: cause logged" grep -q "metrics listen" "$TMP/d2.log"
+
+# Off by default: no [metrics] key, no listener.
+: >"$TMP/empty.conf"
+"$EPMDX" -f "$TMP/empty.conf" -port "$PORT2" -d >"$TMP/d3.log" 2>&1 &
+D3=$!
+PIDS="$D3 $PIDS"
+ready() { grep -q 'ready port=' "$TMP/d3.log"; }
+wait_for 10 ready
+check "no [metrics]: daemon ready" ready
+check "no [metrics]: no metrics listener" \
+    sh -c "! grep -q 'metrics listening' '$TMP/d3.log'"
+stop "$D3"
+
+# Clean shutdown closes the listener.
+stop "$D1"
+check "shutdown logs the metrics listener closed" \
+    grep -q "metrics listener closed" "$TMP/d1.log"
+check "metrics port closed after shutdown" sh -c \
+    "! curl -s -m 2 http://127.0.0.1:$MPORT/healthz >/dev/null"
+
+echo "$npass passed, $nfail failed"
+[ "$nfail" -eq 0 ]
