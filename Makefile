@@ -52,7 +52,8 @@ ALL_LDFLAGS	= $(LDFLAGS) $(SANFLAGS)
 
 SRCS		= main.c log.c xmalloc.c config.c listen.c conn.c proto.c \
 		  registry.c ctl.c sd.c metrics.c sync.c sync_peer.c sync_msg.c \
-		  sync_crypto.c sync_static.c sync_hosts.c handover.c upgrade.c
+		  sync_crypto.c sync_static.c sync_hosts.c handover.c upgrade.c \
+		  fdstore.c
 OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
 
 UNIT_TESTS	= test_proto test_registry test_config test_sync_msg \

@@ -46,3 +46,8 @@ lint-units: $(BUILD)/epmdx
 	    grep 'Overall exposure' $(UNITS_BUILD)/security.txt; \
 	    [ $$rc -eq 0 ] || echo "lint-units: exposure above $(UNIT_EXPOSURE_MAX)/10" >&2; \
 	    exit $$rc
+
+# epmdx under a real, private systemd (namespaces; see tests/systemd/run.sh).
+.PHONY: systemd-check
+systemd-check: all
+	@EPMDX=$(BUILD)/epmdx bash tests/systemd/run.sh

@@ -30,6 +30,7 @@
 
 #include "conn.h"
 #include "epmdx.h"
+#include "fdstore.h"
 #include "log.h"
 #include "proto.h"
 #include "registry.h"
@@ -279,6 +280,7 @@ conn_free(struct conn *c, const char *reason)
 		    conn_name(c->node->name, c->node->namelen),
 		    c->node->port, reason);
 		sync_local_changed(srv, c->node, 0);
+		fdstore_removed(srv, c->node);
 		registry_remove(srv->reg, c->node);
 		srv->stats.unregistered++;
 		c->node = NULL;
@@ -869,4 +871,5 @@ conn_alive2_send(struct conn *c)
 	TAILQ_INSERT_TAIL(&srv->regs, c, entry);
 	srv->nregs++;
 	conn_enter_state(c, CONN_REGISTERED);
+	fdstore_added(srv, c->node);
 }

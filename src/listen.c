@@ -243,12 +243,12 @@ int
 listen_open(struct server *srv, int need_systemd, char **cause)
 {
 	struct listener	*l;
-	int		 i, n;
+	int		 fds[SD_MAX_LISTEN_FDS], i, n;
 	unsigned int	 port;
 	char		 buf[INET6_ADDRSTRLEN + 8];
 
 	listen_pause_ev = evtimer_new(srv->base, listen_resume_cb, srv);
-	if ((n = sd_listen(cause)) < 0)
+	if ((n = sd_listen(fds, SD_MAX_LISTEN_FDS, cause)) < 0)
 		return LISTEN_ERR;
 	if (n == 0) {
 		if (need_systemd) {
@@ -265,10 +265,10 @@ listen_open(struct server *srv, int need_systemd, char **cause)
 	 */
 	srv->names_port = 0;
 	for (i = 0; i < n; i++) {
-		port = listen_describe(3 + i, buf, sizeof(buf));
+		port = listen_describe(fds[i], buf, sizeof(buf));
 		if (srv->names_port == 0 && port != 0)
 			srv->names_port = port;
-		if (listen_add(srv, 3 + i, cause) == -1)
+		if (listen_add(srv, fds[i], cause) == -1)
 			return LISTEN_ERR;
 	}
 	if (srv->names_port == 0)

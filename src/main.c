@@ -23,6 +23,7 @@
 #include "conn.h"
 #include "ctl.h"
 #include "epmdx.h"
+#include "fdstore.h"
 #include "listen.h"
 #include "log.h"
 #include "metrics.h"
@@ -53,6 +54,7 @@ struct cli {
 static struct server	 srv;
 static struct cli	 cli;
 static int		 exit_status;
+static int		 watchdog_on;
 
 static void	usage(void) __attribute__((noreturn));
 static int	conf_build(struct epmd_conf *, char **);
@@ -418,6 +420,27 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	}
 }
 
+/*
+ * Under systemd: answer the watchdog from the loop (so a stuck loop is
+ * caught), and keep STATUS= showing live counts.
+ */
+static void
+service_cb(evutil_socket_t fd, short what, void *arg)
+{
+	static char	 last[256];
+	char		 status[256];
+
+	if (watchdog_on)
+		sd_notifyf_state("WATCHDOG=1");
+	snprintf(status, sizeof(status), "Serving port %u: %zu registrations,"
+	    " %u connections%s", srv.names_port, registry_count(srv.reg),
+	    srv.nconns, srv.sync != NULL ? ", peer sync on" : "");
+	if (strcmp(status, last) != 0) {
+		sd_notifyf_state("STATUS=%s", status);
+		snprintf(last, sizeof(last), "%s", status);
+	}
+}
+
 /* A KILL request was answered: stop the loop, exit 0 like stock. */
 static void
 server_kill(struct server *s)
@@ -430,7 +453,9 @@ static void
 server_run(void)
 {
 	static const int sigs[] = { SIGHUP, SIGINT, SIGTERM, SIGUSR2 };
-	struct event	*sigev[4];
+	struct event	*sigev[4], *service_ev = NULL;
+	struct timeval	 tv;
+	unsigned long long usec;
 	char		*cause = NULL;
 	size_t		 i;
 	int		 rc;
@@ -442,6 +467,7 @@ server_run(void)
 	log_setverbose(srv.conf.log_level);
 	raise_nofile();
 	upgrade_load(&srv);
+	fdstore_init(&srv);
 
 	if ((srv.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
@@ -452,8 +478,12 @@ server_run(void)
 	TAILQ_INIT(&srv.regs);
 	TAILQ_INIT(&srv.listeners);
 
-	rc = upgrade_adopt(&srv) ? LISTEN_OK : listen_open(&srv, cli.systemd,
-	    &cause);
+	if (upgrade_adopt(&srv))
+		rc = LISTEN_OK;
+	else {
+		fdstore_load(&srv);
+		rc = listen_open(&srv, cli.systemd, &cause);
+	}
 	if (rc == LISTEN_BUSY) {
 		/* Stock: a second epmd on a busy port exits 0 quietly. */
 		listen_close_all(&srv);
@@ -482,6 +512,7 @@ server_run(void)
 		exit(1);
 	}
 	upgrade_finish(&srv);
+	fdstore_start(&srv);
 
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		sigev[i] = evsignal_new(srv.base, sigs[i], signal_cb, NULL);
@@ -495,9 +526,27 @@ server_run(void)
 	    "on port %u\nMAINPID=%lu", srv.names_port,
 	    (unsigned long)getpid());
 
+	if (getenv("NOTIFY_SOCKET") != NULL) {
+		usec = sd_watchdog_usec();
+		watchdog_on = usec > 0;
+		/* Twice per watchdog period, and at least every 2 s. */
+		tv.tv_sec = 2;
+		tv.tv_usec = 0;
+		if (watchdog_on && usec / 2 < 2000000ULL) {
+			tv.tv_sec = (time_t)(usec / 2 / 1000000);
+			tv.tv_usec = (suseconds_t)(usec / 2 % 1000000);
+		}
+		service_ev = event_new(srv.base, -1, EV_PERSIST, service_cb,
+		    NULL);
+		event_add(service_ev, &tv);
+	}
+
 	event_base_dispatch(srv.base);
+	if (service_ev != NULL)
+		event_free(service_ev);
 
 	sd_notifyf_state("STOPPING=1");
+	fdstore_freeze();
 	sync_close(&srv);
 	conn_free_all(&srv, "shutting down");
 	metrics_close(&srv);

@@ -257,6 +257,7 @@ registry_add(struct registry *r, const struct proto_node *pn, time_t now,
 	n->active = 1;
 	n->fd = fd;
 	n->owner = owner;
+	n->sid = 0;
 	n->port = pn->port;
 	n->type = pn->type;
 	n->proto = pn->proto;

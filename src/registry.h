@@ -26,6 +26,7 @@ struct node {
 	int		 active;	/* registered now, else remembered */
 	int		 fd;		/* shown by DUMP; -1 if none */
 	void		*owner;		/* the conn holding the registration */
+	uint64_t	 sid;		/* fd store id, 0 when not stored */
 	uint16_t	 port;
 	uint8_t		 type;
 	uint8_t		 proto;

@@ -29,6 +29,7 @@
 
 #include "conn.h"
 #include "epmdx.h"
+#include "fdstore.h"
 #include "handover.h"
 #include "listen.h"
 #include "log.h"
@@ -192,7 +193,6 @@ upgrade_snapshot(struct server *srv, struct upgrade_out *o)
 	struct ho_rec	 r;
 	struct node	*n;
 	uint8_t		 hdr[HO_HEADER_LEN];
-	uint64_t	 id = 0;
 
 	ho_encode_header(hdr, sizeof(hdr), 1);
 	o->size = 65536;
@@ -221,7 +221,7 @@ upgrade_snapshot(struct server *srv, struct upgrade_out *o)
 	for (n = registry_last(srv->reg); n != NULL; n = registry_prev(n)) {
 		memset(&r, 0, sizeof(r));
 		r.type = HO_ADD;
-		r.id = ++id;
+		r.id = n->sid;
 		r.fd = n->fd;
 		r.cr_counter = n->cr_counter;
 		registry_node_view(n, &r.node);
@@ -346,7 +346,7 @@ upgrade_exec(struct server *srv)
 {
 	struct upgrade_out	 o;
 	char			 fdstr[16], *lst = NULL, *tmp;
-	int			 fd, on = 0, off = 1;
+	int			 fd, jfd, on = 0, off = 1;
 
 	memset(&o, 0, sizeof(o));
 	upgrade_snapshot(srv, &o);
@@ -373,6 +373,8 @@ upgrade_exec(struct server *srv)
 	conn_foreach_kept(srv, upgrade_cloexec, &on);
 	if (upgrade_reply != -1)
 		upgrade_cloexec(upgrade_reply, &on);
+	if ((jfd = fdstore_export()) != -1)
+		upgrade_cloexec(jfd, &on);
 	snprintf(fdstr, sizeof(fdstr), "%d", fd);
 	setenv(UPGRADE_ENV_FD, fdstr, 1);
 	listen_foreach_fd(srv, upgrade_listen_list, &lst);
@@ -513,6 +515,7 @@ upgrade_validate(struct registry *reg, int *fds,
     int *nfds, int maxfds, struct ho_rec *meta, char **cause)
 {
 	struct ho_rec	 r;
+	struct node	*node;
 	const char	*why = NULL;
 	uint64_t	 gen;
 	size_t		 off = HO_HEADER_LEN;
@@ -564,11 +567,13 @@ upgrade_validate(struct registry *reg, int *fds,
 				return -1;
 			}
 			fds[(*nfds)++] = r.fd;
-			if (r.type == HO_ADD && registry_restore(reg, &r.node,
-			    r.cr_counter, r.fd, NULL) == NULL) {
+			if (r.type == HO_ADD && (node = registry_restore(reg,
+			    &r.node, r.cr_counter, r.fd, NULL)) == NULL) {
 				xasprintf(cause, "name registered twice");
 				return -1;
 			}
+			if (r.type == HO_ADD)
+				node->sid = r.id;
 			continue;
 		case HO_UNREG:
 			if (registry_restore_unreg(reg, r.node.name,

@@ -1,0 +1,213 @@
+/*
+ * Multicast announcement codec and replay filter: pure, no I/O, no
+ * allocation, no libevent.  The format is in sync_mcast.h.
+ */
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include "sync_mcast.h"
+
+/* Append a big-endian integer of n bytes. */
+static void
+sync_mcast_put(uint8_t *p, uint64_t v, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
+}
+
+/* Read a big-endian integer of n bytes. */
+static uint64_t
+sync_mcast_get(const uint8_t *p, size_t n)
+{
+	uint64_t	 v = 0;
+	size_t		 i;
+
+	for (i = 0; i < n; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+/* Whether a host field holds only printable ASCII without blanks. */
+static int
+sync_mcast_host_ok(const char *s, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] <= ' ' || s[i] > '~')
+			return 0;
+	return 1;
+}
+
+/* Encode an announcement; -1 if a field is invalid or buf too small. */
+int
+sync_mcast_encode(uint8_t *buf, size_t size, const struct sync_mcast_ann *a)
+{
+	size_t	 len, off;
+
+	if (a->port == 0 || a->originlen == 0 ||
+	    a->originlen > SYNC_MCAST_HOST_MAX ||
+	    a->advertiselen > SYNC_MCAST_HOST_MAX ||
+	    !sync_mcast_host_ok(a->origin, a->originlen) ||
+	    (a->advertiselen > 0 &&
+	    !sync_mcast_host_ok(a->advertise, a->advertiselen)))
+		return -1;
+	len = SYNC_MCAST_FIXED + a->originlen + a->advertiselen;
+	if (len > size)
+		return -1;
+	memcpy(buf, SYNC_MCAST_MAGIC, SYNC_MCAST_MAGIC_LEN);
+	off = SYNC_MCAST_MAGIC_LEN;
+	sync_mcast_put(buf + off, a->incarnation, 8);
+	off += 8;
+	sync_mcast_put(buf + off, a->seq, 8);
+	off += 8;
+	sync_mcast_put(buf + off, a->port, 2);
+	off += 2;
+	sync_mcast_put(buf + off, a->originlen, 2);
+	off += 2;
+	memcpy(buf + off, a->origin, a->originlen);
+	off += a->originlen;
+	sync_mcast_put(buf + off, a->advertiselen, 2);
+	off += 2;
+	if (a->advertiselen > 0)
+		memcpy(buf + off, a->advertise, a->advertiselen);
+	off += a->advertiselen;
+	return (int)off;
+}
+
+/* Decode exactly len bytes; every length is checked against what is left. */
+int
+sync_mcast_decode(const uint8_t *buf, size_t len, struct sync_mcast_ann *a,
+    const char **why)
+{
+	size_t	 off, n;
+
+	memset(a, 0, sizeof(*a));
+	*why = NULL;
+	if (len < SYNC_MCAST_MAGIC_LEN ||
+	    memcmp(buf, SYNC_MCAST_MAGIC, SYNC_MCAST_MAGIC_LEN) != 0) {
+		*why = "bad magic";
+		return -1;
+	}
+	if (len > SYNC_MCAST_PLAIN_MAX) {
+		*why = "too long";
+		return -1;
+	}
+	off = SYNC_MCAST_MAGIC_LEN;
+	if (len - off < 8 + 8 + 2 + 2) {
+		*why = "truncated header";
+		return -1;
+	}
+	a->incarnation = sync_mcast_get(buf + off, 8);
+	off += 8;
+	a->seq = sync_mcast_get(buf + off, 8);
+	off += 8;
+	a->port = (uint16_t)sync_mcast_get(buf + off, 2);
+	off += 2;
+	n = (size_t)sync_mcast_get(buf + off, 2);
+	off += 2;
+	if (n == 0 || n > SYNC_MCAST_HOST_MAX) {
+		*why = "bad origin length";
+		return -1;
+	}
+	if (len - off < n) {
+		*why = "truncated origin";
+		return -1;
+	}
+	a->origin = (const char *)buf + off;
+	a->originlen = n;
+	off += n;
+	if (len - off < 2) {
+		*why = "truncated advertise length";
+		return -1;
+	}
+	n = (size_t)sync_mcast_get(buf + off, 2);
+	off += 2;
+	if (n > SYNC_MCAST_HOST_MAX) {
+		*why = "bad advertise length";
+		return -1;
+	}
+	if (len - off < n) {
+		*why = "truncated advertise";
+		return -1;
+	}
+	a->advertise = (const char *)buf + off;
+	a->advertiselen = n;
+	off += n;
+	if (off != len) {
+		*why = "trailing bytes";
+		return -1;
+	}
+	if (a->port == 0) {
+		*why = "port 0";
+		return -1;
+	}
+	if (!sync_mcast_host_ok(a->origin, a->originlen) ||
+	    !sync_mcast_host_ok(a->advertise, a->advertiselen)) {
+		*why = "bad host name";
+		return -1;
+	}
+	return 0;
+}
+
+/* Empty the filter. */
+void
+sync_mcast_replay_init(struct sync_mcast_replay *r)
+{
+	r->n = 0;
+}
+
+/* Accept seq only above the highest seen for (origin, incarnation). */
+int
+sync_mcast_replay_check(struct sync_mcast_replay *r, const char *origin,
+    size_t originlen, uint64_t incarnation, uint64_t seq, time_t now)
+{
+	struct sync_mcast_replay_ent	*e;
+	size_t				 i, oldest = 0;
+
+	if (originlen == 0 || originlen > SYNC_MCAST_HOST_MAX)
+		return 0;
+	for (i = 0; i < r->n; i++) {
+		e = &r->ents[i];
+		if (e->incarnation == incarnation &&
+		    strlen(e->origin) == originlen &&
+		    memcmp(e->origin, origin, originlen) == 0) {
+			if (seq <= e->seq)
+				return 0;
+			e->seq = seq;
+			e->last = now;
+			return 1;
+		}
+		if (e->last < r->ents[oldest].last)
+			oldest = i;
+	}
+	if (r->n < SYNC_MCAST_REPLAY_MAX)
+		e = &r->ents[r->n++];
+	else
+		e = &r->ents[oldest];
+	memcpy(e->origin, origin, originlen);
+	e->origin[originlen] = '\0';
+	e->incarnation = incarnation;
+	e->seq = seq;
+	e->last = now;
+	return 1;
+}
+
+/* Forget pairs not accepted for ttl seconds (swap-remove). */
+void
+sync_mcast_replay_expire(struct sync_mcast_replay *r, time_t now,
+    unsigned int ttl)
+{
+	size_t	 i = 0;
+
+	while (i < r->n) {
+		if (now - r->ents[i].last >= (time_t)ttl) {
+			r->ents[i] = r->ents[r->n - 1];
+			r->n--;
+		} else
+			i++;
+	}
+}
