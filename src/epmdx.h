@@ -52,7 +52,7 @@ struct server {
 	unsigned int		 nregs;
 	unsigned long		 nofile;	/* RLIMIT_NOFILE in force */
 
-	TAILQ_HEAD(, listener)	 listeners;
+	TAILQ_HEAD(listener_list, listener) listeners;
 	unsigned int		 nlisteners;
 
 	struct server_stats	 stats;

@@ -31,7 +31,13 @@ struct listener {
 	struct server		*srv;
 	struct evconnlistener	*evl;
 	char			 addr[INET6_ADDRSTRLEN + 8];
+	int			 flags;
+#define LISTEN_F_PASSED	0x1	/* from systemd or a handover: not ours */
+#define LISTEN_F_STALE	0x2	/* reload: not (yet) in the new config */
+#define LISTEN_F_FRESH	0x4	/* reload: opened by this reload */
 };
+
+static int	listen_reloading;	/* listen_bind() reuses or marks */
 
 /* Paused accepting for lack of descriptors (one for the process). */
 static struct event	*listen_pause_ev;
@@ -92,6 +98,8 @@ listen_add(struct server *srv, int fd, char **cause)
 		return -1;
 	}
 	evconnlistener_set_error_cb(l->evl, listen_error_cb);
+	if (listen_reloading)
+		l->flags |= LISTEN_F_FRESH;
 	TAILQ_INSERT_TAIL(&srv->listeners, l, entry);
 	srv->nlisteners++;
 	log_info("listening on %s", l->addr);
@@ -128,6 +136,23 @@ listen_bind(struct server *srv, const char *addr, unsigned int port,
 		return LISTEN_ERR;
 	}
 
+	if (listen_reloading) {
+		char		 key[INET6_ADDRSTRLEN + 8], host[INET6_ADDRSTRLEN];
+		struct listener	*l;
+
+		inet_ntop(ss.ss_family, ss.ss_family == AF_INET ?
+		    (void *)&s4->sin_addr : (void *)&s6->sin6_addr, host,
+		    sizeof(host));
+		snprintf(key, sizeof(key), ss.ss_family == AF_INET6 ?
+		    "[%s]:%u" : "%s:%u", host, port);
+		TAILQ_FOREACH(l, &srv->listeners, entry) {
+			if (strcmp(l->addr, key) == 0 &&
+			    (l->flags & LISTEN_F_STALE)) {
+				l->flags &= ~LISTEN_F_STALE;
+				return LISTEN_OK;
+			}
+		}
+	}
 	if ((fd = socket(ss.ss_family, SOCK_STREAM, 0)) == -1) {
 		if (errno == EAFNOSUPPORT || errno == EPROTONOSUPPORT) {
 			log_debug("skipping %s: %s", addr, strerror(errno));
@@ -270,6 +295,8 @@ listen_open(struct server *srv, int need_systemd, char **cause)
 			srv->names_port = port;
 		if (listen_add(srv, fds[i], cause) == -1)
 			return LISTEN_ERR;
+		TAILQ_LAST(&srv->listeners, listener_list)->flags |=
+		    LISTEN_F_PASSED;
 	}
 	if (srv->names_port == 0)
 		srv->names_port = srv->conf.port;
@@ -284,7 +311,71 @@ listen_adopt(struct server *srv, int fd, char **cause)
 {
 	if (listen_pause_ev == NULL)
 		listen_pause_ev = evtimer_new(srv->base, listen_resume_cb, srv);
-	return listen_add(srv, fd, cause);
+	if (listen_add(srv, fd, cause) == -1)
+		return -1;
+	/* Its address is unknown to the config: reload leaves it alone. */
+	TAILQ_LAST(&srv->listeners, listener_list)->flags |= LISTEN_F_PASSED;
+	return 0;
+}
+
+/* Free one listener. */
+static void
+listen_free(struct server *srv, struct listener *l)
+{
+	TAILQ_REMOVE(&srv->listeners, l, entry);
+	srv->nlisteners--;
+	log_info("no longer listening on %s", l->addr);
+	evconnlistener_free(l->evl);
+	free(l);
+}
+
+/*
+ * Reload: listen on what the new config names (port, address, sync
+ * port), keeping sockets already open there, closing the others.  On
+ * failure everything stays as it was.  Sockets systemd passed are left
+ * alone (their addresses are the socket unit's business).
+ */
+int
+listen_reload(struct server *srv, unsigned int port, unsigned int sync_port,
+    char **cause)
+{
+	struct listener	*l, *next;
+	int		 rc, passed = 0;
+
+	TAILQ_FOREACH(l, &srv->listeners, entry)
+		passed |= l->flags & LISTEN_F_PASSED;
+	if (passed) {
+		if (port != srv->names_port)
+			log_warnx("reload: listening sockets come from systemd "
+			    "or a handover; port and address are unchanged");
+		return LISTEN_OK;
+	}
+	TAILQ_FOREACH(l, &srv->listeners, entry)
+		l->flags = LISTEN_F_STALE;
+	listen_reloading = 1;
+	rc = listen_bind_all(srv, port, cause);
+	if (rc == LISTEN_OK && sync_port != 0 && sync_port != port)
+		rc = listen_bind_all(srv, sync_port, cause);
+	listen_reloading = 0;
+	for (l = TAILQ_FIRST(&srv->listeners); l != NULL; l = next) {
+		next = TAILQ_NEXT(l, entry);
+		if (rc != LISTEN_OK) {
+			if (l->flags & LISTEN_F_FRESH)
+				listen_free(srv, l);
+			else
+				l->flags = 0;
+		} else if (l->flags & LISTEN_F_STALE)
+			listen_free(srv, l);
+		else
+			l->flags = 0;
+	}
+	if (rc == LISTEN_BUSY) {
+		xasprintf(cause, "port %u is in use", port);
+		return LISTEN_ERR;
+	}
+	if (rc == LISTEN_OK)
+		srv->names_port = port;
+	return rc;
 }
 
 /* Stop (0) or resume (1) accepting on every listener. */

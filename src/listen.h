@@ -25,6 +25,9 @@ int	listen_adopt(struct server *, int fd, char **cause);
 void	listen_enable_all(struct server *, int on);
 /* fn(fd, arg) for every listening socket. */
 void	listen_foreach_fd(struct server *, void (*)(int, void *), void *);
+/* Reload: listen where the new config says; -1 keeps the old ones. */
+int	listen_reload(struct server *, unsigned int port,
+	    unsigned int sync_port, char **cause);
 /* Close every listener. */
 void	listen_close_all(struct server *);
 

@@ -359,7 +359,7 @@ raise_nofile(void)
 static void
 server_reload(void)
 {
-	struct epmd_conf	 conf;
+	struct epmd_conf	 conf, tmp;
 	char			*cause = NULL;
 
 	sd_notifyf_state("RELOADING=1");
@@ -371,16 +371,23 @@ server_reload(void)
 		sd_notifyf_state("READY=1");
 		return;
 	}
-	if (conf.port != srv.conf.port || (conf.address == NULL) !=
-	    (srv.conf.address == NULL) || (conf.address != NULL &&
-	    strcmp(conf.address, srv.conf.address) != 0))
-		log_warnx("reload: port and address changes take effect on "
-		    "restart");
-	/* Listening is as it was: keep the old port and addresses. */
-	conf.port = srv.conf.port;
-	free(conf.address);
-	conf.address = srv.conf.address != NULL ?
-	    xstrdup(srv.conf.address) : NULL;
+	/* Listen where the new config says, or keep the old sockets. */
+	tmp = srv.conf;
+	srv.conf.port = conf.port;
+	srv.conf.address = conf.address;
+	if (listen_reload(&srv, conf.port, conf.sync.port, &cause) !=
+	    LISTEN_OK) {
+		log_warnx("reload: %s; keeping the old port and addresses",
+		    cause);
+		free(cause);
+		cause = NULL;
+		srv.conf = tmp;
+		conf.port = tmp.port;
+		free(conf.address);
+		conf.address = tmp.address != NULL ? xstrdup(tmp.address) :
+		    NULL;
+	} else
+		srv.conf = tmp;
 	config_free(&srv.conf);
 	srv.conf = conf;
 	log_setverbose(srv.conf.log_level);

@@ -74,7 +74,7 @@ void	sync_mcast_replay_init(struct sync_mcast_replay *);
 int	sync_mcast_replay_check(struct sync_mcast_replay *,
 	    const char *origin, size_t originlen, uint64_t incarnation,
 	    uint64_t seq, time_t now);
-/* Forget pairs not accepted for ttl seconds. */
+/* Forget pairs not accepted for more than ttl seconds. */
 void	sync_mcast_replay_expire(struct sync_mcast_replay *, time_t now,
 	    unsigned int ttl);
 

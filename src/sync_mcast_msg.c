@@ -196,7 +196,7 @@ sync_mcast_replay_check(struct sync_mcast_replay *r, const char *origin,
 	return 1;
 }
 
-/* Forget pairs not accepted for ttl seconds (swap-remove). */
+/* Forget pairs not accepted for over ttl seconds (swap-remove). */
 void
 sync_mcast_replay_expire(struct sync_mcast_replay *r, time_t now,
     unsigned int ttl)
@@ -204,7 +204,7 @@ sync_mcast_replay_expire(struct sync_mcast_replay *r, time_t now,
 	size_t	 i = 0;
 
 	while (i < r->n) {
-		if (now - r->ents[i].last >= (time_t)ttl) {
+		if (now - r->ents[i].last > (time_t)ttl) {
 			r->ents[i] = r->ents[r->n - 1];
 			r->n--;
 		} else
