@@ -133,12 +133,62 @@ sync_set_advertise(struct sync *s, const struct sync_conf *sc)
 		snprintf(s->advertise, sizeof(s->advertise), ":%u", s->port);
 }
 
-/* Start the backends named in the config. */
+/*
+ * Set up backend b in a free slot.  Slots never move: a backend keeps a
+ * pointer to its instance (timers, sockets), and its peer source bit is
+ * its slot's.  NULL with *cause on failure.
+ */
+static struct sync_backend_inst *
+sync_backend_new(struct sync *s, const struct sync_backend *b,
+    const struct sync_conf *sc, char **cause)
+{
+	struct sync_backend_inst	*bi;
+	int				 i;
+
+	for (i = 0; i < SYNC_MAX_BACKENDS; i++)
+		if (s->insts[i].backend == NULL)
+			break;
+	if (i == SYNC_MAX_BACKENDS) {
+		xasprintf(cause, "sync: too many backends");
+		return NULL;
+	}
+	bi = &s->insts[i];
+	memset(bi, 0, sizeof(*bi));
+	bi->backend = b;
+	bi->sync = s;
+	bi->bit = 1U << i;
+	if (b->init(bi, sc, cause) == -1) {
+		memset(bi, 0, sizeof(*bi));
+		return NULL;
+	}
+	return bi;
+}
+
+/* Free backend bi and empty its slot. */
+static void
+sync_backend_free(struct sync_backend_inst *bi)
+{
+	bi->backend->free(bi);
+	memset(bi, 0, sizeof(*bi));
+}
+
+/* The running instance of backend b, or NULL. */
+static struct sync_backend_inst *
+sync_backend_running(struct sync *s, const struct sync_backend *b)
+{
+	int	 i;
+
+	for (i = 0; i < SYNC_MAX_BACKENDS; i++)
+		if (s->insts[i].backend == b)
+			return &s->insts[i];
+	return NULL;
+}
+
+/* Set up the backends named in the config (not started yet). */
 static int
 sync_backends_init(struct sync *s, const struct sync_conf *sc, char **cause)
 {
 	const struct sync_backend	*b;
-	struct sync_backend_inst	*bi;
 	char				 copy[256], *p, *tok;
 
 	snprintf(copy, sizeof(copy), "%s", sc->backends);
@@ -149,16 +199,9 @@ sync_backends_init(struct sync *s, const struct sync_conf *sc, char **cause)
 			xasprintf(cause, "sync: unknown backend \"%s\"", tok);
 			return -1;
 		}
-		if (s->ninsts == SYNC_MAX_BACKENDS)
-			continue;
-		bi = &s->insts[s->ninsts];
-		memset(bi, 0, sizeof(*bi));
-		bi->backend = b;
-		bi->sync = s;
-		bi->bit = 1U << s->ninsts;
-		if (b->init(bi, sc, cause) == -1)
+		if (sync_backend_running(s, b) == NULL &&
+		    sync_backend_new(s, b, sc, cause) == NULL)
 			return -1;
-		s->ninsts++;
 	}
 	return 0;
 }
@@ -225,8 +268,9 @@ sync_open(struct server *srv, char **cause)
 	s->expiry = event_new(s->base, -1, EV_PERSIST, sync_expiry_cb, s);
 	tv.tv_sec = 1;
 	event_add(s->expiry, &tv);
-	for (i = 0; i < s->ninsts; i++)
-		if (s->insts[i].backend->start != NULL)
+	for (i = 0; i < SYNC_MAX_BACKENDS; i++)
+		if (s->insts[i].backend != NULL &&
+		    s->insts[i].backend->start != NULL)
 			s->insts[i].backend->start(&s->insts[i]);
 	log_info("sync: started hostname=%s port=%u ttl=%u interval=%u "
 	    "backends=\"%s\"", s->hostname, s->port, s->ttl, s->interval,
@@ -246,9 +290,9 @@ sync_close(struct server *srv)
 
 	if (s == NULL)
 		return;
-	for (i = 0; i < s->ninsts; i++)
-		s->insts[i].backend->free(&s->insts[i]);
-	s->ninsts = 0;
+	for (i = 0; i < SYNC_MAX_BACKENDS; i++)
+		if (s->insts[i].backend != NULL)
+			sync_backend_free(&s->insts[i]);
 	while ((p = TAILQ_FIRST(&s->peers)) != NULL)
 		sync_peer_free(p, "sync stopping");
 	while ((sess = TAILQ_FIRST(&s->inbound)) != NULL)
@@ -290,14 +334,12 @@ sync_reload(struct server *srv, char **cause)
 {
 	struct sync			*s = srv->sync;
 	const struct sync_conf		*sc = &srv->conf.sync;
-	struct sync_backend_inst	 keep[SYNC_MAX_BACKENDS];
 	struct sync_backend_inst	*bi;
 	struct sync_peer		*p, *next;
 	const struct sync_backend	*b;
 	char				 copy[256], *lp, *tok;
-	unsigned int			 used = 0;
 	struct timeval			 tv;
-	int				 i, nkeep = 0, k;
+	int				 i;
 
 	if (s == NULL)
 		return sync_open(srv, cause);
@@ -319,48 +361,32 @@ sync_reload(struct server *srv, char **cause)
 	/* Every backend's reports are taken back, then made again. */
 	TAILQ_FOREACH(p, &s->peers, entry)
 		p->sources &= SYNC_SRC_LEARNED;
-	for (i = 0; i < s->ninsts; i++) {
+	for (i = 0; i < SYNC_MAX_BACKENDS; i++) {
 		bi = &s->insts[i];
+		if (bi->backend == NULL)
+			continue;
 		if (sync_list_has(sc->backends, bi->backend->name) &&
 		    bi->backend->reload != NULL &&
-		    bi->backend->reload(bi, sc, cause) == 0) {
-			keep[nkeep++] = *bi;
-			used |= bi->bit;
+		    bi->backend->reload(bi, sc, cause) == 0)
 			continue;
-		}
 		if (*cause != NULL) {
 			log_warnx("%s", *cause);
 			free(*cause);
 			*cause = NULL;
 		}
-		bi->backend->free(bi);
+		sync_backend_free(bi);
 	}
-	s->ninsts = 0;
-	for (k = 0; k < nkeep; k++)
-		s->insts[s->ninsts++] = keep[k];
 	snprintf(copy, sizeof(copy), "%s", sc->backends);
 	for (lp = copy; (tok = strsep(&lp, ", ")) != NULL;) {
-		if (*tok == '\0' || (b = sync_backend_find(tok)) == NULL)
+		if (*tok == '\0' || (b = sync_backend_find(tok)) == NULL ||
+		    sync_backend_running(s, b) != NULL)
 			continue;
-		for (k = 0; k < s->ninsts; k++)
-			if (s->insts[k].backend == b)
-				break;
-		if (k < s->ninsts || s->ninsts == SYNC_MAX_BACKENDS)
-			continue;
-		bi = &s->insts[s->ninsts];
-		memset(bi, 0, sizeof(*bi));
-		bi->backend = b;
-		bi->sync = s;
-		for (bi->bit = 1; used & bi->bit; bi->bit <<= 1)
-			;
-		if (b->init(bi, sc, cause) == -1) {
+		if ((bi = sync_backend_new(s, b, sc, cause)) == NULL) {
 			log_warnx("%s", *cause);
 			free(*cause);
 			*cause = NULL;
 			continue;
 		}
-		used |= bi->bit;
-		s->ninsts++;
 		if (b->start != NULL)
 			b->start(bi);
 	}
@@ -580,8 +606,11 @@ sync_core_hello(struct sync_session *sess, const struct sync_msg *m)
 		aport = s->port;
 	snprintf(o->addr, sizeof(o->addr), strchr(ahost, ':') != NULL ?
 	    "[%s]:%u" : "%s:%u", ahost, aport);
-	if (sync_peer_find(s, ahost, aport) == NULL)
-		sync_peer_add(s, ahost, aport, SYNC_SRC_LEARNED);
+	if ((p = sync_peer_find(s, ahost, aport)) == NULL)
+		p = sync_peer_add(s, ahost, aport, SYNC_SRC_LEARNED);
+	/* So it goes when the origin expires, even if never reached. */
+	if (p != NULL && p->origin[0] == '\0')
+		snprintf(p->origin, sizeof(p->origin), "%s", host);
 	return 0;
 }
 
@@ -823,8 +852,9 @@ sync_peers_dump(struct server *srv, struct evbuffer *out)
 		return;
 	TAILQ_FOREACH(p, &s->peers, entry) {
 		src[0] = '\0';
-		for (i = 0; i < s->ninsts; i++)
-			if (p->sources & s->insts[i].bit)
+		for (i = 0; i < SYNC_MAX_BACKENDS; i++)
+			if (s->insts[i].backend != NULL &&
+			    p->sources & s->insts[i].bit)
 				snprintf(src + strlen(src), sizeof(src) -
 				    strlen(src), "%s%s", src[0] ? "," : "",
 				    s->insts[i].backend->name);

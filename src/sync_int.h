@@ -110,8 +110,7 @@ struct sync {
 	unsigned int		 port;		/* our sync port, and default */
 	unsigned int		 ttl;
 	unsigned int		 interval;
-	struct sync_backend_inst insts[SYNC_MAX_BACKENDS];
-	int			 ninsts;
+	struct sync_backend_inst insts[SYNC_MAX_BACKENDS]; /* fixed slots */
 	TAILQ_HEAD(, sync_peer)	 peers;
 	TAILQ_HEAD(, sync_session) inbound;
 	TAILQ_HEAD(, sync_origin) origins;

@@ -1,0 +1,1825 @@
+/*
+ * Unit tests for sync.c, the sync core: HELLO checks, the merge rules
+ * (snapshots, deltas, versions, incarnations, RESYNC), expiry, the peer
+ * set the backends feed, local pushes and reload.
+ *
+ * The core is linked alone.  This file provides fakes of what it calls:
+ * the stream transport of sync_peer.c (sync_session_send() records what
+ * would go on the wire) and the four backend tables (each records its
+ * init/start/reload/free calls and reports the peers a test gives it).
+ * Messages are fed to sync_core_hello() and sync_core_message() through
+ * the real codec (encoded, then decoded), as a stream would deliver them.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sys/stat.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include "config.h"
+#include "epmdx.h"
+#include "handover.h"
+#include "log.h"
+#include "proto.h"
+#include "registry.h"
+#include "sync_int.h"
+#include "xmalloc.h"
+
+#define ME		"me"
+#define SECRET		"a-cluster-secret-of-some-length\n"
+#define NAMES_PORT	4369
+
+/* --- Fake backends ------------------------------------------------- */
+
+enum { BE_STATIC, BE_HOSTS, BE_DNS, BE_MCAST, BE_N };
+
+struct fake_report {
+	const char	*host;
+	unsigned int	 port;
+};
+
+struct fake_be {
+	int				 inits, starts, reloads, frees;
+	int				 fail_init;
+	struct sync_backend_inst	*bi;	/* as init (or reload) saw it */
+	void				*data;	/* what init put in bi->data */
+	struct fake_report		 rep[4]; /* reported on start, reload */
+	int				 nrep;
+};
+
+static struct fake_be	 fk[BE_N];
+
+static int	fake_init(struct sync_backend_inst *, const struct sync_conf *,
+		    char **);
+static void	fake_start(struct sync_backend_inst *);
+static int	fake_reload(struct sync_backend_inst *,
+		    const struct sync_conf *, char **);
+static void	fake_free(struct sync_backend_inst *);
+
+const struct sync_backend sync_backend_static = {
+	"static", fake_init, fake_start, fake_reload, fake_free
+};
+const struct sync_backend sync_backend_hosts = {
+	"hosts", fake_init, fake_start, fake_reload, fake_free
+};
+/* No reload hook: the core frees and re-inits it. */
+const struct sync_backend sync_backend_dns = {
+	"dns", fake_init, fake_start, NULL, fake_free
+};
+const struct sync_backend sync_backend_mcast = {
+	"mcast", fake_init, NULL, fake_reload, fake_free
+};
+
+/* The fake's record for a backend table. */
+static struct fake_be *
+fake_of(const struct sync_backend *b)
+{
+	if (b == &sync_backend_static)
+		return &fk[BE_STATIC];
+	if (b == &sync_backend_hosts)
+		return &fk[BE_HOSTS];
+	if (b == &sync_backend_dns)
+		return &fk[BE_DNS];
+	if (b == &sync_backend_mcast)
+		return &fk[BE_MCAST];
+	fail_msg("unknown backend table");
+	return NULL;
+}
+
+static int
+fake_init(struct sync_backend_inst *bi, const struct sync_conf *sc,
+    char **cause)
+{
+	struct fake_be	*f = fake_of(bi->backend);
+
+	f->inits++;
+	if (f->fail_init) {
+		xasprintf(cause, "fake %s: refused", bi->backend->name);
+		return -1;
+	}
+	f->bi = bi;
+	f->data = xcalloc(1, 16);
+	bi->data = f->data;
+	return 0;
+}
+
+/* Report every peer the test configured. */
+static void
+fake_report_all(struct sync_backend_inst *bi)
+{
+	struct fake_be	*f = fake_of(bi->backend);
+	int		 i;
+
+	for (i = 0; i < f->nrep; i++)
+		sync_peer_seen(bi, f->rep[i].host, f->rep[i].port);
+}
+
+static void
+fake_start(struct sync_backend_inst *bi)
+{
+	fake_of(bi->backend)->starts++;
+	fake_report_all(bi);
+}
+
+static int
+fake_reload(struct sync_backend_inst *bi, const struct sync_conf *sc,
+    char **cause)
+{
+	struct fake_be	*f = fake_of(bi->backend);
+
+	f->reloads++;
+	f->bi = bi;
+	fake_report_all(bi);
+	return 0;
+}
+
+static void
+fake_free(struct sync_backend_inst *bi)
+{
+	struct fake_be	*f = fake_of(bi->backend);
+
+	f->frees++;
+	assert_ptr_equal(bi->data, f->data);
+	free(bi->data);
+	bi->data = NULL;
+	f->data = NULL;
+	f->bi = NULL;
+}
+
+/* --- Fake transport (sync_peer.c) ---------------------------------- */
+
+#define MAXSENT	256
+
+struct sent {
+	struct sync_session	*sess;
+	uint8_t			 type;
+	uint64_t		 incarnation;
+	uint64_t		 version;
+	char			 name[64];
+	unsigned int		 port;
+};
+
+static struct sent	 sent[MAXSENT];
+static int		 nsent;
+static int		 ndials;
+static char		 last_dial[SYNC_HOST_MAX + 8];
+static int		 nsnapshots;
+static int		 naccepts;
+
+void
+sync_peer_dial(struct sync_peer *p)
+{
+	ndials++;
+	snprintf(last_dial, sizeof(last_dial), "%s:%u", p->host, p->port);
+	snprintf(p->status, sizeof(p->status), "dialing");
+}
+
+/* As the real one: the core hears of it, then everything is freed. */
+void
+sync_session_free(struct sync_session *sess, const char *reason)
+{
+	sync_core_session_gone(sess);
+	if (sess->staging != NULL)
+		registry_free(sess->staging);
+	free(sess);
+}
+
+void
+sync_session_accept(struct sync *s, int fd, const uint8_t *body)
+{
+	naccepts++;
+	close(fd);
+}
+
+/* Record the message, after checking the codec takes it. */
+void
+sync_session_send(struct sync_session *sess, const struct sync_msg *m)
+{
+	uint8_t		 buf[SYNC_MSG_MAX];
+	struct sync_msg	 d;
+	struct sent	*r;
+	int		 n;
+
+	n = sync_msg_encode(buf, sizeof(buf), m);
+	assert_true(n > 0);
+	assert_int_equal(sync_msg_decode(buf, (size_t)n, &d, NULL), 0);
+	assert_true(nsent < MAXSENT);
+	r = &sent[nsent++];
+	memset(r, 0, sizeof(*r));
+	r->sess = sess;
+	r->type = d.type;
+	r->incarnation = d.incarnation;
+	r->version = d.version;
+	r->port = d.node.port;
+	if (d.node.namelen > 0)
+		snprintf(r->name, sizeof(r->name), "%.*s", (int)d.node.namelen,
+		    (const char *)d.node.name);
+}
+
+void
+sync_session_snapshot(struct sync_session *sess)
+{
+	nsnapshots++;
+}
+
+/* As the real one: unlink, drop its stream, free. */
+void
+sync_peer_free(struct sync_peer *p, const char *reason)
+{
+	struct sync	*s = p->sync;
+
+	TAILQ_REMOVE(&s->peers, p, entry);
+	if (p->sess != NULL) {
+		p->sess->peer = NULL;
+		sync_session_free(p->sess, reason);
+	}
+	if (p->retry != NULL)
+		event_free(p->retry);
+	free(p);
+}
+
+/* --- The server under test ----------------------------------------- */
+
+static struct server	 srv;
+static char		 secret_path[] = "/tmp/epmdx-test-sync.XXXXXX";
+static char		*strs[32];	/* conf strings to free */
+static int		 nstrs;
+
+/* A conf string the teardown frees. */
+static char *
+S(const char *s)
+{
+	assert_true(nstrs < 32);
+	return strs[nstrs++] = xstrdup(s);
+}
+
+static int
+setup(void **state)
+{
+	int	 fd;
+
+	(void)state;
+	memset(&srv, 0, sizeof(srv));
+	memset(fk, 0, sizeof(fk));
+	nsent = ndials = nsnapshots = naccepts = 0;
+	last_dial[0] = '\0';
+	srv.base = event_base_new();
+	srv.reg = registry_new(0);
+	srv.names_port = NAMES_PORT;
+	srv.started = time(NULL);
+	snprintf(secret_path, sizeof(secret_path),
+	    "/tmp/epmdx-test-sync.XXXXXX");
+	if ((fd = mkstemp(secret_path)) == -1)
+		return -1;
+	if (write(fd, SECRET, strlen(SECRET)) != (ssize_t)strlen(SECRET) ||
+	    fchmod(fd, 0600) == -1) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	srv.conf.sync.backends = S("static");
+	srv.conf.sync.secret_file = S(secret_path);
+	srv.conf.sync.hostname = S(ME);
+	srv.conf.sync.ttl = 30;
+	srv.conf.sync.interval = 5;
+	return srv.base != NULL && srv.reg != NULL ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+	int	 i;
+
+	(void)state;
+	sync_close(&srv);
+	registry_free(srv.reg);
+	event_base_free(srv.base);
+	unlink(secret_path);
+	for (i = 0; i < nstrs; i++)
+		free(strs[i]);
+	nstrs = 0;
+	return 0;
+}
+
+/* Start sync with the conf as it stands; it must work. */
+static struct sync *
+start(void)
+{
+	char	*cause = NULL;
+
+	if (sync_open(&srv, &cause) != 0)
+		fail_msg("sync_open: %s", cause != NULL ? cause : "?");
+	assert_non_null(srv.sync);
+	return srv.sync;
+}
+
+/* --- Sessions and messages ----------------------------------------- */
+
+/* An accepted stream from addr, open, as sync_peer.c would keep it. */
+static struct sync_session *
+inbound(const char *addr)
+{
+	struct sync_session	*sess;
+
+	sess = xcalloc(1, sizeof(*sess));
+	sess->sync = srv.sync;
+	sess->outbound = 0;
+	sess->state = SESS_OPEN;
+	sess->hello_seen = 1;
+	snprintf(sess->addr, sizeof(sess->addr), "%s", addr);
+	TAILQ_INSERT_TAIL(&srv.sync->inbound, sess, entry);
+	return sess;
+}
+
+/* A dialed stream to p; established (HELLO seen) if hello. */
+static struct sync_session *
+outbound(struct sync_peer *p, int hello)
+{
+	struct sync_session	*sess;
+
+	assert_null(p->sess);
+	sess = xcalloc(1, sizeof(*sess));
+	sess->sync = srv.sync;
+	sess->peer = p;
+	sess->outbound = 1;
+	sess->state = SESS_OPEN;
+	sess->hello_seen = hello;
+	snprintf(sess->addr, sizeof(sess->addr), "%s:%u", p->host, p->port);
+	p->sess = sess;
+	return sess;
+}
+
+/* Round-trip m through the codec into buf, as a stream delivers it. */
+static struct sync_msg
+wire(const struct sync_msg *m, uint8_t *buf, size_t size)
+{
+	struct sync_msg	 d;
+	const char	*why = NULL;
+	int		 n;
+
+	n = sync_msg_encode(buf, size, m);
+	assert_true(n > 0);
+	if (sync_msg_decode(buf, (size_t)n, &d, &why) != 0)
+		fail_msg("decode: %s", why);
+	return d;
+}
+
+/* Deliver a HELLO from origin/incarnation advertising adv. */
+static int
+hello(struct sync_session *sess, const char *origin, uint64_t inc,
+    const char *adv)
+{
+	uint8_t		 buf[SYNC_MSG_MAX];
+	struct sync_msg	 m, d;
+
+	memset(&m, 0, sizeof(m));
+	m.type = SYNC_MSG_HELLO;
+	m.proto = SYNC_PROTO_VERSION;
+	m.incarnation = inc;
+	m.origin = (const uint8_t *)origin;
+	m.originlen = strlen(origin);
+	m.advertise = (const uint8_t *)adv;
+	m.advertiselen = strlen(adv);
+	d = wire(&m, buf, sizeof(buf));
+	return sync_core_hello(sess, &d);
+}
+
+/* Deliver m (after the codec) to the core. */
+static int
+deliver(struct sync_session *sess, const struct sync_msg *m)
+{
+	uint8_t		 buf[SYNC_MSG_MAX];
+	struct sync_msg	 d;
+
+	d = wire(m, buf, sizeof(buf));
+	return sync_core_message(sess, &d);
+}
+
+static int
+snap_begin(struct sync_session *sess, uint64_t inc, uint64_t ver,
+    uint32_t count)
+{
+	struct sync_msg	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = SYNC_MSG_SNAP_BEGIN;
+	m.incarnation = inc;
+	m.version = ver;
+	m.count = count;
+	return deliver(sess, &m);
+}
+
+static int
+snap_end(struct sync_session *sess)
+{
+	struct sync_msg	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = SYNC_MSG_SNAP_END;
+	return deliver(sess, &m);
+}
+
+/* ADD name at port (version 0 inside a snapshot). */
+static int
+add(struct sync_session *sess, uint64_t ver, const char *name,
+    unsigned int port)
+{
+	static const uint8_t	 extra[] = { 'x', 0, 'y' };
+	struct sync_msg		 m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = SYNC_MSG_ADD;
+	m.version = ver;
+	m.node.port = (uint16_t)port;
+	m.node.type = 77;
+	m.node.high = 6;
+	m.node.low = 5;
+	m.node.name = (const uint8_t *)name;
+	m.node.namelen = strlen(name);
+	m.node.extra = extra;
+	m.node.extralen = sizeof(extra);
+	return deliver(sess, &m);
+}
+
+static int
+del(struct sync_session *sess, uint64_t ver, const char *name)
+{
+	struct sync_msg	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = SYNC_MSG_DEL;
+	m.version = ver;
+	m.node.name = (const uint8_t *)name;
+	m.node.namelen = strlen(name);
+	return deliver(sess, &m);
+}
+
+static int
+heartbeat(struct sync_session *sess, uint64_t inc, uint64_t ver)
+{
+	struct sync_msg	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = SYNC_MSG_HEARTBEAT;
+	m.incarnation = inc;
+	m.version = ver;
+	return deliver(sess, &m);
+}
+
+/* A whole snapshot: names[i] at port 1000 + i. */
+static void
+snapshot(struct sync_session *sess, uint64_t inc, uint64_t ver,
+    const char *const *names, int n)
+{
+	int	 i;
+
+	assert_int_equal(snap_begin(sess, inc, ver, (uint32_t)n), 0);
+	for (i = 0; i < n; i++)
+		assert_int_equal(add(sess, 0, names[i], 1000 + (unsigned)i),
+		    0);
+	assert_int_equal(snap_end(sess), 0);
+}
+
+/* HELLO from origin at inc and its snapshot of names. */
+static struct sync_session *
+origin_with(const char *addr, const char *origin, uint64_t inc, uint64_t ver,
+    const char *const *names, int n)
+{
+	struct sync_session	*sess = inbound(addr);
+
+	assert_int_equal(hello(sess, origin, inc, ""), 0);
+	snapshot(sess, inc, ver, names, n);
+	return sess;
+}
+
+/* How many messages of type were sent on sess (NULL: any). */
+static int
+count_sent(const struct sync_session *sess, uint8_t type)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < nsent; i++)
+		if ((sess == NULL || sent[i].sess == sess) &&
+		    sent[i].type == type)
+			n++;
+	return n;
+}
+
+/* --- Queries ------------------------------------------------------- */
+
+static char	 dump[65536];
+
+/* The CLUSTER text, NUL-terminated in dump. */
+static const char *
+cluster(void)
+{
+	struct evbuffer	*b = evbuffer_new();
+	size_t		 len;
+
+	assert_non_null(b);
+	sync_cluster_dump(&srv, b);
+	len = evbuffer_get_length(b);
+	assert_true(len < sizeof(dump));
+	evbuffer_remove(b, dump, len);
+	dump[len] = '\0';
+	evbuffer_free(b);
+	return dump;
+}
+
+/* The PEERS text, NUL-terminated in dump. */
+static const char *
+peers(void)
+{
+	struct evbuffer	*b = evbuffer_new();
+	size_t		 len;
+
+	assert_non_null(b);
+	sync_peers_dump(&srv, b);
+	len = evbuffer_get_length(b);
+	assert_true(len < sizeof(dump));
+	evbuffer_remove(b, dump, len);
+	dump[len] = '\0';
+	evbuffer_free(b);
+	return dump;
+}
+
+/* Lines of the cluster dump whose host column is host (and name). */
+static int
+cluster_count(const char *name, const char *host)
+{
+	const char	*p, *nl;
+	char		 line[2048], *tab, *h;
+	int		 n = 0;
+	size_t		 len;
+
+	for (p = cluster(); *p != '\0'; p = nl + 1) {
+		nl = strchr(p, '\n');
+		assert_non_null(nl);
+		len = (size_t)(nl - p);
+		assert_true(len < sizeof(line));
+		memcpy(line, p, len);
+		line[len] = '\0';
+		tab = strchr(line, '\t');
+		assert_non_null(tab);
+		*tab = '\0';
+		h = tab + 1;
+		if ((tab = strchr(h, '\t')) != NULL)
+			*tab = '\0';
+		if (strcmp(h, host) == 0 &&
+		    (name == NULL || strcmp(line, name) == 0))
+			n++;
+	}
+	return n;
+}
+
+/* Whether name@host is in the cluster dump with that port. */
+static int
+cluster_has(const char *name, const char *host, unsigned int port)
+{
+	char	 want[512];
+
+	snprintf(want, sizeof(want), "\n%s\t%s\t%u\t", name, host, port);
+	cluster();
+	memmove(dump + 1, dump, strlen(dump) + 1);
+	dump[0] = '\n';
+	return strstr(dump, want) != NULL;
+}
+
+/* The port sync_resolve() gives name@host, 0 if unknown. */
+static unsigned int
+resolve_port(const char *name, const char *host)
+{
+	const struct node	*n;
+
+	n = sync_resolve(&srv, (const uint8_t *)name, strlen(name), host);
+	return n != NULL ? n->port : 0;
+}
+
+/* The remote origin named host, or NULL. */
+static struct sync_origin *
+origin(const char *host)
+{
+	struct sync_origin	*o;
+
+	TAILQ_FOREACH(o, &srv.sync->origins, entry)
+		if (strcmp(o->host, host) == 0)
+			return o;
+	return NULL;
+}
+
+static int
+npeers(void)
+{
+	struct sync_peer	*p;
+	int			 n = 0;
+
+	TAILQ_FOREACH(p, &srv.sync->peers, entry)
+		n++;
+	return n;
+}
+
+/* Run the event loop for ms milliseconds. */
+static void
+run_for(unsigned int ms)
+{
+	struct timeval	 tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	event_base_loopexit(srv.base, &tv);
+	event_base_dispatch(srv.base);
+}
+
+/* --- sync_open ----------------------------------------------------- */
+
+/* Backends without secret_file: refused, saying so; off: no sync. */
+/* How many backend slots are in use. */
+static int
+nrunning(struct sync *s)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < SYNC_MAX_BACKENDS; i++)
+		n += s->insts[i].backend != NULL;
+	return n;
+}
+
+static void
+test_open_requires_secret(void **state)
+{
+	char	*cause = NULL;
+
+	(void)state;
+	srv.conf.sync.secret_file = NULL;
+	assert_int_equal(sync_open(&srv, &cause), -1);
+	assert_null(srv.sync);
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, "secret_file"));
+	free(cause);
+	assert_int_equal(fk[BE_STATIC].inits, 0);
+
+	/* No backends at all: sync is off, and that is no error. */
+	srv.conf.sync.backends = NULL;
+	cause = NULL;
+	assert_int_equal(sync_open(&srv, &cause), 0);
+	assert_null(srv.sync);
+	assert_null(cause);
+}
+
+/* A secret others can read, or a bad hostname: refused. */
+static void
+test_open_bad_secret_or_hostname(void **state)
+{
+	char	*cause = NULL;
+
+	(void)state;
+	assert_int_equal(chmod(secret_path, 0644), 0);
+	assert_int_equal(sync_open(&srv, &cause), -1);
+	assert_null(srv.sync);
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, secret_path));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(chmod(secret_path, 0600), 0);
+
+	srv.conf.sync.hostname = S("me@there");
+	assert_int_equal(sync_open(&srv, &cause), -1);
+	assert_null(srv.sync);
+	assert_non_null(cause);
+	free(cause);
+	assert_int_equal(fk[BE_STATIC].inits, 0);
+}
+
+/* An unknown or failing backend: refused, the others freed. */
+static void
+test_open_bad_backend(void **state)
+{
+	char	*cause = NULL;
+
+	(void)state;
+	srv.conf.sync.backends = S("static, nosuch");
+	assert_int_equal(sync_open(&srv, &cause), -1);
+	assert_null(srv.sync);
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, "nosuch"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(fk[BE_STATIC].inits, 1);
+	assert_int_equal(fk[BE_STATIC].frees, 1);
+	assert_int_equal(fk[BE_STATIC].starts, 0);
+
+	srv.conf.sync.backends = S("static,hosts");
+	fk[BE_HOSTS].fail_init = 1;
+	assert_int_equal(sync_open(&srv, &cause), -1);
+	assert_null(srv.sync);
+	assert_non_null(cause);
+	free(cause);
+	assert_int_equal(fk[BE_STATIC].frees, 2);
+}
+
+/* A good config: backends inited and started, accessors answer. */
+static void
+test_open_ok(void **state)
+{
+	struct sync	*s;
+
+	(void)state;
+	srv.conf.sync.backends = S("static, dns");
+	fk[BE_STATIC].rep[0].host = "peer1";
+	fk[BE_STATIC].rep[0].port = 24001;
+	fk[BE_STATIC].rep[1].host = "peer2";
+	fk[BE_STATIC].rep[1].port = 0;
+	fk[BE_STATIC].nrep = 2;
+	s = start();
+	assert_int_equal(fk[BE_STATIC].inits, 1);
+	assert_int_equal(fk[BE_STATIC].starts, 1);
+	assert_int_equal(fk[BE_DNS].inits, 1);
+	assert_int_equal(fk[BE_DNS].starts, 1);
+	assert_int_equal(fk[BE_HOSTS].inits, 0);
+	assert_string_equal(sync_hostname(s), ME);
+	assert_int_equal(sync_default_port(s), NAMES_PORT);
+	assert_ptr_equal(sync_base(s), srv.base);
+	assert_non_null(sync_master_key(s));
+	assert_true(sync_incarnation(s) != 0);
+	/* Both peers dialed, the port-less one at the default port. */
+	assert_int_equal(ndials, 2);
+	assert_non_null(sync_peer_find(s, "peer1", 24001));
+	assert_non_null(sync_peer_find(s, "peer2", NAMES_PORT));
+	sync_close(&srv);
+	assert_null(srv.sync);
+	assert_int_equal(fk[BE_STATIC].frees, 1);
+	assert_int_equal(fk[BE_DNS].frees, 1);
+}
+
+/* [sync] port moves the default port; incarnations differ per start. */
+static void
+test_open_port_and_incarnation(void **state)
+{
+	uint64_t	 inc;
+
+	(void)state;
+	srv.conf.sync.port = 24001;
+	inc = sync_incarnation(start());
+	assert_int_equal(sync_default_port(srv.sync), 24001);
+	sync_close(&srv);
+	assert_true(sync_incarnation(start()) != inc);
+}
+
+/* --- HELLO --------------------------------------------------------- */
+
+/* Our own hostname and incarnation: that is us, refused. */
+static void
+test_hello_self(void **state)
+{
+	struct sync		*s;
+	struct sync_session	*sess;
+	struct sync_peer	*p;
+
+	(void)state;
+	fk[BE_STATIC].rep[0].host = "10.0.0.9";
+	fk[BE_STATIC].nrep = 1;
+	s = start();
+	sess = inbound("127.0.0.1:40000");
+	assert_int_equal(hello(sess, ME, s->incarnation, ":4369"), -1);
+	assert_true(TAILQ_EMPTY(&s->origins));
+	assert_null(sess->origin);
+	assert_int_equal(npeers(), 1);
+
+	/* Dialing ourselves: the peer is marked self, never redialed. */
+	p = sync_peer_find(s, "10.0.0.9", NAMES_PORT);
+	assert_non_null(p);
+	outbound(p, 0);
+	assert_int_equal(hello(p->sess, ME, s->incarnation, ":4369"), -1);
+	assert_int_equal(p->self, 1);
+	assert_string_equal(p->status, "self");
+	assert_true(TAILQ_EMPTY(&s->origins));
+	assert_string_equal(cluster(), "");
+}
+
+/* Our hostname with another incarnation: a conflict, refused. */
+static void
+test_hello_conflict(void **state)
+{
+	struct sync		*s;
+	struct sync_session	*sess;
+	struct sync_peer	*p;
+
+	(void)state;
+	fk[BE_STATIC].rep[0].host = "10.0.0.9";
+	fk[BE_STATIC].nrep = 1;
+	s = start();
+	sess = inbound("127.0.0.7:5555");
+	assert_int_equal(hello(sess, ME, s->incarnation + 1, ":24001"), -1);
+	assert_true(TAILQ_EMPTY(&s->origins));
+	assert_null(sess->origin);
+	assert_int_equal(npeers(), 1);		/* nothing learned */
+	assert_null(sync_peer_find(s, "127.0.0.7", 24001));
+	/* Messages on it merge nothing. */
+	assert_int_equal(snap_begin(sess, s->incarnation + 1, 1, 0), -1);
+
+	p = sync_peer_find(s, "10.0.0.9", NAMES_PORT);
+	outbound(p, 0);
+	assert_int_equal(hello(p->sess, ME, s->incarnation + 1, ""), -1);
+	assert_int_equal(p->self, 0);
+	assert_string_equal(cluster(), "");
+}
+
+/* Advertise ":port": the peer is learned at the source address. */
+static void
+test_hello_advertise_port(void **state)
+{
+	struct sync		*s;
+	struct sync_session	*sess;
+	struct sync_peer	*p;
+
+	(void)state;
+	s = start();
+	sess = inbound("127.0.0.7:5555");
+	assert_int_equal(hello(sess, "a", 11, ":24001"), 0);
+	assert_non_null(origin("a"));
+	assert_ptr_equal(sess->origin, origin("a"));
+	p = sync_peer_find(s, "127.0.0.7", 24001);
+	assert_non_null(p);
+	assert_int_equal(p->sources, SYNC_SRC_LEARNED);
+	assert_int_equal(ndials, 1);
+	assert_string_equal(last_dial, "127.0.0.7:24001");
+	assert_string_equal(origin("a")->addr, "127.0.0.7:24001");
+	assert_null(sync_peer_find(s, "127.0.0.7", 5555));
+
+	/* The origin address shows in the cluster's last column. */
+	snapshot(sess, 11, 1, (const char *const[]){ "n1" }, 1);
+	assert_non_null(strstr(cluster(), "\t127.0.0.7:24001\n"));
+
+	/* A second stream from it learns nothing new. */
+	sess = inbound("127.0.0.7:5556");
+	assert_int_equal(hello(sess, "a", 11, ":24001"), 0);
+	assert_int_equal(npeers(), 1);
+	assert_int_equal(ndials, 1);
+
+	/* IPv6 sources, v4-mapped ones unmapped. */
+	sess = inbound("[::ffff:127.0.0.8]:5555");
+	assert_int_equal(hello(sess, "b", 12, ":24002"), 0);
+	assert_non_null(sync_peer_find(s, "127.0.0.8", 24002));
+	sess = inbound("[fe80::1]:5555");
+	assert_int_equal(hello(sess, "c", 13, ":24003"), 0);
+	assert_non_null(sync_peer_find(s, "fe80::1", 24003));
+	assert_string_equal(origin("c")->addr, "[fe80::1]:24003");
+}
+
+/* Advertise "host:port" (or just a host): learned as said. */
+static void
+test_hello_advertise_host(void **state)
+{
+	struct sync		*s;
+	struct sync_session	*sess;
+	struct sync_peer	*p;
+
+	(void)state;
+	s = start();
+	sess = inbound("127.0.0.7:5555");
+	assert_int_equal(hello(sess, "a", 11, "h:99"), 0);
+	p = sync_peer_find(s, "h", 99);
+	assert_non_null(p);
+	assert_int_equal(p->sources, SYNC_SRC_LEARNED);
+	assert_null(sync_peer_find(s, "127.0.0.7", 99));
+	assert_string_equal(origin("a")->addr, "h:99");
+
+	sess = inbound("127.0.0.8:5555");
+	assert_int_equal(hello(sess, "b", 12, "hb"), 0);
+	assert_non_null(sync_peer_find(s, "hb", NAMES_PORT));
+
+	sess = inbound("127.0.0.9:5555");
+	assert_int_equal(hello(sess, "c", 13, "[2001:db8::1]:98"), 0);
+	assert_non_null(sync_peer_find(s, "2001:db8::1", 98));
+	assert_int_equal(npeers(), 3);
+	assert_non_null(strstr(peers(), "h:99\t"));
+	assert_non_null(strstr(dump, "learned"));
+}
+
+/* An outbound stream's HELLO names the peer's origin. */
+static void
+test_hello_outbound(void **state)
+{
+	struct sync		*s;
+	struct sync_peer	*p;
+
+	(void)state;
+	fk[BE_STATIC].rep[0].host = "h";
+	fk[BE_STATIC].rep[0].port = 99;
+	fk[BE_STATIC].nrep = 1;
+	s = start();
+	p = sync_peer_find(s, "h", 99);
+	outbound(p, 0);
+	assert_int_equal(hello(p->sess, "a", 11, ""), 0);
+	assert_string_equal(p->origin, "a");
+	assert_true(p->last_ok != 0);
+	/* The dialer's side holds no origin: entries come inbound. */
+	assert_true(TAILQ_EMPTY(&s->origins));
+}
+
+/* --- Snapshots and deltas ------------------------------------------ */
+
+/* BEGIN, ADD x3: nothing visible; END: all three at once. */
+static void
+test_snapshot_atomic(void **state)
+{
+	struct sync_session	*sess;
+
+	(void)state;
+	start();
+	sess = inbound("127.0.0.7:5555");
+	assert_int_equal(hello(sess, "a", 11, ":4369"), 0);
+	assert_string_equal(cluster(), "");
+	assert_int_equal(snap_begin(sess, 11, 3, 3), 0);
+	assert_int_equal(add(sess, 0, "n1", 1001), 0);
+	assert_int_equal(add(sess, 0, "n2", 1002), 0);
+	assert_int_equal(cluster_count(NULL, "a"), 0);
+	assert_int_equal(resolve_port("n1", "a"), 0);
+	assert_int_equal(add(sess, 0, "n3", 1003), 0);
+	assert_int_equal(cluster_count(NULL, "a"), 0);
+	assert_int_equal(snap_end(sess), 0);
+	assert_int_equal(cluster_count(NULL, "a"), 3);
+	assert_true(cluster_has("n1", "a", 1001));
+	assert_true(cluster_has("n2", "a", 1002));
+	assert_true(cluster_has("n3", "a", 1003));
+	assert_int_equal(resolve_port("n2", "a"), 1002);
+	assert_true(origin("a")->version == 3);
+	assert_true(origin("a")->incarnation == 11);
+	assert_int_equal(origin("a")->synced, 1);
+	assert_int_equal(count_sent(NULL, SYNC_MSG_RESYNC), 0);
+
+	/* A later snapshot is the whole table: n2, n3 go. */
+	snapshot(sess, 11, 5, (const char *const[]){ "n1" }, 1);
+	assert_int_equal(cluster_count(NULL, "a"), 1);
+	assert_true(cluster_has("n1", "a", 1000));
+	assert_true(origin("a")->version == 5);
+}
+
+/* Remote entries never show as local, local ones come first. */
+static void
+test_cluster_local_and_remote(void **state)
+{
+	struct proto_node	 pn;
+	const char		*c;
+
+	(void)state;
+	start();
+	memset(&pn, 0, sizeof(pn));
+	pn.name = (const uint8_t *)"loc";
+	pn.namelen = 3;
+	pn.port = 5000;
+	pn.type = 77;
+	pn.high = 6;
+	pn.low = 5;
+	assert_non_null(registry_add(srv.reg, &pn, time(NULL), -1, NULL));
+	origin_with("127.0.0.7:5555", "a", 11, 1,
+	    (const char *const[]){ "loc", "n2" }, 2);
+	c = cluster();
+	assert_true(strncmp(c, "loc\tme\t5000\t6\t5\t0\tlocal\n",
+	    strlen("loc\tme\t5000\t6\t5\t0\tlocal\n")) == 0);
+	assert_int_equal(cluster_count("loc", ME), 1);
+	assert_int_equal(cluster_count("loc", "a"), 1);
+	assert_int_equal(resolve_port("loc", ME), 5000);
+	assert_int_equal(resolve_port("loc", "localhost"), 5000);
+	assert_int_equal(resolve_port("loc", "a"), 1000);
+	assert_int_equal(resolve_port("n2", ME), 0);
+	assert_int_equal(resolve_port("n2", "nosuchhost"), 0);
+	/* Remote entries never touch the local registry. */
+	assert_int_equal(registry_count(srv.reg), 1);
+}
+
+/* Deltas apply at version+1; a repeat or an old one is ignored. */
+static void
+test_deltas_in_order(void **state)
+{
+	struct sync_session	*sess;
+
+	(void)state;
+	start();
+	sess = origin_with("127.0.0.7:5555", "a", 11, 3,
+	    (const char *const[]){ "n1", "n2" }, 2);
+	assert_int_equal(add(sess, 4, "n4", 4004), 0);
+	assert_true(cluster_has("n4", "a", 4004));
+	assert_true(origin("a")->version == 4);
+	assert_int_equal(add(sess, 5, "n5", 4005), 0);
+	assert_true(cluster_has("n5", "a", 4005));
+	assert_true(origin("a")->version == 5);
+
+	/* The same version again (say, from another stream): ignored. */
+	assert_int_equal(add(sess, 5, "dup", 4099), 0);
+	assert_int_equal(cluster_count("dup", "a"), 0);
+	assert_int_equal(del(sess, 4, "n4"), 0);
+	assert_true(cluster_has("n4", "a", 4004));
+	assert_int_equal(add(sess, 1, "old", 4098), 0);
+	assert_int_equal(cluster_count("old", "a"), 0);
+	assert_true(origin("a")->version == 5);
+	assert_int_equal(count_sent(sess, SYNC_MSG_RESYNC), 0);
+	assert_int_equal(cluster_count(NULL, "a"), 4);
+}
+
+/* A gap asks one RESYNC, no more until a snapshot lands. */
+static void
+test_gap_asks_one_resync(void **state)
+{
+	struct sync_session	*sess;
+
+	(void)state;
+	start();
+	sess = origin_with("127.0.0.7:5555", "a", 11, 3,
+	    (const char *const[]){ "n1" }, 1);
+	assert_int_equal(add(sess, 5, "gap", 4005), 0);	/* 4 is missing */
+	assert_int_equal(cluster_count("gap", "a"), 0);
+	assert_true(origin("a")->version == 3);
+	assert_int_equal(count_sent(sess, SYNC_MSG_RESYNC), 1);
+	assert_int_equal(count_sent(NULL, SYNC_MSG_RESYNC), 1);
+	assert_int_equal(add(sess, 6, "gap2", 4006), 0);
+	assert_int_equal(del(sess, 9, "n1"), 0);
+	assert_int_equal(heartbeat(sess, 11, 9), 0);
+	assert_int_equal(count_sent(sess, SYNC_MSG_RESYNC), 1);
+	assert_true(cluster_has("n1", "a", 1000));
+
+	/* The snapshot lands; the next gap asks again, once. */
+	snapshot(sess, 11, 9, (const char *const[]){ "n1", "x" }, 2);
+	assert_true(origin("a")->version == 9);
+	assert_int_equal(count_sent(sess, SYNC_MSG_RESYNC), 1);
+	assert_int_equal(add(sess, 10, "y", 4010), 0);
+	assert_true(cluster_has("y", "a", 4010));
+	assert_int_equal(add(sess, 12, "z", 4012), 0);
+	assert_int_equal(add(sess, 13, "z", 4013), 0);
+	assert_int_equal(count_sent(sess, SYNC_MSG_RESYNC), 2);
+	assert_int_equal(cluster_count("z", "a"), 0);
+	/* Nothing but RESYNC went out. */
+	assert_int_equal(nsent, 2);
+}
+
+/* A delta before any snapshot: RESYNC, nothing merged. */
+static void
+test_delta_before_snapshot(void **state)
+{
+	struct sync_session	*sess;
+
+	(void)state;
+	start();
+	sess = inbound("127.0.0.7:5555");
+	assert_int_equal(hello(sess, "a", 11, ""), 0);
+	assert_int_equal(add(sess, 1, "n1", 1), 0);
+	assert_int_equal(del(sess, 2, "n1"), 0);
+	assert_int_equal(cluster_count(NULL, "a"), 0);
+	assert_int_equal(count_sent(sess, SYNC_MSG_RESYNC), 1);
+	snapshot(sess, 11, 2, NULL, 0);
+	assert_int_equal(add(sess, 3, "n3", 3), 0);
+	assert_true(cluster_has("n3", "a", 3));
+}
+
+/* DEL removes; a DEL of an unknown name still moves the version. */
+static void
+test_del_removes(void **state)
+{
+	struct sync_session	*sess;
+
+	(void)state;
+	start();
+	sess = origin_with("127.0.0.7:5555", "a", 11, 3,
+	    (const char *const[]){ "n1", "n2", "n3" }, 3);
+	assert_int_equal(del(sess, 4, "n2"), 0);
+	assert_int_equal(cluster_count("n2", "a"), 0);
+	assert_int_equal(cluster_count(NULL, "a"), 2);
+	assert_int_equal(resolve_port("n2", "a"), 0);
+	assert_int_equal(del(sess, 5, "never"), 0);
+	assert_true(origin("a")->version == 5);
+	assert_int_equal(add(sess, 6, "n2", 77), 0);
+	assert_true(cluster_has("n2", "a", 77));
+	assert_int_equal(count_sent(NULL, SYNC_MSG_RESYNC), 0);
+}
+
+/* ADD of a name it has: replaced (the new port), still one entry. */
+static void
+test_add_replaces(void **state)
+{
+	struct sync_session	*sess;
+
+	(void)state;
+	start();
+	sess = origin_with("127.0.0.7:5555", "a", 11, 3,
+	    (const char *const[]){ "n1", "n2" }, 2);
+	assert_true(cluster_has("n1", "a", 1000));
+	assert_int_equal(add(sess, 4, "n1", 999), 0);
+	assert_true(cluster_has("n1", "a", 999));
+	assert_false(cluster_has("n1", "a", 1000));
+	assert_int_equal(cluster_count("n1", "a"), 1);
+	assert_int_equal(resolve_port("n1", "a"), 999);
+	assert_int_equal(cluster_count(NULL, "a"), 2);
+
+	/* The same inside a snapshot: the last ADD wins. */
+	assert_int_equal(snap_begin(sess, 11, 9, 2), 0);
+	assert_int_equal(add(sess, 0, "n1", 1), 0);
+	assert_int_equal(add(sess, 0, "n1", 2), 0);
+	assert_int_equal(snap_end(sess), 0);
+	assert_int_equal(cluster_count(NULL, "a"), 1);
+	assert_true(cluster_has("n1", "a", 2));
+}
+
+/* A new incarnation's snapshot replaces the old entries wholesale. */
+static void
+test_new_incarnation_replaces(void **state)
+{
+	struct sync_session	*old, *sess;
+
+	(void)state;
+	start();
+	old = origin_with("127.0.0.7:5555", "a", 11, 7,
+	    (const char *const[]){ "n1", "n2" }, 2);
+	/* The daemon restarts: a new stream, a new incarnation. */
+	sess = inbound("127.0.0.7:5600");
+	assert_int_equal(hello(sess, "a", 22, ""), 0);
+	assert_ptr_equal(sess->origin, old->origin);
+	/* Until its snapshot lands, the old entries stay. */
+	assert_int_equal(cluster_count(NULL, "a"), 2);
+	/* Its deltas wait for the snapshot. */
+	assert_int_equal(add(sess, 1, "early", 1), 0);
+	assert_int_equal(cluster_count("early", "a"), 0);
+	assert_int_equal(count_sent(sess, SYNC_MSG_RESYNC), 1);
+	snapshot(sess, 22, 1, (const char *const[]){ "n3" }, 1);
+	assert_int_equal(cluster_count(NULL, "a"), 1);
+	assert_true(cluster_has("n3", "a", 1000));
+	assert_int_equal(cluster_count("n1", "a"), 0);
+	assert_true(origin("a")->incarnation == 22);
+	assert_true(origin("a")->version == 1);
+	/* A version lower than the old incarnation's is fine. */
+	assert_int_equal(add(sess, 2, "n4", 4), 0);
+	assert_true(cluster_has("n4", "a", 4));
+
+	/* The old incarnation's stream merges nothing more. */
+	assert_int_equal(add(old, 3, "stale", 5), 0);
+	assert_int_equal(cluster_count("stale", "a"), 0);
+	assert_int_equal(count_sent(old, SYNC_MSG_RESYNC), 1);
+	assert_int_equal(cluster_count(NULL, "a"), 2);
+}
+
+/* HEARTBEAT: behind or another incarnation asks RESYNC, else not. */
+static void
+test_heartbeat_resync(void **state)
+{
+	struct sync_session	*sess;
+
+	(void)state;
+	start();
+	sess = origin_with("127.0.0.7:5555", "a", 11, 3,
+	    (const char *const[]){ "n1" }, 1);
+	assert_int_equal(heartbeat(sess, 11, 3), 0);	/* up to date */
+	assert_int_equal(heartbeat(sess, 11, 2), 0);	/* we are ahead */
+	assert_int_equal(count_sent(sess, SYNC_MSG_RESYNC), 0);
+	assert_int_equal(heartbeat(sess, 11, 4), 0);	/* missed one */
+	assert_int_equal(count_sent(sess, SYNC_MSG_RESYNC), 1);
+	assert_int_equal(heartbeat(sess, 11, 5), 0);	/* asked already */
+	assert_int_equal(count_sent(sess, SYNC_MSG_RESYNC), 1);
+	/* Heartbeats change no entries. */
+	assert_int_equal(cluster_count(NULL, "a"), 1);
+	assert_true(origin("a")->version == 3);
+
+	snapshot(sess, 11, 5, (const char *const[]){ "n1" }, 1);
+	assert_int_equal(heartbeat(sess, 11, 5), 0);
+	assert_int_equal(count_sent(sess, SYNC_MSG_RESYNC), 1);
+	assert_int_equal(heartbeat(sess, 12, 5), 0);	/* restarted */
+	assert_int_equal(count_sent(sess, SYNC_MSG_RESYNC), 2);
+
+	/* Never synced: asks. */
+	sess = inbound("127.0.0.8:5555");
+	assert_int_equal(hello(sess, "b", 5, ""), 0);
+	assert_int_equal(heartbeat(sess, 5, 0), 0);
+	assert_int_equal(count_sent(sess, SYNC_MSG_RESYNC), 1);
+}
+
+/* Out-of-place messages close the stream, merging nothing. */
+static void
+test_bad_sequences(void **state)
+{
+	struct sync_session	*sess;
+	struct sync_msg		 m;
+
+	(void)state;
+	start();
+	/* No HELLO: no origin, everything refused. */
+	sess = inbound("127.0.0.7:5555");
+	assert_int_equal(snap_begin(sess, 1, 1, 0), -1);
+	assert_int_equal(heartbeat(sess, 1, 1), -1);
+
+	sess = origin_with("127.0.0.8:5555", "a", 11, 3,
+	    (const char *const[]){ "n1" }, 1);
+	assert_int_equal(snap_end(sess), -1);		/* no BEGIN */
+	assert_int_equal(snap_begin(sess, 11, 4, 1), 0);
+	assert_int_equal(del(sess, 0, "n1"), -1);	/* DEL in a snapshot */
+	/* RESYNC and HELLO are not for the receiving side. */
+	memset(&m, 0, sizeof(m));
+	m.type = SYNC_MSG_RESYNC;
+	assert_int_equal(deliver(sess, &m), -1);
+	assert_true(cluster_has("n1", "a", 1000));
+	assert_true(origin("a")->version == 3);
+}
+
+/* --- Expiry -------------------------------------------------------- */
+
+/* An origin silent past ttl: its entries and learned peer go. */
+static void
+test_expiry(void **state)
+{
+	struct sync		*s;
+	struct sync_session	*sa, *sb;
+	struct sync_peer	*learned, *stat;
+
+	(void)state;
+	srv.conf.sync.ttl = 5;
+	fk[BE_STATIC].rep[0].host = "s1";
+	fk[BE_STATIC].rep[0].port = 7;
+	fk[BE_STATIC].nrep = 1;
+	s = start();
+	sa = inbound("127.0.0.7:5555");
+	assert_int_equal(hello(sa, "a", 11, "ha:99"), 0);
+	snapshot(sa, 11, 3, (const char *const[]){ "n1", "n2" }, 2);
+	sb = origin_with("127.0.0.8:5555", "b", 12, 1,
+	    (const char *const[]){ "m1" }, 1);
+	/* Our dials reached a's daemon: both peers know their origin. */
+	learned = sync_peer_find(s, "ha", 99);
+	assert_non_null(learned);
+	outbound(learned, 1);
+	assert_int_equal(hello(learned->sess, "a", 11, ""), 0);
+	stat = sync_peer_find(s, "s1", 7);
+	assert_non_null(stat);
+	outbound(stat, 1);
+	assert_int_equal(hello(stat->sess, "a", 11, ""), 0);
+	assert_int_equal(npeers(), 2);
+
+	origin("a")->last_heard = time(NULL) - (time_t)(s->ttl + 1);
+	run_for(1300);
+
+	assert_null(origin("a"));
+	assert_int_equal(cluster_count(NULL, "a"), 0);
+	assert_int_equal(resolve_port("n1", "a"), 0);
+	assert_null(sync_peer_find(s, "ha", 99));	/* learned: gone */
+	assert_non_null(sync_peer_find(s, "s1", 7));	/* configured */
+	assert_int_equal(npeers(), 1);
+	assert_true(s->stats.expired == 1);
+	/* b was heard: it stays. */
+	assert_non_null(origin("b"));
+	assert_true(cluster_has("m1", "b", 1000));
+	/* a's inbound stream lost its origin: its next frame closes it. */
+	assert_null(sa->origin);
+	assert_int_equal(heartbeat(sa, 11, 3), -1);
+	assert_ptr_equal(sb->origin, origin("b"));
+}
+
+/* Heard within ttl: nothing expires, however long the loop runs. */
+static void
+test_no_expiry_within_ttl(void **state)
+{
+	struct sync	*s;
+
+	(void)state;
+	srv.conf.sync.ttl = 5;
+	s = start();
+	origin_with("127.0.0.7:5555", "a", 11, 3,
+	    (const char *const[]){ "n1" }, 1);
+	origin("a")->last_heard = time(NULL) - (time_t)s->ttl + 2;
+	run_for(1200);
+	assert_non_null(origin("a"));
+	assert_true(cluster_has("n1", "a", 1000));
+	assert_true(s->stats.expired == 0);
+}
+
+/*
+ * A peer learned from an origin's HELLO that we never reached (its
+ * advertised address does not answer) goes with the origin too: it is
+ * that origin's peer, and no backend reports it.
+ */
+static void
+test_expiry_learned_peer_never_reached(void **state)
+{
+	struct sync		*s;
+	struct sync_session	*sess;
+
+	(void)state;
+	srv.conf.sync.ttl = 5;
+	s = start();
+	sess = inbound("127.0.0.7:5555");
+	assert_int_equal(hello(sess, "a", 11, "unreachable:99"), 0);
+	assert_non_null(sync_peer_find(s, "unreachable", 99));
+	origin("a")->last_heard = time(NULL) - (time_t)(s->ttl + 1);
+	run_for(1300);
+	assert_null(origin("a"));
+	assert_null(sync_peer_find(s, "unreachable", 99));
+}
+
+/* --- Peers from backends ------------------------------------------- */
+
+/* Seen by two backends: gone from one keeps it, from both drops it. */
+static void
+test_peer_two_backends(void **state)
+{
+	struct sync		*s;
+	struct sync_backend_inst *bs, *bh;
+	struct sync_peer	*p;
+
+	(void)state;
+	srv.conf.sync.backends = S("static, hosts");
+	s = start();
+	bs = fk[BE_STATIC].bi;
+	bh = fk[BE_HOSTS].bi;
+	assert_non_null(bs);
+	assert_non_null(bh);
+	assert_true(bs->bit != bh->bit);
+
+	sync_peer_seen(bs, "p", 7);
+	sync_peer_seen(bh, "p", 7);
+	assert_int_equal(npeers(), 1);
+	assert_int_equal(ndials, 1);
+	p = sync_peer_find(s, "p", 7);
+	assert_non_null(p);
+	assert_int_equal(p->sources, bs->bit | bh->bit);
+	assert_non_null(strstr(peers(), "p:7\t"));
+	assert_non_null(strstr(dump, "\tstatic,hosts\n"));
+
+	sync_peer_gone(bs, "p", 7);
+	assert_ptr_equal(sync_peer_find(s, "p", 7), p);
+	assert_int_equal(p->sources, bh->bit);
+	sync_peer_gone(bs, "p", 7);			/* again: no change */
+	assert_non_null(sync_peer_find(s, "p", 7));
+	sync_peer_gone(bh, "p", 7);
+	assert_null(sync_peer_find(s, "p", 7));
+	assert_int_equal(npeers(), 0);
+	sync_peer_gone(bh, "p", 7);			/* unknown: ignored */
+
+	/* Port 0 is the default port, both ways. */
+	sync_peer_seen(bs, "q", 0);
+	assert_non_null(sync_peer_find(s, "q", NAMES_PORT));
+	sync_peer_gone(bs, "q", NAMES_PORT);
+	assert_int_equal(npeers(), 0);
+	sync_peer_seen(bs, "q", NAMES_PORT);
+	sync_peer_gone(bs, "q", 0);
+	assert_int_equal(npeers(), 0);
+}
+
+/* A peer both learned and configured outlives the backend's report. */
+static void
+test_peer_learned_and_configured(void **state)
+{
+	struct sync		*s;
+	struct sync_session	*sess;
+	struct sync_peer	*p;
+
+	(void)state;
+	s = start();
+	sess = inbound("127.0.0.7:5555");
+	assert_int_equal(hello(sess, "a", 11, "h:99"), 0);
+	sync_peer_seen(fk[BE_STATIC].bi, "h", 99);
+	p = sync_peer_find(s, "h", 99);
+	assert_int_equal(p->sources, SYNC_SRC_LEARNED | fk[BE_STATIC].bi->bit);
+	assert_int_equal(ndials, 1);
+	sync_peer_gone(fk[BE_STATIC].bi, "h", 99);
+	assert_ptr_equal(sync_peer_find(s, "h", 99), p);
+	assert_int_equal(p->sources, SYNC_SRC_LEARNED);
+}
+
+/* A peer's stream ends: it is redialed after a backoff. */
+static void
+test_peer_redial_after_backoff(void **state)
+{
+	struct sync		*s;
+	struct sync_peer	*p;
+
+	(void)state;
+	fk[BE_STATIC].rep[0].host = "p";
+	fk[BE_STATIC].rep[0].port = 7;
+	fk[BE_STATIC].nrep = 1;
+	s = start();
+	assert_int_equal(ndials, 1);
+	p = sync_peer_find(s, "p", 7);
+	outbound(p, 1);
+	sync_session_free(p->sess, "test");
+	assert_null(p->sess);
+	assert_int_equal(ndials, 1);
+	run_for(1700);		/* backoff 1 s, jitter up to 1.25 s */
+	assert_int_equal(ndials, 2);
+}
+
+/* --- Local changes -------------------------------------------------- */
+
+/* A local change: version+1, pushed to established outbound streams. */
+static void
+test_local_changed(void **state)
+{
+	struct sync		*s;
+	struct sync_peer	*pa, *pb;
+	struct sync_session	*sa, *in;
+	struct proto_node	 pn;
+	struct node		*n;
+	uint64_t		 inc, ver;
+
+	(void)state;
+	fk[BE_STATIC].rep[0].host = "pa";
+	fk[BE_STATIC].rep[1].host = "pb";
+	fk[BE_STATIC].rep[2].host = "pc";
+	fk[BE_STATIC].nrep = 3;
+	s = start();
+	pa = sync_peer_find(s, "pa", NAMES_PORT);
+	pb = sync_peer_find(s, "pb", NAMES_PORT);
+	sa = outbound(pa, 1);
+	outbound(pb, 0);			/* handshake not done */
+	in = origin_with("127.0.0.7:5555", "a", 11, 1, NULL, 0);
+	assert_true(s->version == 0);
+
+	memset(&pn, 0, sizeof(pn));
+	pn.name = (const uint8_t *)"loc";
+	pn.namelen = 3;
+	pn.port = 5000;
+	pn.type = 77;
+	pn.high = 6;
+	pn.low = 5;
+	n = registry_add(srv.reg, &pn, time(NULL), -1, NULL);
+	assert_non_null(n);
+	sync_local_changed(&srv, n, 1);
+	assert_true(s->version == 1);
+	assert_int_equal(nsent, 1);
+	assert_ptr_equal(sent[0].sess, sa);
+	assert_int_equal(sent[0].type, SYNC_MSG_ADD);
+	assert_true(sent[0].version == 1);
+	assert_string_equal(sent[0].name, "loc");
+	assert_int_equal(sent[0].port, 5000);
+
+	sync_local_changed(&srv, n, 0);
+	registry_delete(srv.reg, n);
+	assert_true(s->version == 2);
+	assert_int_equal(nsent, 2);
+	assert_ptr_equal(sent[1].sess, sa);
+	assert_int_equal(sent[1].type, SYNC_MSG_DEL);
+	assert_true(sent[1].version == 2);
+	assert_string_equal(sent[1].name, "loc");
+	assert_int_equal(count_sent(in, SYNC_MSG_ADD), 0);
+
+	sync_handover_origin(&srv, &inc, &ver);
+	assert_true(inc == s->incarnation);
+	assert_true(ver == 2);
+}
+
+/* With sync off, a local change is nothing. */
+static void
+test_local_changed_sync_off(void **state)
+{
+	struct proto_node	 pn;
+	struct node		*n;
+
+	(void)state;
+	memset(&pn, 0, sizeof(pn));
+	pn.name = (const uint8_t *)"loc";
+	pn.namelen = 3;
+	n = registry_add(srv.reg, &pn, time(NULL), -1, NULL);
+	sync_local_changed(&srv, n, 1);
+	assert_int_equal(nsent, 0);
+	assert_null(srv.sync);
+}
+
+/* Every interval, established outbound streams hear our version. */
+static void
+test_heartbeat_sent(void **state)
+{
+	struct sync		*s;
+	struct sync_session	*sa;
+	int			 i;
+
+	(void)state;
+	srv.conf.sync.interval = 1;
+	fk[BE_STATIC].rep[0].host = "pa";
+	fk[BE_STATIC].rep[1].host = "pb";
+	fk[BE_STATIC].nrep = 2;
+	s = start();
+	sa = outbound(sync_peer_find(s, "pa", NAMES_PORT), 1);
+	outbound(sync_peer_find(s, "pb", NAMES_PORT), 0);
+	s->version = 41;
+	run_for(1300);
+	assert_true(nsent >= 1);
+	for (i = 0; i < nsent; i++) {
+		assert_ptr_equal(sent[i].sess, sa);
+		assert_int_equal(sent[i].type, SYNC_MSG_HEARTBEAT);
+		assert_true(sent[i].incarnation == s->incarnation);
+		assert_true(sent[i].version == 41);
+	}
+}
+
+/* --- Reload --------------------------------------------------------- */
+
+/* Reload: remote origins and still-reported peers stay. */
+static void
+test_reload_keeps_origins(void **state)
+{
+	struct sync		*s;
+	struct sync_session	*sess;
+	uint64_t		 inc;
+	char			*cause = NULL;
+
+	(void)state;
+	fk[BE_STATIC].rep[0].host = "s1";
+	fk[BE_STATIC].rep[0].port = 1;
+	fk[BE_STATIC].rep[1].host = "s2";
+	fk[BE_STATIC].rep[1].port = 2;
+	fk[BE_STATIC].nrep = 2;
+	s = start();
+	inc = s->incarnation;
+	sess = inbound("127.0.0.7:5555");
+	assert_int_equal(hello(sess, "a", 11, "h:99"), 0);
+	snapshot(sess, 11, 3, (const char *const[]){ "n1", "n2" }, 2);
+	assert_int_equal(npeers(), 3);
+
+	/* s2 leaves the list; ttl changes. */
+	fk[BE_STATIC].nrep = 1;
+	srv.conf.sync.ttl = 60;
+	assert_int_equal(sync_reload(&srv, &cause), 0);
+	assert_null(cause);
+	assert_ptr_equal(srv.sync, s);
+	assert_true(s->incarnation == inc);
+	assert_int_equal(s->ttl, 60);
+	assert_int_equal(fk[BE_STATIC].reloads, 1);
+	assert_int_equal(fk[BE_STATIC].frees, 0);
+	assert_int_equal(fk[BE_STATIC].inits, 1);
+	assert_non_null(sync_peer_find(s, "s1", 1));
+	assert_null(sync_peer_find(s, "s2", 2));
+	assert_non_null(sync_peer_find(s, "h", 99));	/* learned */
+	assert_int_equal(npeers(), 2);
+	assert_int_equal(cluster_count(NULL, "a"), 2);
+	assert_true(cluster_has("n1", "a", 1000));
+	assert_ptr_equal(sess->origin, origin("a"));
+	/* The merge goes on where it was. */
+	assert_int_equal(add(sess, 4, "n4", 4), 0);
+	assert_true(cluster_has("n4", "a", 4));
+
+	/* Another backend joins, then leaves. */
+	srv.conf.sync.backends = S("static, hosts");
+	fk[BE_HOSTS].rep[0].host = "hh";
+	fk[BE_HOSTS].nrep = 1;
+	assert_int_equal(sync_reload(&srv, &cause), 0);
+	assert_int_equal(fk[BE_HOSTS].inits, 1);
+	assert_int_equal(fk[BE_HOSTS].starts, 1);
+	assert_non_null(sync_peer_find(s, "hh", NAMES_PORT));
+	srv.conf.sync.backends = S("static");
+	assert_int_equal(sync_reload(&srv, &cause), 0);
+	assert_int_equal(fk[BE_HOSTS].frees, 1);
+	assert_null(sync_peer_find(s, "hh", NAMES_PORT));
+	assert_int_equal(cluster_count(NULL, "a"), 3);
+	assert_int_equal(nrunning(s), 1);
+}
+
+/* A backend without a reload hook is freed and started again. */
+static void
+test_reload_reinits_hookless(void **state)
+{
+	struct sync	*s;
+	char		*cause = NULL;
+
+	(void)state;
+	srv.conf.sync.backends = S("dns");
+	fk[BE_DNS].rep[0].host = "d1";
+	fk[BE_DNS].nrep = 1;
+	s = start();
+	assert_int_equal(sync_reload(&srv, &cause), 0);
+	assert_int_equal(fk[BE_DNS].frees, 1);
+	assert_int_equal(fk[BE_DNS].inits, 2);
+	assert_int_equal(fk[BE_DNS].starts, 2);
+	assert_non_null(sync_peer_find(s, "d1", NAMES_PORT));
+	assert_int_equal(ndials, 1);		/* kept, not redialed */
+	assert_int_equal(nrunning(s), 1);
+}
+
+/* A bad reload keeps everything; backends = nothing stops sync. */
+static void
+test_reload_refused_and_off(void **state)
+{
+	struct sync	*s;
+	char		*cause = NULL;
+
+	(void)state;
+	s = start();
+	origin_with("127.0.0.7:5555", "a", 11, 3,
+	    (const char *const[]){ "n1" }, 1);
+	srv.conf.sync.secret_file = NULL;
+	assert_int_equal(sync_reload(&srv, &cause), -1);
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, "secret_file"));
+	free(cause);
+	cause = NULL;
+	assert_ptr_equal(srv.sync, s);
+	assert_true(cluster_has("n1", "a", 1000));
+
+	srv.conf.sync.secret_file = S(secret_path);
+	assert_int_equal(chmod(secret_path, 0666), 0);
+	assert_int_equal(sync_reload(&srv, &cause), -1);
+	assert_non_null(cause);
+	free(cause);
+	cause = NULL;
+	assert_true(cluster_has("n1", "a", 1000));
+
+	srv.conf.sync.backends = NULL;
+	assert_int_equal(sync_reload(&srv, &cause), 0);
+	assert_null(srv.sync);
+	assert_int_equal(fk[BE_STATIC].frees, 1);
+	assert_string_equal(cluster(), "");
+
+	/* And on again. */
+	assert_int_equal(chmod(secret_path, 0600), 0);
+	srv.conf.sync.backends = S("static");
+	assert_int_equal(sync_reload(&srv, &cause), 0);
+	assert_non_null(srv.sync);
+	assert_int_equal(fk[BE_STATIC].inits, 2);
+}
+
+/*
+ * A kept backend's instance stays where it was: backends hold their
+ * struct sync_backend_inst pointer (sync_hosts.c arms its timer with
+ * it), so after a reload that drops an earlier backend and adds another,
+ * that pointer must still be this backend's instance.
+ */
+static void
+test_reload_kept_instance_stable(void **state)
+{
+	struct sync_backend_inst	*bh;
+	void				*data;
+	char				*cause = NULL;
+
+	(void)state;
+	srv.conf.sync.backends = S("static, hosts");
+	start();
+	bh = fk[BE_HOSTS].bi;
+	data = fk[BE_HOSTS].data;
+	assert_ptr_equal(bh->backend, &sync_backend_hosts);
+
+	srv.conf.sync.backends = S("hosts, mcast");
+	assert_int_equal(sync_reload(&srv, &cause), 0);
+	assert_int_equal(fk[BE_HOSTS].frees, 0);
+	assert_int_equal(fk[BE_MCAST].inits, 1);
+	/* What the hosts backend still holds must be its own instance. */
+	assert_ptr_equal(bh->backend, &sync_backend_hosts);
+	assert_ptr_equal(bh->data, data);
+}
+
+/* --- Upgrade handover ----------------------------------------------- */
+
+#define MAXREC	16
+
+static struct ho_rec	 recs[MAXREC];
+static int		 nrecs;
+
+/* Keep a deep copy of a handed-over record. */
+static void
+keep_rec(void *arg, const struct ho_rec *r)
+{
+	struct ho_rec	*c;
+	uint8_t		*p;
+
+	assert_true(nrecs < MAXREC);
+	c = &recs[nrecs++];
+	*c = *r;
+	if (r->hostlen > 0) {
+		p = xmalloc(r->hostlen);
+		memcpy(p, r->host, r->hostlen);
+		c->host = p;
+	}
+	if (r->addrlen > 0) {
+		p = xmalloc(r->addrlen);
+		memcpy(p, r->addr, r->addrlen);
+		c->addr = p;
+	}
+	if (r->node.namelen > 0) {
+		p = xmalloc(r->node.namelen);
+		memcpy(p, r->node.name, r->node.namelen);
+		c->node.name = p;
+	}
+	if (r->node.extralen > 0) {
+		p = xmalloc(r->node.extralen);
+		memcpy(p, r->node.extra, r->node.extralen);
+		c->node.extra = p;
+	}
+}
+
+/* Free the copies. */
+static void
+free_recs(void)
+{
+	int	 i;
+
+	for (i = 0; i < nrecs; i++) {
+		free((void *)(uintptr_t)recs[i].host);
+		free((void *)(uintptr_t)recs[i].addr);
+		free((void *)(uintptr_t)recs[i].node.name);
+		free((void *)(uintptr_t)recs[i].node.extra);
+	}
+	nrecs = 0;
+}
+
+/* Our origin and the remote ones survive an upgrade, merge goes on. */
+static void
+test_handover_round_trip(void **state)
+{
+	struct sync		*s;
+	struct sync_session	*sess;
+	uint64_t		 inc, ver;
+	int			 i;
+
+	(void)state;
+	s = start();
+	s->version = 17;
+	sess = inbound("127.0.0.7:5555");
+	assert_int_equal(hello(sess, "a", 11, "h:99"), 0);
+	snapshot(sess, 11, 3, (const char *const[]){ "n1", "n2" }, 2);
+	/* Heard, never synced: not handed over. */
+	sess = inbound("127.0.0.8:5555");
+	assert_int_equal(hello(sess, "b", 12, ""), 0);
+	origin("a")->last_heard = time(NULL) - 4;
+
+	sync_handover_origin(&srv, &inc, &ver);
+	assert_true(inc == s->incarnation);
+	assert_true(ver == 17);
+	nrecs = 0;
+	sync_handover_origins(&srv, keep_rec, NULL);
+	assert_int_equal(nrecs, 3);		/* ORIGIN a, ONODE x2 */
+	assert_int_equal(recs[0].type, HO_ORIGIN);
+	assert_true(recs[0].age >= 4 && recs[0].age <= 5);
+	sync_close(&srv);
+
+	/* The new process: same incarnation and version, same origins. */
+	srv.restored = 1;
+	srv.sync_incarnation = inc;
+	srv.sync_version = ver;
+	s = start();
+	assert_true(s->incarnation == inc);
+	assert_true(s->version == 17);
+	for (i = 0; i < nrecs; i++)
+		sync_handover_restore(&srv, &recs[i]);
+	free_recs();
+	assert_int_equal(cluster_count(NULL, "a"), 2);
+	assert_true(cluster_has("n1", "a", 1000));
+	assert_true(cluster_has("n2", "a", 1001));
+	assert_null(origin("b"));
+	assert_string_equal(origin("a")->addr, "h:99");
+	assert_true(time(NULL) - origin("a")->last_heard >= 4);
+
+	/* a's next stream carries on at version 4, no snapshot needed. */
+	sess = inbound("127.0.0.7:5556");
+	assert_int_equal(hello(sess, "a", 11, "h:99"), 0);
+	assert_int_equal(add(sess, 4, "n4", 4), 0);
+	assert_true(cluster_has("n4", "a", 4));
+	assert_int_equal(count_sent(sess, SYNC_MSG_RESYNC), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_open_requires_secret),
+		T(test_open_bad_secret_or_hostname),
+		T(test_open_bad_backend),
+		T(test_open_ok),
+		T(test_open_port_and_incarnation),
+		T(test_hello_self),
+		T(test_hello_conflict),
+		T(test_hello_advertise_port),
+		T(test_hello_advertise_host),
+		T(test_hello_outbound),
+		T(test_snapshot_atomic),
+		T(test_cluster_local_and_remote),
+		T(test_deltas_in_order),
+		T(test_gap_asks_one_resync),
+		T(test_delta_before_snapshot),
+		T(test_del_removes),
+		T(test_add_replaces),
+		T(test_new_incarnation_replaces),
+		T(test_heartbeat_resync),
+		T(test_bad_sequences),
+		T(test_expiry),
+		T(test_no_expiry_within_ttl),
+		T(test_expiry_learned_peer_never_reached),
+		T(test_peer_two_backends),
+		T(test_peer_learned_and_configured),
+		T(test_peer_redial_after_backoff),
+		T(test_local_changed),
+		T(test_local_changed_sync_off),
+		T(test_heartbeat_sent),
+		T(test_reload_keeps_origins),
+		T(test_reload_reinits_hookless),
+		T(test_reload_refused_and_off),
+		T(test_reload_kept_instance_stable),
+		T(test_handover_round_trip),
+#undef T
+	};
+
+	log_init(LOG_TO_STDERR, 0, "test_sync");
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
