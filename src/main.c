@@ -300,6 +300,16 @@ main(int argc, char **argv)
 	return exit_status;
 }
 
+/* libevent's own messages, through our log. */
+static void
+libevent_log_cb(int severity, const char *msg)
+{
+	if (severity >= EVENT_LOG_WARN)
+		log_warnx("libevent: %s", msg);
+	else
+		log_debug("libevent: %s", msg);
+}
+
 /* Detach as stock -daemon does: the parent exits 0 before any bind. */
 static void
 daemonize(void)
@@ -476,6 +486,7 @@ server_run(void)
 	upgrade_load(&srv);
 	fdstore_init(&srv);
 
+	event_set_log_callback(libevent_log_cb);
 	if ((srv.base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	srv.reg = registry_new(srv.conf.unreg_cache);

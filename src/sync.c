@@ -438,7 +438,8 @@ sync_peer_add(struct sync *s, const char *host, unsigned int port,
 	p->retry = evtimer_new(s->base, sync_retry_cb, p);
 	snprintf(p->status, sizeof(p->status), "new");
 	TAILQ_INSERT_TAIL(&s->peers, p, entry);
-	log_info("sync: peer added peer=%s:%u", host, port);
+	log_info(strchr(host, ':') != NULL ? "sync: peer added peer=[%s]:%u" :
+	    "sync: peer added peer=%s:%u", host, port);
 	sync_peer_dial(p);
 	return p;
 }

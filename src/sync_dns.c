@@ -90,6 +90,7 @@ struct sync_dns {
 	const char		*failed;	/* why this poll failed */
 	char			 why[192];	/* room for a failure's text */
 	int			 partial;	/* a truncated answer came */
+	int			 sockerr;	/* last send/recv errno, or 0 */
 	unsigned int		 ntargets;
 	unsigned int		 ignored;	/* stray or bad datagrams */
 	struct sync_dns_set	 cur;		/* this poll's peers */
@@ -341,9 +342,11 @@ sync_dns_send(struct sync_dns_query *q)
 	q->tries++;
 	n = dns_query_encode(msg, sizeof(msg), q->id, q->name, q->qtype,
 	    SYNC_DNS_EDNS);
-	if (n != -1 && send(d->fd, msg, (size_t)n, 0) == -1)
+	if (n != -1 && send(d->fd, msg, (size_t)n, 0) == -1) {
+		d->sockerr = errno;
 		log_debug("sync: dns send server=%s: %s", d->nsname,
 		    strerror(errno));
+	}
 	evtimer_add(q->timer, &tv);
 }
 
@@ -456,7 +459,7 @@ sync_dns_poll_end(struct sync_dns *d)
 	for (i = 0; i < last->n; i++) {
 		if (sync_dns_set_has(cur, last->v[i].host, last->v[i].port))
 			continue;
-		log_info("sync: dns peer gone query=%s peer=%s port=%u",
+		log_debug("sync: dns peer gone query=%s peer=%s port=%u",
 		    d->query, last->v[i].host, last->v[i].port);
 		sync_peer_gone(bi, last->v[i].host, last->v[i].port);
 		removed++;
@@ -464,7 +467,7 @@ sync_dns_poll_end(struct sync_dns *d)
 	for (i = 0; i < cur->n; i++) {
 		if (sync_dns_set_has(last, cur->v[i].host, cur->v[i].port))
 			continue;
-		log_info("sync: dns peer seen query=%s peer=%s port=%u",
+		log_debug("sync: dns peer seen query=%s peer=%s port=%u",
 		    d->query, cur->v[i].host, cur->v[i].port);
 		sync_peer_seen(bi, cur->v[i].host, cur->v[i].port);
 		added++;
@@ -642,9 +645,11 @@ sync_dns_read_cb(evutil_socket_t fd, short what, void *arg)
 		    (struct sockaddr *)&from, &fromlen);
 		if (n == -1) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR)
+			    errno != EINTR) {
+				d->sockerr = errno;
 				log_debug("sync: dns recv server=%s: %s",
 				    d->nsname, strerror(errno));
+			}
 			return;
 		}
 		if (!sync_dns_same_addr(&from, &d->ns)) {
@@ -668,7 +673,12 @@ sync_dns_timeout_cb(evutil_socket_t fd, short what, void *arg)
 		sync_dns_send(q);
 		return;
 	}
-	d->failed = "timeout";
+	if (d->sockerr != 0) {
+		snprintf(d->why, sizeof(d->why), "timeout, %s",
+		    strerror(d->sockerr));
+		d->failed = d->why;
+	} else
+		d->failed = "timeout";
 	sync_dns_query_free(q);
 	sync_dns_check_done(d);
 }
@@ -680,6 +690,7 @@ sync_dns_poll_begin(struct sync_dns *d)
 	d->polling = 1;
 	d->failed = NULL;
 	d->partial = 0;
+	d->sockerr = 0;
 	d->ntargets = 0;
 	sync_dns_set_free(&d->cur);
 	if (sync_dns_open(d) == -1) {

@@ -110,9 +110,12 @@ sync_mcast_now(void)
 	return ts.tv_sec;
 }
 
-/* Whether to log now; *suppressed gets how many were held back. */
+/*
+ * Whether to log now; more gets " (N more suppressed)" when warnings
+ * were held back since the last one, else "".
+ */
 static int
-sync_mcast_log_ok(struct sync_mcast_rl *rl, unsigned long *suppressed)
+sync_mcast_log_ok(struct sync_mcast_rl *rl, char *more, size_t size)
 {
 	time_t	 now = sync_mcast_now();
 
@@ -120,7 +123,9 @@ sync_mcast_log_ok(struct sync_mcast_rl *rl, unsigned long *suppressed)
 		rl->suppressed++;
 		return 0;
 	}
-	*suppressed = rl->suppressed;
+	more[0] = '\0';
+	if (rl->suppressed > 0)
+		snprintf(more, size, " (%lu more suppressed)", rl->suppressed);
 	rl->suppressed = 0;
 	rl->logged = 1;
 	rl->last = now;
@@ -461,18 +466,36 @@ fail:
 	return -1;
 }
 
-/* Keep the settings of a [sync] section; -1 with *cause if unusable. */
+/*
+ * Keep the settings of a [sync] section; -1 with *cause, m unchanged, if
+ * our announcement could not be encoded with them.
+ */
 static int
 sync_mcast_conf(struct sync_mcast *m, const struct sync_conf *sc, char **cause)
 {
-	char		 host[SYNC_MCAST_HOST_MAX + 1];
-	unsigned int	 port = 0;
+	struct sync		*s = m->bi->sync;
+	struct sync_mcast_ann	 a;
+	uint8_t			 plain[SYNC_MCAST_PLAIN_MAX];
+	char			 host[SYNC_MCAST_HOST_MAX + 1];
+	unsigned int		 port = 0;
 
 	host[0] = '\0';
 	if (sc->advertise != NULL && config_hostport(sc->advertise, host,
 	    sizeof(host), &port) == -1) {
 		xasprintf(cause, "sync: advertise %s: not host[:port]",
 		    sc->advertise);
+		return -1;
+	}
+	memset(&a, 0, sizeof(a));
+	a.port = (uint16_t)(port != 0 ? port : sync_default_port(s));
+	a.origin = sync_hostname(s);
+	a.originlen = strlen(a.origin);
+	a.advertise = host;
+	a.advertiselen = strlen(host);
+	if (sync_mcast_encode(plain, sizeof(plain), &a) == -1) {
+		xasprintf(cause, "sync: mcast cannot announce hostname \"%s\" "
+		    "advertise \"%s\" port %u", a.origin, host,
+		    (unsigned int)a.port);
 		return -1;
 	}
 	snprintf(m->advhost, sizeof(m->advhost), "%s", host);
@@ -514,9 +537,9 @@ sync_mcast_announce_now(struct sync_mcast *m)
 	uint8_t			 plain[SYNC_MCAST_PLAIN_MAX];
 	uint8_t			 out[SYNC_MCAST_DGRAM_MAX];
 	char			 buf[MCAST_ADDR_MAX];
-	unsigned long		 sup;
+	char			 more[40];
 	size_t			 len;
-	int			 i, n;
+	int			 i, n, saved;
 
 	sync_mcast_ann_fill(m, &a);
 	for (i = 0; i < m->nsocks; i++) {
@@ -527,13 +550,16 @@ sync_mcast_announce_now(struct sync_mcast *m)
 		    (size_t)n, out);
 		if (sendto(m->socks[i].fd, out, len, 0,
 		    (struct sockaddr *)&m->socks[i].group,
-		    m->socks[i].grouplen) == -1 &&
-		    sync_mcast_log_ok(&m->rl_send, &sup)) {
+		    m->socks[i].grouplen) == -1) {
+			saved = errno;
+			if (!sync_mcast_log_ok(&m->rl_send, more,
+			    sizeof(more)))
+				continue;
 			sync_mcast_addr_str((struct sockaddr *)
 			    &m->socks[i].group, m->socks[i].grouplen, buf,
 			    sizeof(buf), 1);
-			log_warn("mcast: send to %s failed (%lu more "
-			    "suppressed)", buf, sup);
+			log_warnx("mcast: send to %s failed: %s%s", buf,
+			    strerror(saved), more);
 		}
 	}
 	m->last_sent = sync_mcast_now();
@@ -601,14 +627,14 @@ sync_mcast_origin_heard(struct sync_mcast *m, const struct sync_mcast_ann *a,
     const char *peer, const char *from)
 {
 	struct sync_mcast_origin	*o;
-	unsigned long			 sup;
+	char				 more[40];
 	time_t				 now = sync_mcast_now();
 
 	if ((o = sync_mcast_origin_find(m, a->origin, a->originlen)) == NULL) {
 		if (m->norigins >= MCAST_ORIGINS_MAX) {
-			if (sync_mcast_log_ok(&m->rl_full, &sup))
+			if (sync_mcast_log_ok(&m->rl_full, more, sizeof(more)))
 				log_warnx("mcast: origin table full, ignoring "
-				    "new origins (%lu more suppressed)", sup);
+				    "new origins%s", more);
 			return;
 		}
 		o = xcalloc(1, sizeof(*o));
@@ -649,31 +675,31 @@ sync_mcast_receive(struct sync_mcast *m, const uint8_t *buf, size_t len,
 	char			 peer[SYNC_MCAST_HOST_MAX + 1];
 	char			 host[SYNC_MCAST_HOST_MAX + 1];
 	const char		*why, *me = sync_hostname(s);
-	unsigned long		 sup;
+	char			 more[40];
 	long			 n;
 
 	sync_mcast_addr_str(sa, salen, from, sizeof(from), 1);
 	if (len > SYNC_MCAST_DGRAM_MAX ||
 	    (n = sync_dgram_open(sync_master_key(s), buf, len, plain)) < 0) {
-		if (sync_mcast_log_ok(&m->rl_auth, &sup))
+		if (sync_mcast_log_ok(&m->rl_auth, more, sizeof(more)))
 			log_warnx("mcast: dropped unauthenticated datagram "
-			    "from %s (%lu more suppressed)", from, sup);
+			    "from %s%s", from, more);
 		return;
 	}
 	if (sync_mcast_decode(plain, (size_t)n, &a, &why) == -1) {
-		if (sync_mcast_log_ok(&m->rl_bad, &sup))
+		if (sync_mcast_log_ok(&m->rl_bad, more, sizeof(more)))
 			log_warnx("mcast: dropped malformed announcement from "
-			    "%s: %s (%lu more suppressed)", from, why, sup);
+			    "%s: %s%s", from, why, more);
 		return;
 	}
 	if (a.originlen == strlen(me) && memcmp(a.origin, me, a.originlen) ==
 	    0) {
 		if (a.incarnation == sync_incarnation(s))
 			return;		/* our own, looped back */
-		if (sync_mcast_log_ok(&m->rl_self, &sup))
+		if (sync_mcast_log_ok(&m->rl_self, more, sizeof(more)))
 			log_warnx("mcast: %s announces our hostname %s: two "
-			    "daemons with one hostname; set [sync] hostname "
-			    "(%lu more suppressed)", from, me, sup);
+			    "daemons with one hostname; set [sync] hostname%s",
+			    from, me, more);
 		return;
 	}
 	if (!sync_mcast_replay_check(m->replay, a.origin, a.originlen,
@@ -755,23 +781,13 @@ sync_mcast_init(struct sync_backend_inst *bi, const struct sync_conf *sc,
     char **cause)
 {
 	struct sync_mcast	*m;
-	struct sync_mcast_ann	 a;
 	struct timespec		 ts;
-	uint8_t			 plain[SYNC_MCAST_PLAIN_MAX];
 
 	m = xcalloc(1, sizeof(*m));
 	m->bi = bi;
 	TAILQ_INIT(&m->origins);
 	if (sync_mcast_conf(m, sc, cause) == -1)
 		goto fail;
-	sync_mcast_ann_fill(m, &a);
-	a.seq = 1;
-	if (sync_mcast_encode(plain, sizeof(plain), &a) == -1) {
-		xasprintf(cause, "sync: mcast cannot announce hostname \"%s\" "
-		    "advertise \"%s\" port %u", a.origin, m->advhost,
-		    (unsigned int)a.port);
-		goto fail;
-	}
 	if ((m->nsocks = sync_mcast_socks_open(m->socks, m->groups, m->port,
 	    m->iface, m->hops, cause)) == -1) {
 		m->nsocks = 0;

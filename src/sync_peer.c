@@ -280,6 +280,8 @@ sync_peer_dial(struct sync_peer *p)
 	struct sess_resolve	*ctx;
 	struct evdns_getaddrinfo_request *req;
 	struct evutil_addrinfo	 hints;
+	struct sockaddr_storage	 ss;
+	int			 sslen;
 	char			 addr[SYNC_HOST_MAX + 8], serv[8];
 
 	snprintf(addr, sizeof(addr), strchr(p->host, ':') != NULL ?
@@ -296,6 +298,17 @@ sync_peer_dial(struct sync_peer *p)
 	hints.ai_protocol = IPPROTO_TCP;
 	hints.ai_flags = EVUTIL_AI_ADDRCONFIG;
 	snprintf(serv, sizeof(serv), "%u", p->port);
+	/*
+	 * An address literal needs no lookup (and evdns's ADDRCONFIG would
+	 * refuse unique-local IPv6 ones).
+	 */
+	memset(&ss, 0, sizeof(ss));
+	sslen = sizeof(ss);
+	if (evutil_parse_sockaddr_port(addr, (struct sockaddr *)&ss,
+	    &sslen) == 0) {
+		sess_connect(sess, (struct sockaddr *)&ss, (socklen_t)sslen);
+		return;
+	}
 	ctx = xcalloc(1, sizeof(*ctx));
 	ctx->sess = sess;
 	sess->resolve = ctx;
@@ -517,7 +530,9 @@ sync_peer_free(struct sync_peer *p, const char *reason)
 {
 	struct sync	*s = p->sync;
 
-	log_info("sync: peer removed peer=%s:%u reason=\"%s\"", p->host,
+	log_info(strchr(p->host, ':') != NULL ?
+	    "sync: peer removed peer=[%s]:%u reason=\"%s\"" :
+	    "sync: peer removed peer=%s:%u reason=\"%s\"", p->host,
 	    p->port, reason);
 	TAILQ_REMOVE(&s->peers, p, entry);
 	if (p->sess != NULL) {

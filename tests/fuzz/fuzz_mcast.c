@@ -1,0 +1,96 @@
+/*
+ * libFuzzer target for the multicast announcement codec: the decoder on
+ * every prefix of the input (from an exact-size copy), the encoder on
+ * whatever decodes (it must give the same bytes back), and the replay
+ * filter fed the decoded fields.  Any broken invariant aborts.
+ *
+ *	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
+ *	    tests/fuzz/fuzz_mcast.c src/sync_mcast_msg.c -o fuzz_mcast
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sync_mcast.h"
+
+int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static void	 check(int);
+static int	 inside(const uint8_t *, size_t, const void *, size_t);
+
+static struct sync_mcast_replay	 replay;
+static uint8_t			 out[SYNC_MCAST_PLAIN_MAX];
+
+/* Abort (a crash libFuzzer reports) when an invariant does not hold. */
+static void
+check(int ok)
+{
+	if (!ok)
+		abort();
+}
+
+/* Is p[0..n) within buf[0..len)? */
+static int
+inside(const uint8_t *buf, size_t len, const void *vp, size_t n)
+{
+	const uint8_t	*p = vp;
+
+	return p != NULL && p >= buf && n <= len &&
+	    (size_t)(p - buf) <= len - n;
+}
+
+/* libFuzzer entry point. */
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct sync_mcast_ann	 a, b;
+	const char		*why;
+	uint8_t			*copy;
+	size_t			 k;
+	int			 n, ok = 0, rv;
+
+	for (k = 0; k <= size; k++) {
+		if ((copy = malloc(k > 0 ? k : 1)) == NULL)
+			return 0;
+		if (k > 0)
+			memcpy(copy, data, k);
+		rv = sync_mcast_decode(copy, k, &a, &why);
+		if (rv == -1) {
+			check(why != NULL);
+			free(copy);
+			continue;
+		}
+		check(rv == 0 && why == NULL);
+		/* Exactly one length decodes: no valid prefix of a valid one. */
+		check(!ok);
+		ok = 1;
+		check(k >= SYNC_MCAST_FIXED + 1 && k <= SYNC_MCAST_PLAIN_MAX);
+		check(memcmp(copy, SYNC_MCAST_MAGIC, SYNC_MCAST_MAGIC_LEN) == 0);
+		check(a.port != 0);
+		check(a.originlen >= 1 && a.originlen <= SYNC_MCAST_HOST_MAX);
+		check(a.advertiselen <= SYNC_MCAST_HOST_MAX);
+		check(inside(copy, k, a.origin, a.originlen));
+		check(inside(copy, k, a.advertise, a.advertiselen));
+		check(memchr(a.origin, '\0', a.originlen) == NULL);
+		check(k == SYNC_MCAST_FIXED + a.originlen + a.advertiselen);
+
+		/* Re-encoded, it is the same bytes, and decodes the same. */
+		n = sync_mcast_encode(out, sizeof(out), &a);
+		check(n == (int)k && memcmp(out, copy, k) == 0);
+		check(sync_mcast_decode(out, (size_t)n, &b, &why) == 0);
+		check(b.incarnation == a.incarnation && b.seq == a.seq &&
+		    b.port == a.port && b.originlen == a.originlen &&
+		    b.advertiselen == a.advertiselen);
+		check(sync_mcast_encode(out, k - 1, &a) == -1);
+
+		/* Accepted once, then a replay. */
+		if (sync_mcast_replay_check(&replay, a.origin, a.originlen,
+		    a.incarnation, a.seq, (time_t)a.seq) == 1)
+			check(sync_mcast_replay_check(&replay, a.origin,
+			    a.originlen, a.incarnation, a.seq,
+			    (time_t)a.seq) == 0);
+		check(replay.n <= SYNC_MCAST_REPLAY_MAX);
+		free(copy);
+	}
+	return 0;
+}
