@@ -1,0 +1,138 @@
+/*
+ * libFuzzer target for the handover codec: ho_decode_header() on the
+ * input, then ho_decode() record after record, as upgrade_load() reads a
+ * handed-over state (from byte HO_HEADER_LEN when the header is good,
+ * else from byte 0 so the fuzzer reaches the records without first
+ * finding the magic).  Every record that decodes must lie within the
+ * input, point into it, and encode back to the very same bytes; every
+ * proper prefix of it must ask for more.  Any broken invariant aborts.
+ *
+ *	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
+ *	    tests/fuzz/fuzz_handover.c src/handover.c src/proto.c \
+ *	    -o fuzz_handover
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handover.h"
+
+int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static void	 check(int);
+static int	 inside(const uint8_t *, size_t, const uint8_t *, size_t);
+static void	 record(const uint8_t *, size_t, const struct ho_rec *);
+
+static uint8_t	 out[HO_RECORD_MAX + 16];
+
+/* Abort (a crash libFuzzer reports) when an invariant does not hold. */
+static void
+check(int ok)
+{
+	if (!ok)
+		abort();
+}
+
+/* Is p[0..n) within buf[0..len)? */
+static int
+inside(const uint8_t *buf, size_t len, const uint8_t *p, size_t n)
+{
+	if (n == 0)
+		return 1;
+	return p != NULL && p >= buf && n <= len &&
+	    (size_t)(p - buf) <= len - n;
+}
+
+/* Invariants of one record that decoded from buf[0..len). */
+static void
+record(const uint8_t *buf, size_t len, const struct ho_rec *r)
+{
+	struct ho_rec	 again;
+	const char	*why;
+	size_t		 k;
+	int		 n;
+
+	check(len >= 9 && len <= 9 + HO_RECORD_MAX);
+	check(r->type >= HO_META && r->type <= HO_END && r->type == buf[0]);
+	check(inside(buf, len, r->node.name, r->node.namelen));
+	check(inside(buf, len, r->node.extra, r->node.extralen));
+	check(inside(buf, len, r->host, r->hostlen));
+	check(inside(buf, len, r->addr, r->addrlen));
+	switch (r->type) {
+	case HO_ADD:
+	case HO_UNREG:
+	case HO_ONODE:
+		check(r->node.namelen <= PROTO_MAXSYMLEN);
+		check(r->node.extralen <= PROTO_MAXSYMLEN);
+		check(r->node.namelen == 0 ||
+		    memchr(r->node.name, 0, r->node.namelen) == NULL);
+		break;
+	case HO_LISTEN:
+	case HO_KEPT:
+	case HO_REPLY:
+		check(r->fd >= 0);
+		break;
+	case HO_ORIGIN:
+		check(r->hostlen > 0 && r->hostlen <= HO_HOST_MAX);
+		check(r->age >= 0);
+		break;
+	case HO_META:
+		check(r->names_port > 0 && r->names_port <= 65535);
+		break;
+	}
+
+	/* Every field is read, so the encoding is the input itself. */
+	n = ho_encode(out, sizeof(out), r);
+	check(n == (int)len && memcmp(out, buf, len) == 0);
+	/* And decodes the same once more. */
+	check(ho_decode(out, (size_t)n, &again, &why) == n);
+	check(again.type == r->type);
+
+	/* Short of its last byte, a record asks for more. */
+	for (k = 0; k < len; k += (len > 64 ? 7 : 1))
+		check(ho_decode(buf, k, &again, &why) == 0);
+	check(ho_decode(buf, len - 1, &again, &why) == 0);
+}
+
+/* libFuzzer entry point. */
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct ho_rec	 r;
+	const char	*why;
+	uint64_t	 gen;
+	uint8_t		*copy;
+	size_t		 off;
+	long		 n;
+
+	/* An exact-size copy lets ASan catch reads past the end. */
+	if ((copy = malloc(size > 0 ? size : 1)) == NULL)
+		return 0;
+	if (size > 0)
+		memcpy(copy, data, size);
+
+	if (ho_decode_header(copy, size, &gen) >= 0) {
+		check(size >= HO_HEADER_LEN);
+		check(memcmp(copy, HO_MAGIC, 8) == 0);
+		off = HO_HEADER_LEN;
+	} else
+		off = 0;
+
+	while (off < size) {
+		why = NULL;
+		n = ho_decode(copy + off, size - off, &r, &why);
+		if (n == 0)
+			break;			/* a torn tail */
+		if (n < 0) {
+			check(why != NULL);
+			break;			/* damaged: the state is refused */
+		}
+		check((size_t)n <= size - off);
+		record(copy + off, (size_t)n, &r);
+		off += (size_t)n;
+		if (r.type == HO_END)
+			break;
+	}
+	free(copy);
+	return 0;
+}
