@@ -423,6 +423,13 @@ config_set(struct epmd_conf *conf, const char *section, const char *key,
 		return msg;
 	}
 
+	/* An empty text value means unset, whatever its type. */
+	if (config_is_string(k) && strspn(value, ", ") == strlen(value)) {
+		sp = config_field(conf, k);
+		free(*sp);
+		*sp = NULL;
+		return NULL;
+	}
 	switch (k->type) {
 	case CONF_UINT:
 		errno = 0;

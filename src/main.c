@@ -475,7 +475,7 @@ server_run(void)
 	unsigned long long usec;
 	char		*cause = NULL;
 	size_t		 i;
-	int		 rc;
+	int		 rc, adopted;
 
 	if (cli.daemon) {
 		daemonize();
@@ -496,7 +496,7 @@ server_run(void)
 	TAILQ_INIT(&srv.regs);
 	TAILQ_INIT(&srv.listeners);
 
-	if (upgrade_adopt(&srv))
+	if ((adopted = upgrade_adopt(&srv)))
 		rc = LISTEN_OK;
 	else {
 		fdstore_load(&srv);
@@ -519,7 +519,7 @@ server_run(void)
 		log_warnx("%s", cause);
 		exit(1);
 	}
-	if (!srv.restored && srv.conf.sync.port != 0 &&
+	if (!adopted && srv.conf.sync.port != 0 &&
 	    srv.conf.sync.port != srv.names_port && listen_open_port(&srv, srv.conf.sync.port, &cause) != LISTEN_OK) {
 		log_warnx("sync port: %s", cause != NULL ? cause :
 		    "port in use");

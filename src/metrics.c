@@ -20,6 +20,7 @@
 #include "metrics.h"
 #include "proto.h"
 #include "registry.h"
+#include "sync.h"
 #include "xmalloc.h"
 
 #define METRICS_TIMEOUT		10	/* seconds an HTTP client may idle */
@@ -49,6 +50,11 @@ static const struct {
 	{ PROTO_KILL_REQ,	"kill" },
 	{ PROTO_STOP_REQ,	"stop" },
 	{ PROTO_X_STATUS_REQ,	"status" },
+	{ PROTO_X_SYNC_REQ,	"sync" },
+	{ PROTO_X_CLUSTER_REQ,	"cluster" },
+	{ PROTO_X_RESOLVE_REQ,	"resolve" },
+	{ PROTO_X_PEERS_REQ,	"peers" },
+	{ PROTO_X_UPGRADE_REQ,	"upgrade" },
 };
 
 /*
@@ -142,6 +148,8 @@ metrics_render(struct server *srv, struct evbuffer *out)
 	    "epmdx_limit_hits_total{limit=\"nofile\"} %llu\n",
 	    (unsigned long long)st->limit_hits,
 	    (unsigned long long)st->fd_exhausted);
+
+	sync_metrics(srv, out);
 
 	metrics_one(out, "epmdx_uptime_seconds", "gauge",
 	    "Seconds since the daemon started.",

@@ -488,6 +488,7 @@ sync_core_session_gone(struct sync_session *sess)
 
 	if (!sess->outbound) {
 		TAILQ_REMOVE(&s->inbound, sess, entry);
+		s->ninbound--;
 		return;
 	}
 	if (p == NULL)
@@ -962,4 +963,63 @@ sync_handover_restore(struct server *srv, const struct ho_rec *r)
 	o->table = registry_new(0);
 	TAILQ_INSERT_TAIL(&s->origins, o, entry);
 	last = o;
+}
+
+/* One Prometheus family: HELP, TYPE, and a single sample. */
+static void
+sync_metric(struct evbuffer *out, const char *name, const char *type,
+    const char *help, unsigned long long v)
+{
+	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n",
+	    name, help, name, type, name, v);
+}
+
+/* The sync layer's metrics. */
+void
+sync_metrics(struct server *srv, struct evbuffer *out)
+{
+	struct sync		*s = srv->sync;
+	struct sync_peer	*p;
+	struct sync_origin	*o;
+	unsigned long long	 up = 0, npeers = 0, remote = 0, norigins = 0;
+
+	if (s == NULL)
+		return;
+	TAILQ_FOREACH(p, &s->peers, entry) {
+		npeers++;
+		if (p->sess != NULL && p->sess->hello_seen)
+			up++;
+	}
+	TAILQ_FOREACH(o, &s->origins, entry) {
+		norigins++;
+		remote += registry_count(o->table);
+	}
+	sync_metric(out, "epmdx_sync_peers", "gauge",
+	    "Peers this daemon dials.", npeers);
+	sync_metric(out, "epmdx_sync_peers_established", "gauge",
+	    "Peers with an open, authenticated push stream.", up);
+	sync_metric(out, "epmdx_sync_origins", "gauge",
+	    "Remote daemons heard within ttl.", norigins);
+	sync_metric(out, "epmdx_sync_remote_registrations", "gauge",
+	    "Nodes known from remote daemons.", remote);
+	sync_metric(out, "epmdx_sync_inbound_streams", "gauge",
+	    "Accepted sync streams open now.", s->ninbound);
+	sync_metric(out, "epmdx_sync_version", "gauge",
+	    "This origin's version: local changes since start.", s->version);
+	sync_metric(out, "epmdx_sync_frames_sent_total", "counter",
+	    "Sealed frames sent.", s->stats.frames_out);
+	sync_metric(out, "epmdx_sync_frames_received_total", "counter",
+	    "Sealed frames received.", s->stats.frames_in);
+	sync_metric(out, "epmdx_sync_bytes_sent_total", "counter",
+	    "Bytes of sealed frames sent.", s->stats.bytes_out);
+	sync_metric(out, "epmdx_sync_bytes_received_total", "counter",
+	    "Bytes of sealed frames received.", s->stats.bytes_in);
+	sync_metric(out, "epmdx_sync_auth_failures_total", "counter",
+	    "Frames that failed authentication.", s->stats.auth_failures);
+	sync_metric(out, "epmdx_sync_bad_frames_total", "counter",
+	    "Malformed frames.", s->stats.bad_frames);
+	sync_metric(out, "epmdx_sync_resyncs_total", "counter",
+	    "Snapshots sent because a peer asked.", s->stats.resyncs);
+	sync_metric(out, "epmdx_sync_expired_total", "counter",
+	    "Origins dropped after ttl.", s->stats.expired);
 }

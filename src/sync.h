@@ -14,6 +14,7 @@
 #include <time.h>
 
 struct event_base;
+struct evbuffer;
 struct node;
 struct registry;
 struct server;
@@ -97,8 +98,10 @@ void		 sync_handover_origins(struct server *,
 		    void (*)(void *, const struct ho_rec *), void *);
 void		 sync_handover_restore(struct server *, const struct ho_rec *);
 
+/* Prometheus lines for the sync layer (metrics.c); nothing when off. */
+void		 sync_metrics(struct server *, struct evbuffer *);
+
 /* Queries (conn.c answers CLUSTER, RESOLVE, PEERS with these). */
-struct evbuffer;
 void		 sync_cluster_dump(struct server *, struct evbuffer *);
 /* The node name@host from the cluster table, NULL if unknown. */
 const struct node *sync_resolve(struct server *, const uint8_t *name,

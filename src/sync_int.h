@@ -18,6 +18,7 @@
 #define SYNC_SRC_LEARNED	0x80	/* peer learned from an inbound HELLO */
 #define SYNC_BACKOFF_MIN	1	/* seconds */
 #define SYNC_BACKOFF_MAX	30
+#define SYNC_MAX_INBOUND	1024	/* accepted sync streams at once */
 
 struct evdns_base;
 struct evdns_getaddrinfo_request;
@@ -113,6 +114,7 @@ struct sync {
 	struct sync_backend_inst insts[SYNC_MAX_BACKENDS]; /* fixed slots */
 	TAILQ_HEAD(, sync_peer)	 peers;
 	TAILQ_HEAD(, sync_session) inbound;
+	unsigned int		 ninbound;
 	TAILQ_HEAD(, sync_origin) origins;
 	struct event		*heartbeat;
 	struct event		*expiry;

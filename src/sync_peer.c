@@ -47,9 +47,9 @@ static void	sess_connect(struct sync_session *, const struct sockaddr *,
 		    socklen_t);
 static void	sess_set_status(struct sync_session *, const char *);
 
-/* Warn about a failure of the peer's, at most a few times a second. */
+/* Warn about a peer's failure, at most a few times a second. */
 static void
-sess_warn(struct sync_session *sess, const char *what)
+sess_warn_addr(const char *addr, const char *what)
 {
 	static time_t	 window;
 	static unsigned	 count;
@@ -60,7 +60,14 @@ sess_warn(struct sync_session *sess, const char *what)
 		count = 0;
 	}
 	if (count++ < 5)
-		log_warnx("sync: %s peer=%s", what, sess->addr);
+		log_warnx("sync: %s peer=%s", what, addr);
+}
+
+/* The same, for a session. */
+static void
+sess_warn(struct sync_session *sess, const char *what)
+{
+	sess_warn_addr(sess->addr, what);
 }
 
 /* A new session, not yet on any list. */
@@ -226,6 +233,7 @@ void
 sync_session_accept(struct sync *s, int fd, const uint8_t *body)
 {
 	struct sync_session	*sess;
+	struct sync_peer	*p;
 	struct sockaddr_storage	 ss;
 	socklen_t		 len = sizeof(ss);
 	char			 host[INET6_ADDRSTRLEN] = "?";
@@ -245,8 +253,25 @@ sync_session_accept(struct sync *s, int fd, const uint8_t *body)
 	}
 	snprintf(addr, sizeof(addr), strchr(host, ':') != NULL ? "[%s]:%u" :
 	    "%s:%u", host, port);
+	/* Our own dial, come back to us: that peer is ourselves. */
+	TAILQ_FOREACH(p, &s->peers, entry) {
+		if (p->sess != NULL && memcmp(p->sess->mine, body + 1,
+		    SYNC_RANDOM_BYTES) == 0) {
+			p->self = 1;
+			snprintf(p->status, sizeof(p->status), "self");
+			log_info("sync: peer %s is this daemon", p->sess->addr);
+			close(fd);
+			return;
+		}
+	}
+	if (s->ninbound >= SYNC_MAX_INBOUND) {
+		sess_warn_addr(addr, "too many sync streams, refusing");
+		close(fd);
+		return;
+	}
 	sess = sess_new(s, 0, addr);
 	TAILQ_INSERT_TAIL(&s->inbound, sess, entry);
+	s->ninbound++;
 	if (body[0] != SYNC_PROTO_VERSION) {
 		sess_warn(sess, "unsupported sync protocol version");
 		close(fd);
