@@ -25,10 +25,6 @@
 #include "sync_int.h"
 #include "xmalloc.h"
 
-/* XXX weak until sync_dns.c and sync_mcast.c land (being written). */
-extern const struct sync_backend sync_backend_dns __attribute__((weak));
-extern const struct sync_backend sync_backend_mcast __attribute__((weak));
-
 static const struct sync_backend *const sync_backends[] = {
 	&sync_backend_static,
 	&sync_backend_hosts,
@@ -85,8 +81,7 @@ sync_backend_find(const char *name)
 	size_t	 i;
 
 	for (i = 0; i < SYNC_NBACKENDS; i++)
-		if (sync_backends[i] != NULL &&
-		    strcmp(sync_backends[i]->name, name) == 0)
+		if (strcmp(sync_backends[i]->name, name) == 0)
 			return sync_backends[i];
 	return NULL;
 }
