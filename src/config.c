@@ -261,6 +261,28 @@ config_validate(const struct epmd_conf *conf, char **cause)
 	int		 i, n, total = 2;
 	char		*msg;
 
+	if (conf->sync.backends != NULL) {
+		const struct sync_conf	*sc = &conf->sync;
+		const char		*need = NULL;
+
+		if (sc->secret_file == NULL)
+			need = "secret_file (sync refuses to run "
+			    "unauthenticated)";
+		else if (config_list_has(sc->backends, "static") &&
+		    sc->peers == NULL)
+			need = "peers, for the static backend";
+		else if (config_list_has(sc->backends, "hosts") &&
+		    sc->hosts_file == NULL)
+			need = "hosts_file, for the hosts backend";
+		else if (config_list_has(sc->backends, "dns") &&
+		    sc->dns_query == NULL)
+			need = "dns_query, for the dns backend";
+		if (need != NULL) {
+			xasprintf(cause, "[sync] backends are set but %s is "
+			    "missing", need);
+			return -1;
+		}
+	}
 	if (conf->address == NULL)
 		return 0;
 	if ((msg = config_check_list(conf->address)) != NULL) {
@@ -277,6 +299,19 @@ config_validate(const struct epmd_conf *conf, char **cause)
 		    "(127.0.0.1 and ::1 are always added)", CONF_MAX_ADDRESSES);
 		return -1;
 	}
+	return 0;
+}
+
+/* Whether name is an item of a comma/space separated list. */
+int
+config_list_has(const char *list, const char *name)
+{
+	char	 copy[256], *p, *tok;
+
+	snprintf(copy, sizeof(copy), "%s", list);
+	for (p = copy; (tok = strsep(&p, ", ")) != NULL;)
+		if (strcmp(tok, name) == 0)
+			return 1;
 	return 0;
 }
 

@@ -94,6 +94,8 @@ int	 config_split_addresses(const char *list, char *buf, size_t bufsize,
  */
 int	 config_hostport(const char *, char *buf, size_t size,
 	    unsigned int *port);
+/* Whether name is an item of a comma/space separated list. */
+int	 config_list_has(const char *list, const char *name);
 /* Whether an address literal is 127.0.0.1 or ::1. */
 int	 config_is_loopback(const char *);
 /* 0 if s is an IPv4 or IPv6 literal, else -1. */

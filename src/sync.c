@@ -305,19 +305,6 @@ sync_close(struct server *srv)
 	srv->sync = NULL;
 }
 
-/* Whether name is in the comma/space separated list. */
-static int
-sync_list_has(const char *list, const char *name)
-{
-	char	 copy[256], *p, *tok;
-
-	snprintf(copy, sizeof(copy), "%s", list);
-	for (p = copy; (tok = strsep(&p, ", ")) != NULL;)
-		if (strcmp(tok, name) == 0)
-			return 1;
-	return 0;
-}
-
 /*
  * Apply a reloaded [sync]: sync turned on or off, backends kept (their
  * reload hook re-reports what they know), stopped or started.  Peers no
@@ -360,7 +347,7 @@ sync_reload(struct server *srv, char **cause)
 		bi = &s->insts[i];
 		if (bi->backend == NULL)
 			continue;
-		if (sync_list_has(sc->backends, bi->backend->name) &&
+		if (config_list_has(sc->backends, bi->backend->name) &&
 		    bi->backend->reload != NULL &&
 		    bi->backend->reload(bi, sc, cause) == 0)
 			continue;

@@ -109,7 +109,7 @@ sync_session_free(struct sync_session *sess, const char *reason)
 static void
 sess_set_status(struct sync_session *sess, const char *status)
 {
-	if (sess->peer != NULL)
+	if (sess->peer != NULL && !sess->peer->self)
 		snprintf(sess->peer->status, sizeof(sess->peer->status), "%s",
 		    status);
 }
