@@ -592,6 +592,13 @@ sync_core_hello(struct sync_session *sess, const struct sync_msg *m)
 	    "[%s]:%u" : "%s:%u", ahost, aport);
 	if ((p = sync_peer_find(s, ahost, aport)) == NULL)
 		p = sync_peer_add(s, ahost, aport, SYNC_SRC_LEARNED);
+	else if (p->sess == NULL && !p->self &&
+	    evtimer_pending(p->retry, NULL)) {
+		/* It is back: no need to wait out the backoff. */
+		evtimer_del(p->retry);
+		p->backoff = SYNC_BACKOFF_MIN;
+		sync_peer_dial(p);
+	}
 	/* So it goes when the origin expires, even if never reached. */
 	if (p != NULL && p->origin[0] == '\0')
 		snprintf(p->origin, sizeof(p->origin), "%s", host);

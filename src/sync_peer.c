@@ -419,8 +419,13 @@ sess_event_cb(struct bufferevent *bev, short what, void *arg)
 		sess_warn(sess, "stream timed out");
 		sync_session_free(sess, "timeout");
 	} else if (what & BEV_EVENT_EOF) {
-		if (sess->state != SESS_OPEN || !sess->hello_seen)
+		if (sess->state != SESS_OPEN || !sess->hello_seen) {
 			sess_set_status(sess, "refused");
+			if (sess->peer != NULL && !sess->peer->self)
+				sess_warn(sess, "peer closed the stream before "
+				    "its HELLO (wrong secret, sync off there, "
+				    "or not epmdx)");
+		}
 		else
 			sess_set_status(sess, "closed");
 		sync_session_free(sess, "closed by peer");
