@@ -124,6 +124,69 @@ conn_local_peer(int fd)
 	    sizeof(s6->sin6_addr)) == 0;
 }
 
+/* conn_local_peer(), starting from the address accept() returned. */
+static int
+conn_local_peer_addr(int fd, const struct sockaddr *sa)
+{
+	const struct sockaddr_in	*s4;
+	const struct sockaddr_in6	*s6;
+
+	if (sa == NULL)
+		return conn_local_peer(fd);
+	if (sa->sa_family == AF_INET) {
+		s4 = (const struct sockaddr_in *)(const void *)sa;
+		if ((ntohl(s4->sin_addr.s_addr) >> 24) == 127)
+			return 1;
+	} else if (sa->sa_family == AF_INET6) {
+		s6 = (const struct sockaddr_in6 *)(const void *)sa;
+		if (IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr))
+			return 1;
+	}
+	return conn_local_peer(fd);	/* peer == local address? */
+}
+
+/*
+ * The common case, PORT_PLEASE2 from a node connecting to another: the
+ * whole request is usually in the socket when accept() returns.  Answer
+ * it right here, with no connection object or event: 0 if answered (and
+ * the socket closed), -1 to take the ordinary path (the bytes are only
+ * peeked, so they are still there).
+ */
+static int
+conn_fast(struct server *srv, int fd)
+{
+	uint8_t			 in[PROTO_MAXPAYLOAD + 3];
+	uint8_t			 out[32 + 2 * PROTO_MAXSYMLEN];
+	struct proto_req	 req;
+	struct proto_node	 view;
+	struct node		*n;
+	size_t			 used;
+	ssize_t			 got;
+	int			 len;
+
+	if ((got = recv(fd, in, sizeof(in), MSG_PEEK)) <= 0 ||
+	    proto_decode(in, (size_t)got, &req, &used, NULL) != PROTO_OK ||
+	    req.op != PROTO_PORT2_REQ)
+		return -1;
+	n = registry_lookup(srv->reg, req.node.name, req.node.namelen);
+	if (n != NULL)
+		registry_node_view(n, &view);
+	if ((len = proto_encode_port2_resp(out, sizeof(out), n != NULL ?
+	    &view : NULL)) < 0)
+		return -1;
+	/* Consume the request, then answer in one write. */
+	if (recv(fd, in, used, 0) != (ssize_t)used ||
+	    write(fd, out, (size_t)len) != len) {
+		/* Cannot happen on a fresh socket; stock would close too. */
+		srv->stats.dropped++;
+		close(fd);
+		return 0;
+	}
+	srv->stats.requests[PROTO_PORT2_REQ]++;
+	close(fd);
+	return 0;
+}
+
 /* The peer's address, for logs. */
 static const char *
 conn_peer(const struct conn *c)
@@ -193,13 +256,17 @@ conn_accept(struct server *srv, int fd, const struct sockaddr *peer,
 		conn_evict_oldest(srv, "connection limit reached");
 	}
 
+	srv->stats.accepted++;
+	if (srv->conf.delay_accept == 0 && srv->conf.delay_write == 0 &&
+	    conn_fast(srv, fd) == 0)
+		return;
+
 	c = xcalloc(1, sizeof(*c));
 	c->srv = srv;
 	c->fd = fd;
-	c->local = conn_local_peer(fd);
+	c->local = conn_local_peer_addr(fd, peer);
 	TAILQ_INSERT_TAIL(&srv->conns, c, entry);
 	srv->nconns++;
-	srv->stats.accepted++;
 
 	if ((c->bev = bufferevent_socket_new(srv->base, fd, 0)) == NULL) {
 		conn_free(c, "out of memory");

@@ -16,18 +16,25 @@ struct ho_r {
 	int		 err;
 };
 
-/* CRC-32 (IEEE 802.3), bitwise: small, and fast enough for state. */
+/* CRC-32 (IEEE 802.3), a byte at a time from a table made once. */
 uint32_t
 ho_crc32(uint32_t crc, const uint8_t *p, size_t len)
 {
-	int	 k;
+	static uint32_t	 table[256];
+	uint32_t	 c;
+	int		 i, k;
 
-	crc = ~crc;
-	while (len-- > 0) {
-		crc ^= *p++;
-		for (k = 0; k < 8; k++)
-			crc = crc & 1 ? (crc >> 1) ^ 0xedb88320U : crc >> 1;
+	if (table[1] == 0) {
+		for (i = 0; i < 256; i++) {
+			c = (uint32_t)i;
+			for (k = 0; k < 8; k++)
+				c = c & 1 ? (c >> 1) ^ 0xedb88320U : c >> 1;
+			table[i] = c;
+		}
 	}
+	crc = ~crc;
+	while (len-- > 0)
+		crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
 	return ~crc;
 }
 

@@ -52,6 +52,7 @@ struct cli {
 };
 
 static struct server	 srv;
+static const char	*progname = "epmdx";
 static struct cli	 cli;
 static int		 exit_status;
 static int		 watchdog_on;
@@ -123,7 +124,11 @@ usage(void)
 "    -stop Name\n"
 "        Forcibly unregisters a name with epmd\n"
 "        (only allowed if -relaxed_command_check was given when \n"
-"        epmd was started).\n"
+"        epmd was started).\n");
+	/* Invoked as epmd, not a byte more than stock says. */
+	if (strcmp(progname, "epmd") == 0)
+		exit(1);
+	fprintf(stderr,
 "\n"
 "epmdx options\n"
 "    -f File\n"
@@ -263,6 +268,8 @@ main(int argc, char **argv)
 	struct epmd_conf	 conf;
 	char			*cause = NULL;
 	const char		*prog = basename(argv[0]);
+
+	progname = prog;
 
 	log_init(LOG_TO_STDERR, 1, strcmp(prog, "epmd") == 0 ? "epmd" :
 	    "epmdx");
@@ -531,6 +538,7 @@ server_run(void)
 	}
 	upgrade_finish(&srv);
 	fdstore_start(&srv);
+	upgrade_ready();
 
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		sigev[i] = evsignal_new(srv.base, sigs[i], signal_cb, NULL);

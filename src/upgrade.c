@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 
 #include <dirent.h>
+#include <poll.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -44,11 +45,18 @@
 #define UPGRADE_CHECK_SECS	10	/* the new binary's -n check */
 #define UPGRADE_DRAIN_MSECS	2000	/* requests under way may finish */
 #define UPGRADE_STATE_MAX	(256 * 1024 * 1024)
+#define UPGRADE_ENV_READY	"EPMDX_UPGRADE_READY"
+#define UPGRADE_STANDBY_SECS	60	/* for the new process to serve */
 
 static char	 *upgrade_path;		/* our binary, resolved at start */
 static char	**upgrade_argv;
-static int	  upgrade_busy;
 static char	  upgrade_dash_n[] = "-n";
+static pid_t	  upgrade_checker = -1;
+static enum {
+	UPGRADE_IDLE,
+	UPGRADE_CHECK,		/* the new binary runs -n */
+	UPGRADE_DRAIN,		/* listeners paused, requests finish */
+} upgrade_phase;
 static int	  upgrade_reply = -1;
 static struct event *upgrade_timer;
 static struct timespec upgrade_deadline;
@@ -236,14 +244,38 @@ upgrade_snapshot(struct server *srv, struct upgrade_out *o)
 	upgrade_put(o, &r);
 }
 
-/* Check the new binary: it must accept our command line with -n. */
+/* Set the deadline ms milliseconds from now. */
+static void
+upgrade_set_deadline(unsigned int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, &upgrade_deadline);
+	upgrade_deadline.tv_nsec += (long)(ms % 1000) * 1000000L;
+	upgrade_deadline.tv_sec += ms / 1000 +
+	    upgrade_deadline.tv_nsec / 1000000000L;
+	upgrade_deadline.tv_nsec %= 1000000000L;
+}
+
+/* Whether the deadline has passed. */
 static int
-upgrade_check(char **cause)
+upgrade_past_deadline(void)
+{
+	struct timespec	 now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > upgrade_deadline.tv_sec ||
+	    (now.tv_sec == upgrade_deadline.tv_sec &&
+	    now.tv_nsec >= upgrade_deadline.tv_nsec);
+}
+
+/*
+ * Start checking the new binary: it must accept our command line with
+ * -n.  The child runs while the loop goes on serving; the timer reaps it.
+ */
+static int
+upgrade_check_start(char **cause)
 {
 	char		**argv;
-	pid_t		  pid;
-	int		  status, i, argc, fd;
-	struct timespec	  ts = { 0, 10 * 1000 * 1000 };
+	int		  i, argc, fd;
 
 	if (access(upgrade_path, X_OK) == -1) {
 		xasprintf(cause, "%s: %s", upgrade_path, strerror(errno));
@@ -256,7 +288,7 @@ upgrade_check(char **cause)
 	argv[1] = upgrade_dash_n;
 	for (i = 1; i < argc; i++)
 		argv[i + 1] = upgrade_argv[i];
-	switch ((pid = fork())) {
+	switch ((upgrade_checker = fork())) {
 	case -1:
 		xasprintf(cause, "fork: %s", strerror(errno));
 		free(argv);
@@ -272,26 +304,36 @@ upgrade_check(char **cause)
 		_exit(127);
 	}
 	free(argv);
-	for (i = 0; i < UPGRADE_CHECK_SECS * 100; i++) {
-		if (waitpid(pid, &status, WNOHANG) == pid) {
-			if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-				return 0;
-			if (WIFEXITED(status))
-				xasprintf(cause, "new binary %s failed its "
-				    "check (-n exited %d)", upgrade_path,
-				    WEXITSTATUS(status));
-			else
-				xasprintf(cause, "new binary %s died in its "
-				    "check (signal %d)", upgrade_path,
-				    WTERMSIG(status));
-			return -1;
-		}
-		nanosleep(&ts, NULL);
+	upgrade_set_deadline(UPGRADE_CHECK_SECS * 1000);
+	return 0;
+}
+
+/* Is the check done?  1 passed, 0 not yet, -1 failed (*cause). */
+static int
+upgrade_check_poll(char **cause)
+{
+	int	 status;
+
+	if (waitpid(upgrade_checker, &status, WNOHANG) == upgrade_checker) {
+		upgrade_checker = -1;
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			return 1;
+		if (WIFEXITED(status))
+			xasprintf(cause, "new binary %s failed its check "
+			    "(-n exited %d)", upgrade_path,
+			    WEXITSTATUS(status));
+		else
+			xasprintf(cause, "new binary %s died in its check "
+			    "(signal %d)", upgrade_path, WTERMSIG(status));
+		return -1;
 	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	xasprintf(cause, "new binary %s did not finish its check",
-	    upgrade_path);
+	if (!upgrade_past_deadline())
+		return 0;
+	kill(upgrade_checker, SIGKILL);
+	waitpid(upgrade_checker, &status, 0);
+	upgrade_checker = -1;
+	xasprintf(cause, "new binary %s did not finish its check in %d s",
+	    upgrade_path, UPGRADE_CHECK_SECS);
 	return -1;
 }
 
@@ -301,8 +343,10 @@ upgrade_abort(struct server *srv, const char *why)
 {
 	log_warnx("upgrade refused: %s; still serving", why);
 	upgrade_answer(&upgrade_reply, "ERR %s\n", why);
+	if (upgrade_timer != NULL)
+		event_del(upgrade_timer);
 	listen_enable_all(srv, 1);
-	upgrade_busy = 0;
+	upgrade_phase = UPGRADE_IDLE;
 	sd_notifyf_state("READY=1");
 }
 
@@ -310,43 +354,87 @@ upgrade_abort(struct server *srv, const char *why)
 void
 upgrade_start(struct server *srv, int reply_fd)
 {
-	struct timeval	 tv = { 0, 20 * 1000 };
+	struct timeval	 tv = { 0, 10 * 1000 };
 	char		*cause = NULL;
 
-	if (upgrade_busy) {
+	if (upgrade_phase != UPGRADE_IDLE) {
 		upgrade_answer(&reply_fd, "ERR an upgrade is under way\n");
 		return;
 	}
-	upgrade_busy = 1;
 	upgrade_reply = reply_fd;
 	log_info("upgrade requested binary=%s", upgrade_path);
 	sd_notifyf_state("RELOADING=1\nSTATUS=Upgrading");
-	if (upgrade_check(&cause) == -1) {
+	if (upgrade_check_start(&cause) == -1) {
 		upgrade_abort(srv, cause);
 		free(cause);
 		return;
 	}
-	/* New connections wait in the backlog from here. */
-	listen_enable_all(srv, 0);
-	clock_gettime(CLOCK_MONOTONIC, &upgrade_deadline);
-	upgrade_deadline.tv_nsec += (UPGRADE_DRAIN_MSECS % 1000) * 1000000L;
-	upgrade_deadline.tv_sec += UPGRADE_DRAIN_MSECS / 1000 +
-	    upgrade_deadline.tv_nsec / 1000000000L;
-	upgrade_deadline.tv_nsec %= 1000000000L;
+	upgrade_phase = UPGRADE_CHECK;
 	if (upgrade_timer == NULL)
 		upgrade_timer = event_new(srv->base, -1, EV_PERSIST,
 		    upgrade_timer_cb, srv);
 	event_add(upgrade_timer, &tv);
-	upgrade_timer_cb(-1, 0, srv);
 }
 
-/* Write the snapshot and exec; returns only on failure. */
+/*
+ * The standby: a fork of this process holding every socket, waiting for
+ * the new process to say it serves.  If the new process dies first (the
+ * pipe closes without a word), the standby takes over with the state it
+ * has, so a new binary that cannot start loses nothing.  Returns in the
+ * standby only when it takes over.
+ */
+static pid_t
+upgrade_standby(struct server *srv, int *wfd)
+{
+	struct pollfd	 pfd;
+	pid_t		 pid;
+	int		 p[2], n;
+	char		 c = 0, why[160];
+
+	if (pipe(p) == -1)
+		return -1;
+	switch ((pid = fork())) {
+	case -1:
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	case 0:
+		break;
+	default:
+		close(p[0]);
+		*wfd = p[1];
+		return pid;
+	}
+	close(p[1]);
+	pfd.fd = p[0];
+	pfd.events = POLLIN;
+	do {
+		n = poll(&pfd, 1, UPGRADE_STANDBY_SECS * 1000);
+	} while (n == -1 && errno == EINTR);
+	if (n == 1 && read(p[0], &c, 1) == 1 && c == 'R')
+		_exit(0);		/* the new process serves */
+	close(p[0]);
+	/* Take over: this is now the daemon. */
+	if (event_reinit(srv->base) == -1)
+		fatalx("upgrade: standby cannot restart its event loop");
+	unsetenv(UPGRADE_ENV_FD);
+	unsetenv(UPGRADE_ENV_LISTEN);
+	unsetenv(UPGRADE_ENV_READY);
+	snprintf(why, sizeof(why), "new binary %s failed to start; pid %ld "
+	    "took over and serves", upgrade_path, (long)getpid());
+	upgrade_abort(srv, why);
+	sd_notifyf_state("MAINPID=%ld", (long)getpid());
+	return 0;
+}
+
+/* Write the snapshot and exec; returns only on failure or takeover. */
 static void
 upgrade_exec(struct server *srv)
 {
 	struct upgrade_out	 o;
 	char			 fdstr[16], *lst = NULL, *tmp;
-	int			 fd, jfd, on = 0, off = 1;
+	int			 fd, jfd, wfd = -1, on = 0, off = 1;
+	pid_t			 standby;
 
 	memset(&o, 0, sizeof(o));
 	upgrade_snapshot(srv, &o);
@@ -364,10 +452,18 @@ upgrade_exec(struct server *srv)
 		return;
 	}
 	free(o.p);
+	if ((standby = upgrade_standby(srv, &wfd)) == 0) {
+		close(fd);
+		return;			/* the standby, taking over */
+	}
+	if (standby == -1)
+		log_warn("upgrade: no standby (fork)");
 
 	/* Nothing but what we hand over survives the exec. */
 	upgrade_cloexec_all();
 	upgrade_cloexec(fd, &on);
+	if (wfd != -1)
+		upgrade_cloexec(wfd, &on);
 	listen_foreach_fd(srv, upgrade_cloexec, &on);
 	registry_foreach_fd(srv->reg, upgrade_cloexec, &on);
 	conn_foreach_kept(srv, upgrade_cloexec, &on);
@@ -380,6 +476,10 @@ upgrade_exec(struct server *srv)
 	listen_foreach_fd(srv, upgrade_listen_list, &lst);
 	setenv(UPGRADE_ENV_LISTEN, lst != NULL ? lst : "", 1);
 	free(lst);
+	if (wfd != -1) {
+		snprintf(fdstr, sizeof(fdstr), "%d,%ld", wfd, (long)standby);
+		setenv(UPGRADE_ENV_READY, fdstr, 1);
+	}
 
 	log_info("upgrade: exec %s registrations=%zu", upgrade_path,
 	    registry_count(srv->reg));
@@ -390,31 +490,74 @@ upgrade_exec(struct server *srv)
 	log_warnx("upgrade: exec %s: %s", upgrade_path, tmp);
 	unsetenv(UPGRADE_ENV_FD);
 	unsetenv(UPGRADE_ENV_LISTEN);
+	unsetenv(UPGRADE_ENV_READY);
 	close(fd);
+	if (wfd != -1) {
+		/* The standby must go: we serve on. */
+		if (write(wfd, "R", 1) != 1)
+			kill(standby, SIGKILL);
+		close(wfd);
+		waitpid(standby, NULL, 0);
+	}
 	listen_foreach_fd(srv, upgrade_cloexec, &off);
 	registry_foreach_fd(srv->reg, upgrade_cloexec, &off);
 	conn_foreach_kept(srv, upgrade_cloexec, &off);
 	upgrade_abort(srv, "exec failed");
 }
 
-/* Wait for requests under way, then exec. */
+/* Drive the upgrade: check the binary, drain requests, exec. */
 static void
 upgrade_timer_cb(evutil_socket_t unused, short what, void *arg)
 {
 	struct server	*srv = arg;
-	struct timespec	 now;
+	char		*cause = NULL;
 
-	if (!upgrade_busy)
+	switch (upgrade_phase) {
+	case UPGRADE_IDLE:
+		event_del(upgrade_timer);
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (conn_count_requests(srv) > 0 &&
-	    (now.tv_sec < upgrade_deadline.tv_sec ||
-	    (now.tv_sec == upgrade_deadline.tv_sec &&
-	    now.tv_nsec < upgrade_deadline.tv_nsec)))
+	case UPGRADE_CHECK:
+		switch (upgrade_check_poll(&cause)) {
+		case 0:
+			return;
+		case -1:
+			upgrade_abort(srv, cause);
+			free(cause);
+			return;
+		}
+		/* New connections wait in the backlog from here. */
+		listen_enable_all(srv, 0);
+		upgrade_set_deadline(UPGRADE_DRAIN_MSECS);
+		upgrade_phase = UPGRADE_DRAIN;
+		/* FALLTHROUGH */
+	case UPGRADE_DRAIN:
+		if (conn_count_requests(srv) > 0 && !upgrade_past_deadline())
+			return;
+		event_del(upgrade_timer);
+		conn_close_requests(srv,
+		    "upgrade: request did not finish in time");
+		upgrade_exec(srv);
 		return;
-	event_del(upgrade_timer);
-	conn_close_requests(srv, "upgrade: request did not finish in time");
-	upgrade_exec(srv);
+	}
+}
+
+/* The new process serves: release the standby. */
+void
+upgrade_ready(void)
+{
+	const char	*s;
+	int		 fd;
+	long		 pid;
+
+	if ((s = getenv(UPGRADE_ENV_READY)) == NULL)
+		return;
+	unsetenv(UPGRADE_ENV_READY);
+	if (sscanf(s, "%d,%ld", &fd, &pid) != 2 || fd < 3 || pid <= 0)
+		return;
+	if (write(fd, "R", 1) != 1)
+		log_warn("upgrade: telling the standby");
+	close(fd);
+	waitpid((pid_t)pid, NULL, 0);
 }
 
 /* Whether fd is an open socket (a listening one when listening). */
@@ -509,10 +652,11 @@ upgrade_read_state(int fd, char **cause)
 /*
  * Validate the whole snapshot and build its registry, using nothing yet.
  * Fills reg, the listener and kept fds; -1 with *cause if damaged.
+ * seen[] marks descriptors met (maxfds entries, zeroed).
  */
 static int
-upgrade_validate(struct registry *reg, int *fds,
-    int *nfds, int maxfds, struct ho_rec *meta, char **cause)
+upgrade_validate_with(struct registry *reg, int *fds, int *nfds,
+    int maxfds, struct ho_rec *meta, char *seen, char **cause)
 {
 	struct ho_rec	 r;
 	struct node	*node;
@@ -520,7 +664,7 @@ upgrade_validate(struct registry *reg, int *fds,
 	uint64_t	 gen;
 	size_t		 off = HO_HEADER_LEN;
 	long		 n;
-	int		 i, have_meta = 0, end = 0;
+	int		 have_meta = 0, end = 0;
 
 	*nfds = 0;
 	if (ho_decode_header(adopt_buf, adopt_len, &gen) == -1) {
@@ -556,16 +700,17 @@ upgrade_validate(struct registry *reg, int *fds,
 				    "socket the state says", (int)r.fd);
 				return -1;
 			}
-			for (i = 0; i < *nfds; i++)
-				if (fds[i] == r.fd) {
-					xasprintf(cause, "descriptor %d twice",
-					    (int)r.fd);
-					return -1;
-				}
-			if (*nfds == maxfds) {
-				xasprintf(cause, "too many descriptors");
+			if (r.fd >= maxfds || *nfds == maxfds) {
+				xasprintf(cause, "descriptor %d out of range",
+				    (int)r.fd);
 				return -1;
 			}
+			if (seen[r.fd]) {
+				xasprintf(cause, "descriptor %d twice",
+				    (int)r.fd);
+				return -1;
+			}
+			seen[r.fd] = 1;
 			fds[(*nfds)++] = r.fd;
 			if (r.type == HO_ADD && (node = registry_restore(reg,
 			    &r.node, r.cr_counter, r.fd, NULL)) == NULL) {
@@ -600,6 +745,19 @@ upgrade_validate(struct registry *reg, int *fds,
 		return -1;
 	}
 	return 0;
+}
+
+/* upgrade_validate_with() and its scratch map of descriptors. */
+static int
+upgrade_validate(struct registry *reg, int *fds, int *nfds, int maxfds,
+    struct ho_rec *meta, char **cause)
+{
+	char	*seen = xcalloc((size_t)maxfds, 1);
+	int	 rc;
+
+	rc = upgrade_validate_with(reg, fds, nfds, maxfds, meta, seen, cause);
+	free(seen);
+	return rc;
 }
 
 /*

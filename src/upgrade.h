@@ -24,6 +24,8 @@ void	upgrade_load(struct server *);
  * listeners kept (1) so the daemon starts clean without a port clash.
  */
 int	upgrade_adopt(struct server *);
+/* The new process serves: release the standby the old one left. */
+void	upgrade_ready(void);
 /* After sync started: put back remote origins, answer epmdxctl. */
 void	upgrade_finish(struct server *);
 /*

@@ -1,0 +1,13 @@
+#!/bin/bash
+# 12-framing-pipelined: two NAMES requests sent in one write get no bytes
+# at all: more bytes than Len+2 in the first read close the connection.
+# Reference: epmd-reference.md 1.0 (one request per connection).
+. "$(dirname "$0")/lib.sh"
+
+start_daemon
+out=$(wire --raw --hex 00016e00016e)
+assert_eq "$?" 0 "wire exit (0 = server closed)"
+assert_eq "$out" "" "reply to two pipelined NAMES"
+# A single one still works afterwards.
+out=$(wire --str n)
+assert_eq "$out" "$(hex32 "$PORT")" "reply to one NAMES"

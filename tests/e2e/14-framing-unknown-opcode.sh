@@ -1,0 +1,15 @@
+#!/bin/bash
+# 14-framing-unknown-opcode: an unknown opcode, including the obsolete R3
+# requests ALIVE_REQ 'a' and PORT_PLEASE_REQ 'p', and 0xff, is closed with
+# no reply.
+# Reference: epmd-reference.md 1.0 (unknown opcode: "got garbage").
+. "$(dirname "$0")/lib.sh"
+
+start_daemon
+for req in 61 610457 70666f6f ff 00 79 76 77; do
+	out=$(wire --hex "$req")
+	rc=$?
+	assert_eq "$rc" 0 "wire exit for request $req (0 = server closed)"
+	assert_eq "$out" "" "reply to request $req"
+done
+daemon_ok
