@@ -2,7 +2,8 @@
 #
 #   make            build build/epmdx and build/epmdxctl
 #   make run        install missing packages, build, run on 4369 in the foreground
-#   make check      install missing packages, build, run unit and end-to-end tests
+#   make check      install missing packages, build, lint, run every test suite
+#                   (unit, e2e, sync, upgrade, hostile, metrics, systemd)
 #   make unit       unit tests only (cmocka)
 #   make e2e        end-to-end tests only (EPMD_UNDER_TEST=/usr/bin/epmd for the oracle)
 #   make lint       mandoc -Tlint and cppcheck
@@ -109,8 +110,8 @@ run: deps
 
 check: test-deps
 	$(MAKE) all
-	$(MAKE) unit
-	$(MAKE) e2e
+	$(MAKE) lint
+	BUILD=$(BUILD) bash tests/check.sh
 
 unit: $(UNIT_BINS)
 	@sh tests/unit/run.sh $(UNIT_BINS)
@@ -142,3 +143,6 @@ clean:
 	rm -rf build build-san
 
 include packaging/packaging.mk
+include tests/bench/bench.mk
+include tests/fuzz/fuzz.mk
+include tests/hostile/hostile.mk

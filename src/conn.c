@@ -59,6 +59,7 @@ struct conn {
 	int			 local;		/* peer is local (stock rule) */
 	int			 flags;
 #define CONN_F_KILL	0x1			/* exit once the reply is out */
+	time_t			 since;		/* accepted at */
 	struct bufferevent	*bev;		/* while reading and replying */
 	struct event		*ev;		/* KEPT, REGISTERED: read watch */
 	struct event		*timer;		/* delay_accept, delay_write */
@@ -222,14 +223,14 @@ conn_name(const uint8_t *name, size_t len)
 	static char	 buf[256];
 	size_t		 i, o = 0;
 
-	for (i = 0; i < len && o + 5 < sizeof(buf); i++) {
+	for (i = 0; i < len && o + 9 < sizeof(buf); i++) {
 		if (name[i] >= 0x21 && name[i] < 0x7f && name[i] != '\\')
 			buf[o++] = (char)name[i];
 		else
 			o += (size_t)snprintf(buf + o, sizeof(buf) - o,
 			    "\\x%02x", name[i]);
 	}
-	if (i < len && o + 4 < sizeof(buf))
+	if (i < len)
 		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "...");
 	buf[o] = '\0';
 	return buf;
@@ -253,7 +254,7 @@ conn_accept(struct server *srv, int fd, const struct sockaddr *peer,
 			    srv->conf.max_connections);
 			last_warn = now;
 		}
-		conn_evict_oldest(srv, "connection limit reached");
+		conn_evict_oldest(srv, "connection limit reached", 0);
 	}
 
 	srv->stats.accepted++;
@@ -264,6 +265,7 @@ conn_accept(struct server *srv, int fd, const struct sockaddr *peer,
 	c = xcalloc(1, sizeof(*c));
 	c->srv = srv;
 	c->fd = fd;
+	c->since = time(NULL);
 	c->local = conn_local_peer_addr(fd, peer);
 	TAILQ_INSERT_TAIL(&srv->conns, c, entry);
 	srv->nconns++;
@@ -396,13 +398,19 @@ conn_drop(struct conn *c, const char *why)
 	conn_free(c, why);
 }
 
-/* Close the oldest connection holding no registration. */
+/*
+ * Close the oldest connection holding no registration, if it has been
+ * open at least min_age seconds.
+ */
 int
-conn_evict_oldest(struct server *srv, const char *reason)
+conn_evict_oldest(struct server *srv, const char *reason, int min_age)
 {
 	struct conn	*c;
+	time_t		 now = time(NULL);
 
 	TAILQ_FOREACH(c, &srv->conns, entry) {
+		if (now - c->since < min_age)
+			return -1;	/* the oldest is too young */
 		if (c->node == NULL) {
 			srv->stats.evicted++;
 			conn_free(c, reason);

@@ -13,10 +13,10 @@ struct server;
 void	conn_accept(struct server *, int fd, const struct sockaddr *peer,
 	    socklen_t peerlen);
 /*
- * Close the oldest connection that holds no registration, to make room.
- * Returns 0 if one was closed, -1 if there was none.
+ * Close the oldest connection that holds no registration, to make room,
+ * if it is at least min_age seconds old.  0 if one was closed, else -1.
  */
-int	conn_evict_oldest(struct server *, const char *reason);
+int	conn_evict_oldest(struct server *, const char *reason, int min_age);
 /* Requests under way (not kept, not registered). */
 unsigned int conn_count_requests(struct server *);
 /* Close the requests under way. */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -25,6 +26,8 @@
 #include "xmalloc.h"
 
 #define LISTEN_PAUSE_SECS	1	/* accept pause when out of fds */
+#define LISTEN_EVICT_AGE	1	/* seconds before a request may go */
+#define LISTEN_WARN_SECS	60	/* out-of-fds warnings, at most */
 
 struct listener {
 	TAILQ_ENTRY(listener)	 entry;
@@ -41,7 +44,6 @@ static int	listen_reloading;	/* listen_bind() reuses or marks */
 
 /* Paused accepting for lack of descriptors (one for the process). */
 static struct event	*listen_pause_ev;
-static int		 listen_paused;
 
 static void	listen_accept_cb(struct evconnlistener *, evutil_socket_t,
 		    struct sockaddr *, int, void *);
@@ -427,17 +429,13 @@ listen_accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
 {
 	struct listener	*l = arg;
 
-	if (listen_paused) {
-		log_info("accepting again");
-		listen_paused = 0;
-	}
 	conn_accept(l->srv, fd, sa, (socklen_t)salen);
 }
 
 /*
  * accept() failed.  Out of descriptors: close the oldest idle request to
- * make room; with none to close, stop accepting for a second (logged
- * once until accepting works again) rather than spin.
+ * make room; with none to close, stop accepting for a second rather than
+ * spin.  Logged once a minute at most.
  */
 static void
 listen_error_cb(struct evconnlistener *evl, void *arg)
@@ -445,6 +443,8 @@ listen_error_cb(struct evconnlistener *evl, void *arg)
 	struct listener	*l = arg, *ll;
 	struct server	*srv = l->srv;
 	struct timeval	 tv = { LISTEN_PAUSE_SECS, 0 };
+	static time_t	 last_warn;
+	time_t		 now;
 	int		 saved = errno;
 
 	if (saved != EMFILE && saved != ENFILE && saved != ENOBUFS &&
@@ -453,13 +453,20 @@ listen_error_cb(struct evconnlistener *evl, void *arg)
 		return;
 	}
 	srv->stats.fd_exhausted++;
-	if (conn_evict_oldest(srv, "out of file descriptors") == 0)
-		return;
-	if (!listen_paused) {
-		log_warnx("accept on %s: %s; pausing accepts (not logged "
-		    "again until accepting works)", l->addr, strerror(saved));
-		listen_paused = 1;
+	if ((now = time(NULL)) - last_warn >= LISTEN_WARN_SECS) {
+		log_warnx("accept on %s: %s; closing idle requests or pausing "
+		    "accepts (logged once a minute at most)", l->addr,
+		    strerror(saved));
+		last_warn = now;
 	}
+	/*
+	 * Make room by closing an idle request, but not one just accepted:
+	 * accept() fails as soon as no descriptor is left, even with no
+	 * connection waiting, and the last one accepted deserves its answer.
+	 */
+	if (conn_evict_oldest(srv, "out of file descriptors",
+	    LISTEN_EVICT_AGE) == 0)
+		return;
 	TAILQ_FOREACH(ll, &srv->listeners, entry)
 		evconnlistener_disable(ll->evl);
 	evtimer_add(listen_pause_ev, &tv);

@@ -122,6 +122,17 @@ port2:
 			    node->port, -2147483647 - 1) > 0);
 		}
 		break;
+	case PROTO_X_RESOLVE_REQ:
+		/* "name@host": the whole payload after the opcode, no NUL. */
+		check(node->namelen == len - 3 && node->extralen == 0);
+		check(memchr(node->name, '\0', node->namelen) == NULL);
+		check(memchr(node->name, '@', node->namelen) != NULL);
+		break;
+	case PROTO_X_SYNC_REQ:
+		check(node->namelen == 0 && node->extralen == 0);
+		check(req->bodylen == PROTO_SYNC_OPEN_LEN &&
+		    inside(buf, len, req->body, req->bodylen));
+		break;
 	default:
 		check(node->namelen == 0 && node->extralen == 0);
 		break;

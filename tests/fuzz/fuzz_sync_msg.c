@@ -1,0 +1,150 @@
+/*
+ * libFuzzer target for the sync message codec: sync_msg_decode() on every
+ * prefix of the input (from an exact-size copy), then on what decodes:
+ * the fields obey the decoder's own rules, the pointers stay inside the
+ * input, and sync_msg_encode() gives the same bytes back.  Any broken
+ * invariant aborts.
+ *
+ *	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
+ *	    tests/fuzz/fuzz_sync_msg.c src/sync_msg.c src/proto.c \
+ *	    -o fuzz_sync_msg
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto.h"
+#include "sync_msg.h"
+
+int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+static void	 check(int);
+static int	 inside(const uint8_t *, size_t, const uint8_t *, size_t);
+static int	 name_ok(const uint8_t *, size_t);
+static void	 exercise(const uint8_t *, size_t, const struct sync_msg *);
+
+static uint8_t	 out[SYNC_MSG_MAX + 64];
+
+/* Abort (a crash libFuzzer reports) when an invariant does not hold. */
+static void
+check(int ok)
+{
+	if (!ok)
+		abort();
+}
+
+/* Is p[0..n) within buf[0..len)?  Empty strings may point anywhere. */
+static int
+inside(const uint8_t *buf, size_t len, const uint8_t *p, size_t n)
+{
+	if (n == 0)
+		return 1;
+	return p != NULL && p >= buf && n <= len &&
+	    (size_t)(p - buf) <= len - n;
+}
+
+/* A node name ALIVE2 would register: 1..1020 bytes, UTF-8, no NUL. */
+static int
+name_ok(const uint8_t *name, size_t len)
+{
+	int	 chars;
+
+	if (len == 0 || len > PROTO_MAXSYMLEN || memchr(name, 0, len) != NULL)
+		return 0;
+	chars = proto_utf8_chars(name, len);
+	return chars > 0 && chars <= PROTO_MAXNAMECHARS;
+}
+
+/* Checks on a message that decoded from buf[0..len). */
+static void
+exercise(const uint8_t *buf, size_t len, const struct sync_msg *m)
+{
+	struct sync_msg	 again;
+	const char	*why;
+	int		 n;
+
+	check(len >= 1 && len <= SYNC_MSG_MAX && m->type == buf[0]);
+	check(m->type >= SYNC_MSG_HELLO && m->type <= SYNC_MSG_RESYNC);
+	check(inside(buf, len, m->origin, m->originlen));
+	check(inside(buf, len, m->advertise, m->advertiselen));
+	check(inside(buf, len, m->node.name, m->node.namelen));
+	check(inside(buf, len, m->node.extra, m->node.extralen));
+
+	switch (m->type) {
+	case SYNC_MSG_HELLO:
+		check(m->originlen >= 1 && m->originlen <= SYNC_HOST_MAX);
+		check(memchr(m->origin, 0, m->originlen) == NULL);
+		check(memchr(m->origin, '@', m->originlen) == NULL);
+		check(m->advertiselen <= SYNC_HOST_MAX + 6);
+		check(m->advertiselen == 0 ||
+		    memchr(m->advertise, 0, m->advertiselen) == NULL);
+		break;
+	case SYNC_MSG_ADD:
+		check(name_ok(m->node.name, m->node.namelen));
+		check(m->node.extralen <= PROTO_MAXSYMLEN);
+		break;
+	case SYNC_MSG_DEL:
+		check(name_ok(m->node.name, m->node.namelen));
+		check(m->node.extralen == 0);
+		break;
+	case SYNC_MSG_SNAP_END:
+	case SYNC_MSG_RESYNC:
+		check(len == 1);
+		break;
+	case SYNC_MSG_SNAP_BEGIN:
+		check(len == 1 + 8 + 8 + 4);
+		break;
+	case SYNC_MSG_HEARTBEAT:
+		check(len == 1 + 8 + 8);
+		break;
+	}
+
+	/* The codec is canonical: encoding gives the very same bytes. */
+	n = sync_msg_encode(out, sizeof(out), m);
+	check(n == (int)len && memcmp(out, buf, len) == 0);
+	check(sync_msg_encode(out, len - 1, m) == -1);
+	check(sync_msg_decode(out, len, &again, &why) == 0);
+	check(again.type == m->type && again.version == m->version &&
+	    again.incarnation == m->incarnation && again.count == m->count &&
+	    again.node.namelen == m->node.namelen &&
+	    again.node.extralen == m->node.extralen &&
+	    again.originlen == m->originlen &&
+	    again.advertiselen == m->advertiselen);
+}
+
+/* libFuzzer entry point. */
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct sync_msg	 m;
+	const char	*why;
+	uint8_t		*copy;
+	size_t		 k;
+	int		 rv, ok = 0;
+
+	if (size > 2 * SYNC_MSG_MAX)
+		size = 2 * SYNC_MSG_MAX;	/* every prefix: keep it cheap */
+	for (k = 0; k <= size; k++) {
+		/* An exact-size copy lets ASan catch reads past the prefix. */
+		if ((copy = malloc(k > 0 ? k : 1)) == NULL)
+			return 0;
+		if (k > 0)
+			memcpy(copy, data, k);
+		why = NULL;
+		rv = sync_msg_decode(copy, k, &m, &why);
+		if (rv == -1) {
+			check(why != NULL);
+			free(copy);
+			continue;
+		}
+		check(rv == 0);
+		/* No valid message is a proper prefix of another. */
+		check(!ok);
+		ok = 1;
+		exercise(copy, k, &m);
+		free(copy);
+	}
+	/* The decoder must accept a NULL why. */
+	(void)sync_msg_decode(data, size, &m, NULL);
+	return 0;
+}

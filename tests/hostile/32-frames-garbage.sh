@@ -1,0 +1,18 @@
+#!/bin/bash
+# Garbage: unknown opcodes (the obsolete 'a' and 'p', reply codes, 0,
+# 255, 206 just past ours), an HTTP request, a TLS hello, a truncated
+# ALIVE2, a PORT2 without a name: each closed with no reply.
+# A node registered before (keeper) is still listed afterwards.
+. "$(dirname "$0")/lib.sh"
+
+start_daemon -packet_timeout 30
+start_holder keeper register keeper 1 "$TMP/keeper.ready" 200
+wait_ready keeper 20
+names_has keeper0000 || fail "keeper not registered"
+
+hc frames garbage || fail "garbage frames"
+
+daemon_ok
+names_has keeper0000 || fail "keeper no longer listed after garbage frames"
+note "dropped=$(status_get dropped) timeouts=$(status_get timeouts)"
+[ "$(status_get timeouts)" = 0 ] || fail "a bad frame was closed by the timeout"

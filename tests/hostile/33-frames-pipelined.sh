@@ -1,0 +1,18 @@
+#!/bin/bash
+# Pipelined frames: two requests in one write (NAMES+NAMES, PORT2+NAMES,
+# ALIVE2+NAMES, NAMES+1 byte) get no reply and are closed, as stock; the
+# pipelined ALIVE2 registers nothing.
+# A node registered before (keeper) is still listed afterwards.
+. "$(dirname "$0")/lib.sh"
+
+start_daemon -packet_timeout 30
+start_holder keeper register keeper 1 "$TMP/keeper.ready" 200
+wait_ready keeper 20
+names_has keeper0000 || fail "keeper not registered"
+
+hc frames pipelined || fail "pipelined frames"
+
+daemon_ok
+names_has keeper0000 || fail "keeper no longer listed after pipelined frames"
+note "dropped=$(status_get dropped) timeouts=$(status_get timeouts)"
+[ "$(status_get timeouts)" = 0 ] || fail "a bad frame was closed by the timeout"

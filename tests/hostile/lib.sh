@@ -1,0 +1,384 @@
+# lib.sh: sourced (by bash) from every tests/hostile/NN-*.sh.
+#
+# Sets up, for one test:
+#   EPMD     absolute path of the daemon under test (HOSTILE_EPMD from
+#            run.sh, else EPMDX, else build/epmdx from the repo root)
+#   PORT     a free TCP port (20000-60000)
+#   TMP      a private temp dir, removed on exit
+#   SANITIZED  1 when EPMD is built with ASan/UBSan
+# and an EXIT trap that stops every tracked pid (TERM, bounded wait, KILL)
+# and fails the test if the daemon's log holds a sanitizer report.
+#
+# Helpers: fail, skip, note, now_ms, wait_until, free_port, track_pid,
+# alive, dead, kill_wait, hc, write_conf, start_daemon, stop_daemon,
+# daemon_ok, status_get, status_ge, status_le, names_has, names_count,
+# cpu_ticks, rss_kb, log_count, start_holder, wait_ready, start_node,
+# erl_ping.
+
+set -u
+unset ERL_EPMD_ADDRESS ERL_EPMD_RELAXED_COMMAND_CHECK ERL_FLAGS ERL_AFLAGS \
+    ERL_ZFLAGS ERL_EPMD_DIST_HIGH ERL_EPMD_DIST_LOW
+export LC_ALL=C
+
+HOSTILE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$HOSTILE_DIR/../.." && pwd)
+TEST_NAME=$(basename "$0" .sh)
+if [ -x /usr/bin/python3 ]; then
+	PYTHON=${PYTHON:-/usr/bin/python3}
+else
+	PYTHON=${PYTHON:-python3}
+fi
+
+if [ -n "${HOSTILE_EPMD:-}" ]; then
+	EPMD=$HOSTILE_EPMD
+else
+	EPMD=${EPMDX:-build/epmdx}
+	case $EPMD in
+	/*) ;;
+	*) [ -e "$EPMD" ] || EPMD=$REPO_ROOT/$EPMD
+	   EPMD=$(cd "$(dirname "$EPMD")" && pwd)/$(basename "$EPMD") ;;
+	esac
+fi
+
+# Sanitized builds: stop at the first error, report leaks at exit.
+SANITIZED=0
+if nm -D "$EPMD" 2>/dev/null | grep -q '__asan_init\|__ubsan_handle'; then
+	SANITIZED=1
+	: "${ASAN_OPTIONS:=halt_on_error=1:abort_on_error=1:detect_leaks=1}"
+	export ASAN_OPTIONS
+	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+fi
+
+# fail MSG: end the test with status 1.
+fail()
+{
+	printf 'FAIL: %s: %s\n' "$TEST_NAME" "$*" >&2
+	exit 1
+}
+
+# skip MSG: end the test with status 77.
+skip()
+{
+	printf 'SKIP: %s: %s\n' "$TEST_NAME" "$*" >&2
+	exit 77
+}
+
+# note MSG: a line of the test's log (shown with -v and on failure).
+note()
+{
+	printf '%s: %s\n' "$TEST_NAME" "$*"
+}
+
+# now_ms: wall clock in milliseconds.
+now_ms()
+{
+	local t=${EPOCHREALTIME/[.,]/}
+	printf '%s\n' $((t / 1000))
+}
+
+# wait_until SECONDS CMD...: poll CMD every 0.1 s until it succeeds (0) or
+# SECONDS pass (1).
+wait_until()
+{
+	local end=$(( $(now_ms) + $1 * 1000 ))
+	shift
+	while :; do
+		"$@" && return 0
+		[ "$(now_ms)" -ge "$end" ] && return 1
+		sleep 0.1
+	done
+}
+
+# free_port: a random port in 20000-60000 free on 0.0.0.0 and ::.
+free_port()
+{
+	"$PYTHON" - <<'EOF'
+import random, socket, sys
+for _ in range(200):
+    p = random.randint(20000, 60000)
+    try:
+        a = socket.socket(socket.AF_INET); a.bind(("0.0.0.0", p))
+        b = socket.socket(socket.AF_INET6)
+        b.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        b.bind(("::", p))
+        a.close(); b.close()
+        print(p); sys.exit(0)
+    except OSError:
+        pass
+sys.exit(1)
+EOF
+}
+
+# ------------------------------------------------------------- processes
+
+PIDS=""
+DAEMON_PID=""
+
+# track_pid PID: stop PID when the test exits.
+track_pid()
+{
+	PIDS="$1 $PIDS"
+}
+
+alive()
+{
+	kill -0 "$1" 2>/dev/null
+}
+
+dead()
+{
+	! kill -0 "$1" 2>/dev/null
+}
+
+# kill_wait PID [SECS]: TERM, wait up to SECS (5), then KILL.
+kill_wait()
+{
+	alive "$1" || return 0
+	kill -TERM "$1" 2>/dev/null
+	wait_until "${2:-5}" dead "$1" && return 0
+	kill -KILL "$1" 2>/dev/null
+	wait_until 2 dead "$1"
+}
+
+# sanitizer_report FILE: FILE holds an ASan/UBSan/LSan report.
+sanitizer_report()
+{
+	[ -f "$1" ] && grep -q -E \
+	    'ERROR: (Address|Leak)Sanitizer|runtime error:' "$1"
+}
+
+cleanup()
+{
+	local rc=$? p
+	trap - EXIT
+	# The daemon first, so a sanitizer's exit report is complete.
+	if [ -n "$DAEMON_PID" ]; then
+		kill_wait "$DAEMON_PID" 20
+	fi
+	for p in $PIDS; do
+		alive "$p" && kill -TERM "$p" 2>/dev/null
+	done
+	for p in $PIDS; do
+		wait_until 5 dead "$p" || kill -KILL "$p" 2>/dev/null
+	done
+	if [ "$SANITIZED" = 1 ] && sanitizer_report "$TMP/daemon.log"; then
+		sed -n '/ERROR: \|runtime error:/,$p' "$TMP/daemon.log" |
+		    head -n 60 >&2
+		printf 'FAIL: %s: sanitizer report in the daemon log\n' \
+		    "$TEST_NAME" >&2
+		rc=1
+	fi
+	if [ "$rc" != 0 ] && [ "$rc" != 77 ] && [ -f "$TMP/daemon.log" ]; then
+		echo "---- daemon log (last 30 lines):" >&2
+		tail -n 30 "$TMP/daemon.log" >&2
+	fi
+	[ -n "${TMP:-}" ] && rm -rf "$TMP"
+	exit "$rc"
+}
+
+trap cleanup EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+trap 'exit 129' HUP
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/epmdx-hostile.XXXXXX") || {
+	echo "cannot create temp dir" >&2
+	exit 1
+}
+export HOME=$TMP/home
+mkdir -p "$HOME"
+
+PORT=$(free_port) || fail "no free port"
+export ERL_EPMD_PORT=$PORT
+# Nodes are name@localhost, so they reach each other over loopback only.
+NODE_HOST=localhost
+
+# ----------------------------------------------------------------- wire
+
+# hc ARGS...: the hostile client against $PORT.
+hc()
+{
+	"$PYTHON" "$HOSTILE_DIR/hclient.py" -p "$PORT" "$@"
+}
+
+# names_has NAME: NAMES lists NAME.
+names_has()
+{
+	hc names 2>/dev/null | grep -q "^name $1 at port [0-9]*\$"
+}
+
+# names_count: the number of nodes NAMES lists (fails if no answer).
+names_count()
+{
+	local out
+	out=$(hc names) || return 1
+	printf '%s\n' "$out" | grep -c '^name '
+}
+
+# status_get KEY: one value of the STATUS reply.
+status_get()
+{
+	hc status | sed -n "s/^$1=//p"
+}
+
+# status_ge KEY N: the STATUS value of KEY is a number >= N.
+status_ge()
+{
+	local v
+	v=$(status_get "$1") || return 1
+	[ -n "$v" ] && [ "$v" -ge "$2" ]
+}
+
+# status_le KEY N: the STATUS value of KEY is a number <= N.
+status_le()
+{
+	local v
+	v=$(status_get "$1") || return 1
+	[ -n "$v" ] && [ "$v" -le "$2" ]
+}
+
+# ----------------------------------------------------------------- daemon
+
+# write_conf LINE...: a configuration file at $TMP/epmdx.conf.
+write_conf()
+{
+	printf '%s\n' "$@" >"$TMP/epmdx.conf"
+}
+
+# daemon_ready: the daemon runs and answers NAMES with its port.
+daemon_ready()
+{
+	alive "$DAEMON_PID" || return 1
+	[ "$(hc names 2>/dev/null | head -n 1)" = "port $PORT" ]
+}
+
+# start_daemon [ARGS...]: $DAEMON_WRAP "$EPMD" -port $PORT -address
+# 127.0.0.1 ARGS (so loopback only: 127.0.0.1 and ::1) in the background
+# (log $TMP/daemon.log, pid DAEMON_PID: wrappers must exec, as prlimit and
+# valgrind do); waits (bounded) until it answers.
+start_daemon()
+{
+	local end
+	[ -x "$EPMD" ] || fail "daemon under test not executable: $EPMD"
+	# shellcheck disable=SC2086
+	${DAEMON_WRAP:-} "$EPMD" -port "$PORT" -address 127.0.0.1 "$@" \
+	    >>"$TMP/daemon.log" 2>&1 </dev/null &
+	DAEMON_PID=$!
+	end=$(( $(now_ms) + ${DAEMON_START_SECS:-15} * 1000 ))
+	until daemon_ready; do
+		if dead "$DAEMON_PID"; then
+			wait "$DAEMON_PID"
+			local st=$?
+			cat "$TMP/daemon.log" >&2
+			# Stock semantics: a busy port is a silent exit 0.
+			fail "daemon exited during startup, status $st" \
+			    "(port $PORT busy if 0)"
+		fi
+		[ "$(now_ms)" -ge "$end" ] && fail "daemon not answering"
+		sleep 0.1
+	done
+}
+
+# stop_daemon: TERM and wait (bounded) for it to exit.
+stop_daemon()
+{
+	kill_wait "$DAEMON_PID" 20
+}
+
+# daemon_ok: still running and answering NAMES, or fail.
+daemon_ok()
+{
+	alive "$DAEMON_PID" || fail "daemon died (pid $DAEMON_PID)"
+	daemon_ready || fail "daemon not answering NAMES"
+}
+
+# cpu_ticks PID: utime+stime in clock ticks (/proc/PID/stat).
+cpu_ticks()
+{
+	# Fields after the ")" ending comm: state is 1, utime 12, stime 13.
+	sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'
+}
+
+# rss_kb PID: VmRSS in KiB.
+rss_kb()
+{
+	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
+}
+
+# log_count ERE: lines of the daemon log matching ERE.
+log_count()
+{
+	grep -c -E "$1" "$TMP/daemon.log"
+}
+
+# file_has_line FILE: FILE exists and has a line (a ready file).
+file_has_line()
+{
+	[ -s "$1" ]
+}
+
+# start_holder NAME ARGS...: hc ARGS in the background (its own ready file
+# $TMP/NAME.ready is the caller's to pass); pid in HOLDER_PID.
+start_holder()
+{
+	local name=$1
+	shift
+	"$PYTHON" "$HOSTILE_DIR/hclient.py" -p "$PORT" "$@" \
+	    >"$TMP/$name.out" 2>&1 </dev/null &
+	HOLDER_PID=$!
+	track_pid "$HOLDER_PID"
+}
+
+# wait_ready NAME SECS: wait for holder NAME's ready file; its count in
+# READY_N.
+wait_ready()
+{
+	local name=$1 secs=$2
+	if ! wait_until "$secs" file_has_line "$TMP/$name.ready"; then
+		cat "$TMP/$name.out" >&2
+		fail "$name not ready after ${secs}s"
+	fi
+	READY_N=$(cat "$TMP/$name.ready")
+}
+
+# ----------------------------------------------------------------- erlang
+
+COOKIE=epmdxhostile
+# Distribution listens on loopback only.
+ERL_LOOPBACK="-kernel inet_dist_use_interface {127,0,0,1}"
+
+# start_node NAME: a real node NAME@localhost against $PORT, waited for
+# (30 s) until NAMES lists it; pid in NODE_PID.
+start_node()
+{
+	local name=$1 end
+	command -v erl >/dev/null || skip "erl not installed"
+	# shellcheck disable=SC2086
+	ERL_EPMD_PORT=$PORT erl -sname "$name@$NODE_HOST" -start_epmd false \
+	    -noshell $ERL_LOOPBACK -setcookie "$COOKIE" </dev/null \
+	    >"$TMP/node-$name.log" 2>&1 &
+	NODE_PID=$!
+	track_pid "$NODE_PID"
+	end=$(( $(now_ms) + 30000 ))
+	until names_has "$name"; do
+		alive "$NODE_PID" || {
+			cat "$TMP/node-$name.log" >&2
+			fail "node $name exited before registering"
+		}
+		[ "$(now_ms)" -ge "$end" ] && fail "node $name not registered"
+		sleep 0.2
+	done
+}
+
+# erl_ping FROM TO: on a temporary node, ask FROM to ping TO; prints the
+# answer (pong or pang).
+erl_ping()
+{
+	# shellcheck disable=SC2086
+	ERL_EPMD_PORT=$PORT timeout -k 5 60 erl \
+	    -sname "p$$x$RANDOM@$NODE_HOST" $ERL_LOOPBACK -hidden \
+	    -start_epmd false -noshell -setcookie "$COOKIE" -eval "
+	    R = erpc:call('$1@$NODE_HOST', net_adm, ping,
+		['$2@$NODE_HOST'], 30000),
+	    io:format(\"~p~n\", [R]), halt(0)." </dev/null
+}
