@@ -54,7 +54,7 @@ ALL_LDFLAGS	= $(LDFLAGS) $(SANFLAGS)
 SRCS		= main.c log.c xmalloc.c config.c listen.c conn.c proto.c \
 		  registry.c ctl.c sd.c metrics.c sync.c sync_peer.c sync_msg.c \
 		  sync_crypto.c sync_static.c sync_hosts.c handover.c upgrade.c \
-		  fdstore.c sync_mcast.c sync_mcast_msg.c dns.c sync_dns.c
+		  fdstore.c wire.c sync_mcast.c sync_mcast_msg.c dns.c sync_dns.c
 OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
 
 UNIT_TESTS	= test_proto test_registry test_config test_sync_msg \
@@ -64,13 +64,13 @@ UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/tests/%)
 test_proto_OBJS		= proto.o
 test_registry_OBJS	= proto.o registry.o xmalloc.o log.o
 test_config_OBJS	= config.o log.o xmalloc.o
-test_sync_msg_OBJS	= sync_msg.o proto.o
+test_sync_msg_OBJS	= sync_msg.o proto.o wire.o
 test_sync_crypto_OBJS	= sync_crypto.o xmalloc.o log.o
-test_sync_OBJS		= sync.o registry.o proto.o sync_msg.o sync_crypto.o \
+test_sync_OBJS		= sync.o registry.o proto.o sync_msg.o sync_crypto.o wire.o \
 			  xmalloc.o log.o config.o
 test_mcast_OBJS		= sync_mcast_msg.o sync_crypto.o xmalloc.o log.o
 test_dns_OBJS		= dns.o
-test_handover_OBJS	= handover.o proto.o
+test_handover_OBJS	= handover.o proto.o wire.o
 
 .PHONY: all run check unit e2e deps test-deps lint install clean
 

@@ -2,19 +2,7 @@
 #include <string.h>
 
 #include "handover.h"
-
-/* Bounded writer and reader over caller buffers. */
-struct ho_w {
-	uint8_t		*p;
-	size_t		 left;
-	int		 err;
-};
-
-struct ho_r {
-	const uint8_t	*p;
-	size_t		 left;
-	int		 err;
-};
+#include "wire.h"
 
 /* CRC-32 (IEEE 802.3), a byte at a time from a table made once. */
 uint32_t
@@ -38,88 +26,17 @@ ho_crc32(uint32_t crc, const uint8_t *p, size_t len)
 	return ~crc;
 }
 
-/* Append a big-endian integer of n bytes. */
-static void
-w_int(struct ho_w *w, uint64_t v, int n)
-{
-	int	 i;
-
-	if (w->err || (size_t)n > w->left) {
-		w->err = 1;
-		return;
-	}
-	for (i = n - 1; i >= 0; i--, v >>= 8)
-		w->p[i] = (uint8_t)v;
-	w->p += n;
-	w->left -= (size_t)n;
-}
-
-/* Append a 16-bit length and bytes. */
-static void
-w_str(struct ho_w *w, const uint8_t *s, size_t n)
-{
-	if (n > UINT16_MAX) {
-		w->err = 1;
-		return;
-	}
-	w_int(w, n, 2);
-	if (w->err || n > w->left) {
-		w->err = 1;
-		return;
-	}
-	if (n > 0)
-		memcpy(w->p, s, n);
-	w->p += n;
-	w->left -= n;
-}
-
-/* Read a big-endian integer of n bytes. */
-static uint64_t
-r_int(struct ho_r *r, int n)
-{
-	uint64_t v = 0;
-	int	 i;
-
-	if (r->err || (size_t)n > r->left) {
-		r->err = 1;
-		return 0;
-	}
-	for (i = 0; i < n; i++)
-		v = v << 8 | r->p[i];
-	r->p += n;
-	r->left -= (size_t)n;
-	return v;
-}
-
-/* Read a 16-bit length and point at the bytes. */
-static const uint8_t *
-r_str(struct ho_r *r, size_t *n)
-{
-	const uint8_t	*s;
-
-	*n = (size_t)r_int(r, 2);
-	if (r->err || *n > r->left) {
-		r->err = 1;
-		*n = 0;
-		return NULL;
-	}
-	s = r->p;
-	r->p += *n;
-	r->left -= *n;
-	return s;
-}
-
 /* The file header. */
 int
 ho_encode_header(uint8_t *buf, size_t size, uint64_t generation)
 {
-	struct ho_w	 w = { buf + 8, size >= 8 ? size - 8 : 0, size < 8 };
+	struct wire_w	 w = { buf + 8, size >= 8 ? size - 8 : 0, size < 8 };
 
 	if (w.err)
 		return -1;
 	memcpy(buf, HO_MAGIC, 8);
-	w_int(&w, HO_VERSION, 4);
-	w_int(&w, generation, 8);
+	wire_put_int(&w, HO_VERSION, 4);
+	wire_put_int(&w, generation, 8);
 	return w.err ? -1 : HO_HEADER_LEN;
 }
 
@@ -127,61 +44,47 @@ ho_encode_header(uint8_t *buf, size_t size, uint64_t generation)
 int
 ho_decode_header(const uint8_t *buf, size_t len, uint64_t *generation)
 {
-	struct ho_r	 r = { buf + 8, len >= 8 ? len - 8 : 0, len < 8 };
+	struct wire_r	 r = { buf + 8, len >= 8 ? len - 8 : 0, len < 8 };
 
 	if (r.err || memcmp(buf, HO_MAGIC, 8) != 0)
 		return -1;
-	if (r_int(&r, 4) != HO_VERSION)
+	if (wire_get_int(&r, 4) != HO_VERSION)
 		return -1;
-	*generation = r_int(&r, 8);
+	*generation = wire_get_int(&r, 8);
 	return r.err ? -1 : 0;
 }
 
 /* A node's fields. */
 static void
-w_node(struct ho_w *w, const struct proto_node *n)
+w_node(struct wire_w *w, const struct proto_node *n)
 {
-	w_int(w, n->port, 2);
-	w_int(w, n->type, 1);
-	w_int(w, n->proto, 1);
-	w_int(w, n->high, 2);
-	w_int(w, n->low, 2);
-	w_str(w, n->name, n->namelen);
-	w_str(w, n->extra, n->extralen);
+	wire_put_int(w, n->port, 2);
+	wire_put_int(w, n->type, 1);
+	wire_put_int(w, n->proto, 1);
+	wire_put_int(w, n->high, 2);
+	wire_put_int(w, n->low, 2);
+	wire_put_str(w, n->name, n->namelen);
+	wire_put_str(w, n->extra, n->extralen);
 }
 
 /* Read a node's fields. */
 static void
-r_node(struct ho_r *r, struct proto_node *n)
+r_node(struct wire_r *r, struct proto_node *n)
 {
-	n->port = (uint16_t)r_int(r, 2);
-	n->type = (uint8_t)r_int(r, 1);
-	n->proto = (uint8_t)r_int(r, 1);
-	n->high = (uint16_t)r_int(r, 2);
-	n->low = (uint16_t)r_int(r, 2);
-	n->name = r_str(r, &n->namelen);
-	n->extra = r_str(r, &n->extralen);
-}
-
-/* Whether a name is one ALIVE2 would accept (refusals included: none). */
-static int
-ho_name_ok(const uint8_t *name, size_t len)
-{
-	int	 chars;
-
-	if (len > PROTO_MAXSYMLEN || (len > 0 && memchr(name, 0, len) != NULL))
-		return 0;
-	if (len == 0)
-		return 1;		/* stock registers an empty name */
-	chars = proto_utf8_chars(name, len);
-	return chars > 0 && chars <= PROTO_MAXNAMECHARS;
+	n->port = (uint16_t)wire_get_int(r, 2);
+	n->type = (uint8_t)wire_get_int(r, 1);
+	n->proto = (uint8_t)wire_get_int(r, 1);
+	n->high = (uint16_t)wire_get_int(r, 2);
+	n->low = (uint16_t)wire_get_int(r, 2);
+	n->name = wire_get_str(r, &n->namelen);
+	n->extra = wire_get_str(r, &n->extralen);
 }
 
 /* Encode one record: type, length, payload, CRC. */
 int
 ho_encode(uint8_t *buf, size_t size, const struct ho_rec *rec)
 {
-	struct ho_w	 w;
+	struct wire_w	 w;
 	size_t		 plen;
 	uint32_t	 crc;
 
@@ -192,38 +95,38 @@ ho_encode(uint8_t *buf, size_t size, const struct ho_rec *rec)
 	w.err = 0;
 	switch (rec->type) {
 	case HO_META:
-		w_int(&w, rec->names_port, 4);
-		w_int(&w, (uint64_t)rec->started, 8);
-		w_int(&w, rec->next_id, 8);
-		w_int(&w, rec->incarnation, 8);
-		w_int(&w, rec->version, 8);
+		wire_put_int(&w, rec->names_port, 4);
+		wire_put_int(&w, (uint64_t)rec->started, 8);
+		wire_put_int(&w, rec->next_id, 8);
+		wire_put_int(&w, rec->incarnation, 8);
+		wire_put_int(&w, rec->version, 8);
 		break;
 	case HO_ADD:
-		w_int(&w, rec->id, 8);
-		w_int(&w, (uint32_t)rec->fd, 4);
-		w_int(&w, rec->cr_counter, 4);
+		wire_put_int(&w, rec->id, 8);
+		wire_put_int(&w, (uint32_t)rec->fd, 4);
+		wire_put_int(&w, rec->cr_counter, 4);
 		w_node(&w, &rec->node);
 		break;
 	case HO_DEL:
-		w_int(&w, rec->id, 8);
+		wire_put_int(&w, rec->id, 8);
 		break;
 	case HO_UNREG:
-		w_int(&w, rec->cr_counter, 4);
-		w_int(&w, (uint32_t)rec->fd, 4);
-		w_int(&w, rec->node.port, 2);
-		w_str(&w, rec->node.name, rec->node.namelen);
+		wire_put_int(&w, rec->cr_counter, 4);
+		wire_put_int(&w, (uint32_t)rec->fd, 4);
+		wire_put_int(&w, rec->node.port, 2);
+		wire_put_str(&w, rec->node.name, rec->node.namelen);
 		break;
 	case HO_LISTEN:
 	case HO_KEPT:
 	case HO_REPLY:
-		w_int(&w, (uint32_t)rec->fd, 4);
+		wire_put_int(&w, (uint32_t)rec->fd, 4);
 		break;
 	case HO_ORIGIN:
-		w_str(&w, rec->host, rec->hostlen);
-		w_str(&w, rec->addr, rec->addrlen);
-		w_int(&w, rec->incarnation, 8);
-		w_int(&w, rec->version, 8);
-		w_int(&w, (uint64_t)rec->age, 8);
+		wire_put_str(&w, rec->host, rec->hostlen);
+		wire_put_str(&w, rec->addr, rec->addrlen);
+		wire_put_int(&w, rec->incarnation, 8);
+		wire_put_int(&w, rec->version, 8);
+		wire_put_int(&w, (uint64_t)rec->age, 8);
 		break;
 	case HO_ONODE:
 		w_node(&w, &rec->node);
@@ -256,7 +159,7 @@ long
 ho_decode(const uint8_t *buf, size_t len, struct ho_rec *rec,
     const char **why)
 {
-	struct ho_r	 r;
+	struct wire_r	 r;
 	uint32_t	 plen, crc;
 	const char	*dummy;
 
@@ -285,11 +188,11 @@ ho_decode(const uint8_t *buf, size_t len, struct ho_rec *rec,
 	rec->type = buf[0];
 	switch (rec->type) {
 	case HO_META:
-		rec->names_port = (uint32_t)r_int(&r, 4);
-		rec->started = (int64_t)r_int(&r, 8);
-		rec->next_id = r_int(&r, 8);
-		rec->incarnation = r_int(&r, 8);
-		rec->version = r_int(&r, 8);
+		rec->names_port = (uint32_t)wire_get_int(&r, 4);
+		rec->started = (int64_t)wire_get_int(&r, 8);
+		rec->next_id = wire_get_int(&r, 8);
+		rec->incarnation = wire_get_int(&r, 8);
+		rec->version = wire_get_int(&r, 8);
 		if (!r.err && (rec->names_port == 0 ||
 		    rec->names_port > 65535)) {
 			*why = "bad port in META";
@@ -297,35 +200,35 @@ ho_decode(const uint8_t *buf, size_t len, struct ho_rec *rec,
 		}
 		break;
 	case HO_ADD:
-		rec->id = r_int(&r, 8);
-		rec->fd = (int32_t)r_int(&r, 4);
-		rec->cr_counter = (uint32_t)r_int(&r, 4);
+		rec->id = wire_get_int(&r, 8);
+		rec->fd = (int32_t)wire_get_int(&r, 4);
+		rec->cr_counter = (uint32_t)wire_get_int(&r, 4);
 		r_node(&r, &rec->node);
 		break;
 	case HO_DEL:
-		rec->id = r_int(&r, 8);
+		rec->id = wire_get_int(&r, 8);
 		break;
 	case HO_UNREG:
-		rec->cr_counter = (uint32_t)r_int(&r, 4);
-		rec->fd = (int32_t)r_int(&r, 4);
-		rec->node.port = (uint16_t)r_int(&r, 2);
-		rec->node.name = r_str(&r, &rec->node.namelen);
+		rec->cr_counter = (uint32_t)wire_get_int(&r, 4);
+		rec->fd = (int32_t)wire_get_int(&r, 4);
+		rec->node.port = (uint16_t)wire_get_int(&r, 2);
+		rec->node.name = wire_get_str(&r, &rec->node.namelen);
 		break;
 	case HO_LISTEN:
 	case HO_KEPT:
 	case HO_REPLY:
-		rec->fd = (int32_t)r_int(&r, 4);
+		rec->fd = (int32_t)wire_get_int(&r, 4);
 		if (!r.err && rec->fd < 0) {
 			*why = "negative descriptor";
 			return -1;
 		}
 		break;
 	case HO_ORIGIN:
-		rec->host = r_str(&r, &rec->hostlen);
-		rec->addr = r_str(&r, &rec->addrlen);
-		rec->incarnation = r_int(&r, 8);
-		rec->version = r_int(&r, 8);
-		rec->age = (int64_t)r_int(&r, 8);
+		rec->host = wire_get_str(&r, &rec->hostlen);
+		rec->addr = wire_get_str(&r, &rec->addrlen);
+		rec->incarnation = wire_get_int(&r, 8);
+		rec->version = wire_get_int(&r, 8);
+		rec->age = (int64_t)wire_get_int(&r, 8);
 		if (!r.err && (rec->hostlen == 0 ||
 		    rec->hostlen > HO_HOST_MAX ||
 		    rec->addrlen > HO_HOST_MAX + 8 ||
@@ -355,7 +258,8 @@ ho_decode(const uint8_t *buf, size_t len, struct ho_rec *rec,
 	}
 	if ((rec->type == HO_ADD || rec->type == HO_UNREG ||
 	    rec->type == HO_ONODE) &&
-	    (!ho_name_ok(rec->node.name, rec->node.namelen) ||
+	    ((rec->node.namelen > 0 &&	/* stock registers an empty name */
+	    !proto_name_ok(rec->node.name, rec->node.namelen)) ||
 	    rec->node.extralen > PROTO_MAXSYMLEN)) {
 		*why = "bad node name or extra";
 		return -1;

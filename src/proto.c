@@ -304,6 +304,18 @@ fail:
 	return PROTO_ERR;
 }
 
+/* Whether name is one ALIVE2 registers. */
+int
+proto_name_ok(const uint8_t *name, size_t len)
+{
+	int	 chars;
+
+	if (len == 0 || len > PROTO_MAXSYMLEN || memchr(name, 0, len) != NULL)
+		return 0;
+	chars = proto_utf8_chars(name, len);
+	return chars > 0 && chars <= PROTO_MAXNAMECHARS;
+}
+
 /* Frame a request: [Len][op][body]. */
 int
 proto_encode_req(uint8_t *buf, size_t size, uint8_t op, const void *body,

@@ -1,0 +1,78 @@
+/* Bounded big-endian readers and writers (pure). */
+#include <string.h>
+
+#include "wire.h"
+
+/* Append n bytes. */
+void
+wire_put(struct wire_w *w, const void *b, size_t n)
+{
+	if (w->err || n > w->left) {
+		w->err = 1;
+		return;
+	}
+	if (n > 0)
+		memcpy(w->p, b, n);
+	w->p += n;
+	w->left -= n;
+}
+
+/* Append the low n bytes of v, big-endian. */
+void
+wire_put_int(struct wire_w *w, uint64_t v, int n)
+{
+	uint8_t	 b[8];
+	int	 i;
+
+	for (i = n - 1; i >= 0; i--, v >>= 8)
+		b[i] = (uint8_t)v;
+	wire_put(w, b, (size_t)n);
+}
+
+/* Append a 16-bit length and the bytes. */
+void
+wire_put_str(struct wire_w *w, const uint8_t *s, size_t n)
+{
+	if (n > UINT16_MAX) {
+		w->err = 1;
+		return;
+	}
+	wire_put_int(w, n, 2);
+	wire_put(w, s, n);
+}
+
+/* Read an n-byte big-endian integer. */
+uint64_t
+wire_get_int(struct wire_r *r, int n)
+{
+	uint64_t v = 0;
+	int	 i;
+
+	if (r->err || (size_t)n > r->left) {
+		r->err = 1;
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		v = v << 8 | r->p[i];
+	r->p += n;
+	r->left -= (size_t)n;
+	return v;
+}
+
+/* Read a 16-bit length and point at the bytes. */
+const uint8_t *
+wire_get_str(struct wire_r *r, size_t *n)
+{
+	const uint8_t	*s;
+
+	*n = (size_t)wire_get_int(r, 2);
+	if (r->err || *n > r->left) {
+		r->err = 1;
+		*n = 0;
+		return NULL;
+	}
+	s = r->p;
+	r->p += *n;
+	r->left -= *n;
+	return s;
+}
