@@ -7,7 +7,8 @@
 #   make unit       unit tests only (cmocka)
 #   make e2e        end-to-end tests only (EPMD_UNDER_TEST=/usr/bin/epmd for the oracle)
 #   make lint       mandoc -Tlint and cppcheck
-#   make install    PREFIX, DESTDIR, SBINDIR, BINDIR, MANDIR, SYSCONFDIR
+#   make install    PREFIX, DESTDIR, SBINDIR, BINDIR, MANDIR, SYSCONFDIR,
+#                   UNITDIR (empty: no units), EPMD_ALIAS=1 (bin/epmd link)
 #
 # WITH_SYSTEMD=0 builds without libsystemd; SANITIZE=1 builds with ASan+UBSan
 # into build-san/.
@@ -19,6 +20,8 @@ SBINDIR		?= $(PREFIX)/sbin
 BINDIR		?= $(PREFIX)/bin
 MANDIR		?= $(PREFIX)/share/man
 SYSCONFDIR	?= /etc
+UNITDIR		?= $(PREFIX)/lib/systemd/system
+EPMD_ALIAS	?= 0
 DESTDIR		?=
 
 WITH_SYSTEMD	?= 1
@@ -138,6 +141,15 @@ install: all
 	install -m 644 man/epmdx-sync.7 $(DESTDIR)$(MANDIR)/man7/
 	[ -e $(DESTDIR)$(SYSCONFDIR)/epmdx/epmdx.conf ] || \
 	    install -m 644 etc/epmdx.conf $(DESTDIR)$(SYSCONFDIR)/epmdx/
+	if [ -n "$(UNITDIR)" ]; then \
+	    install -d $(DESTDIR)$(UNITDIR) && \
+	    sed 's|/usr/local/sbin/epmdx|$(SBINDIR)/epmdx|g' \
+	        packaging/systemd/epmdx.service \
+	        >$(DESTDIR)$(UNITDIR)/epmdx.service && \
+	    install -m 644 packaging/systemd/epmdx.socket $(DESTDIR)$(UNITDIR)/; \
+	fi
+	if [ "$(EPMD_ALIAS)" = 1 ]; then \
+	    ln -sf $(SBINDIR)/epmdx $(DESTDIR)$(BINDIR)/epmd; fi
 
 clean:
 	rm -rf build build-san
