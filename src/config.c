@@ -375,22 +375,23 @@ config_hostport(const char *s, char *buf, size_t size, unsigned int *port)
 static char *
 config_check_hostports(const char *key, const char *value, int single)
 {
-	char		 copy[1024], host[256], *p, *tok, *msg;
+	char		 host[256], *copy, *p, *tok, *msg;
 	unsigned int	 port;
 	int		 n = 0;
 
-	if ((size_t)snprintf(copy, sizeof(copy), "%s", value) >= sizeof(copy))
-		goto bad;
+	copy = xstrdup(value);
 	for (p = copy; (tok = strsep(&p, ", ")) != NULL;) {
 		if (*tok == '\0')
 			continue;
 		if (config_hostport(tok, host, sizeof(host), &port) == -1) {
 			xasprintf(&msg, "%s: \"%s\" is not host[:port]", key,
 			    tok);
+			free(copy);
 			return msg;
 		}
 		n++;
 	}
+	free(copy);
 	if (n == 0 || (single && n != 1))
 		goto bad;
 	return NULL;
@@ -517,8 +518,15 @@ config_set(struct epmd_conf *conf, const char *section, const char *key,
 	if (msg != NULL)
 		return msg;
 	sp = config_field(conf, k);
+	if (k->type == CONF_HOSTPORTS && *sp != NULL) {
+		/* Lists add up over repeated keys and continuation lines. */
+		xasprintf(&msg, "%s, %s", *sp, value);
+		free(*sp);
+		*sp = msg;
+		return NULL;
+	}
 	free(*sp);
-	*sp = strspn(value, ", ") == strlen(value) ? NULL : xstrdup(value);
+	*sp = xstrdup(value);
 	return NULL;
 }
 

@@ -38,6 +38,7 @@ static void	sync_expiry_cb(evutil_socket_t, short, void *);
 static void	sync_retry_cb(evutil_socket_t, short, void *);
 static void	sync_origin_free(struct sync *, struct sync_origin *,
 		    const char *);
+static void	sync_table_put(struct registry *, const struct proto_node *);
 
 /* Accessors for backends. */
 struct event_base *
@@ -605,6 +606,52 @@ sync_core_hello(struct sync_session *sess, const struct sync_msg *m)
 	return 0;
 }
 
+/* A store backend feeds an origin's whole table. */
+void
+sync_origin_feed(struct sync_backend_inst *bi, const char *host,
+    uint64_t incarnation, uint64_t version, const struct proto_node *nodes,
+    size_t n)
+{
+	struct sync		*s = bi->sync;
+	struct sync_origin	*o;
+	struct registry		*t;
+	size_t			 i;
+
+	if (strcmp(host, s->hostname) == 0 || strlen(host) > SYNC_HOST_MAX ||
+	    strchr(host, '@') != NULL)
+		return;			/* never our own, never a bad name */
+	if ((o = sync_origin_find(s, host)) == NULL) {
+		o = xcalloc(1, sizeof(*o));
+		snprintf(o->host, sizeof(o->host), "%s", host);
+		snprintf(o->addr, sizeof(o->addr), "%s", bi->backend->name);
+		TAILQ_INSERT_TAIL(&s->origins, o, entry);
+		log_info("sync: origin fed host=%s backend=%s", host,
+		    bi->backend->name);
+	}
+	t = registry_new(0);
+	for (i = 0; i < n; i++)
+		if (proto_name_ok(nodes[i].name, nodes[i].namelen) &&
+		    nodes[i].extralen <= PROTO_MAXSYMLEN)
+			sync_table_put(t, &nodes[i]);
+	if (o->table != NULL)
+		registry_free(o->table);
+	o->table = t;
+	o->incarnation = incarnation;
+	o->version = version;
+	o->synced = 1;
+	o->last_heard = time(NULL);
+}
+
+/* A store backend says an origin is gone. */
+void
+sync_origin_gone(struct sync_backend_inst *bi, const char *host)
+{
+	struct sync_origin	*o;
+
+	if ((o = sync_origin_find(bi->sync, host)) != NULL)
+		sync_origin_free(bi->sync, o, bi->backend->name);
+}
+
 /* Ask the sender for a snapshot, once until it arrives. */
 static void
 sync_ask_resync(struct sync_session *sess)
@@ -710,6 +757,7 @@ sync_local_changed(struct server *srv, const struct node *n, int up)
 	struct sync		*s = srv->sync;
 	struct sync_peer	*p;
 	struct sync_msg		 m;
+	int			 i;
 
 	if (s == NULL)
 		return;
@@ -721,6 +769,10 @@ sync_local_changed(struct server *srv, const struct node *n, int up)
 	TAILQ_FOREACH(p, &s->peers, entry)
 		if (p->sess != NULL && p->sess->hello_seen)
 			sync_session_send(p->sess, &m);
+	for (i = 0; i < SYNC_MAX_BACKENDS; i++)
+		if (s->insts[i].backend != NULL &&
+		    s->insts[i].backend->local_changed != NULL)
+			s->insts[i].backend->local_changed(&s->insts[i], n, up);
 }
 
 /* Every interval: tell peers our version, so gaps get noticed. */

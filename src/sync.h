@@ -50,6 +50,12 @@ struct sync_backend {
 			    const struct sync_conf *, char **cause);
 	/* Free everything; peers it reported are withdrawn by the core. */
 	void		 (*free)(struct sync_backend_inst *);
+	/*
+	 * Optional, for store backends (etcd later): a local registration
+	 * came (up=1) or went; the backend publishes it to its store.
+	 */
+	void		 (*local_changed)(struct sync_backend_inst *,
+			    const struct node *, int up);
 };
 
 extern const struct sync_backend sync_backend_static;
@@ -65,6 +71,17 @@ void		 sync_peer_seen(struct sync_backend_inst *, const char *host,
 		    unsigned int port);
 void		 sync_peer_gone(struct sync_backend_inst *, const char *host,
 		    unsigned int port);
+/*
+ * What a store backend may call instead of reporting peers: an origin's
+ * whole table as the store holds it (replacing what the core had), and
+ * the origin's removal.  The core alone writes its tables, as always;
+ * an origin fed this way expires after ttl unless fed again.
+ */
+struct proto_node;
+void		 sync_origin_feed(struct sync_backend_inst *, const char *host,
+		    uint64_t incarnation, uint64_t version,
+		    const struct proto_node *nodes, size_t n);
+void		 sync_origin_gone(struct sync_backend_inst *, const char *host);
 /* Accessors backends need. */
 struct event_base *sync_base(const struct sync *);
 const char	*sync_hostname(const struct sync *);

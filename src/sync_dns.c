@@ -875,4 +875,5 @@ const struct sync_backend sync_backend_dns = {
 	sync_dns_start,
 	sync_dns_reload,
 	sync_dns_free,
+	NULL,			/* local_changed: peers only, no store */
 };

@@ -253,4 +253,5 @@ const struct sync_backend sync_backend_hosts = {
 	sync_hosts_start,
 	sync_hosts_reload,
 	sync_hosts_free,
+	NULL,			/* local_changed: peers only, no store */
 };

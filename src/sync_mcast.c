@@ -970,4 +970,5 @@ const struct sync_backend sync_backend_mcast = {
 	sync_mcast_start,
 	sync_mcast_reload,
 	sync_mcast_free,
+	NULL,			/* local_changed: peers only, no store */
 };

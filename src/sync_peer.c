@@ -239,6 +239,7 @@ sync_session_accept(struct sync *s, int fd, const uint8_t *body)
 	char			 host[INET6_ADDRSTRLEN] = "?";
 	char			 addr[INET6_ADDRSTRLEN + 8];
 	unsigned int		 port = 0;
+	int			 on = 1;
 
 	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
 		if (ss.ss_family == AF_INET) {
@@ -278,6 +279,8 @@ sync_session_accept(struct sync *s, int fd, const uint8_t *body)
 		sync_session_free(sess, "bad version");
 		return;
 	}
+	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	sess->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (sess->bev == NULL) {
 		close(fd);

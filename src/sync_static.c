@@ -84,4 +84,5 @@ const struct sync_backend sync_backend_static = {
 	sync_static_start,
 	sync_static_reload,
 	sync_static_free,
+	NULL,			/* local_changed: peers only, no store */
 };

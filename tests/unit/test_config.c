@@ -900,6 +900,13 @@ test_sync_keys(void **state)
 	expect_error("[metrics]\nlisten = [::1\n",
 	    NAME ":2: listen: \"[::1\" is not host[:port]");
 
+	/* A peers list adds up over repeated keys and continuation lines. */
+	config_defaults(&conf);
+	assert_int_equal(config_load_string("[sync]\npeers = a:1\n"
+	    "peers = b:2, c\n  d:4\n", NAME, &conf, &cause), 0);
+	assert_string_equal(conf.sync.peers, "a:1, b:2, c, d:4");
+	config_free(&conf);
+
 	assert_int_equal(config_hostport("[::1]:99", host, sizeof(host),
 	    &port), 0);
 	assert_string_equal(host, "::1");

@@ -66,19 +66,23 @@ static void	fake_start(struct sync_backend_inst *);
 static int	fake_reload(struct sync_backend_inst *,
 		    const struct sync_conf *, char **);
 static void	fake_free(struct sync_backend_inst *);
+static void	fake_local_changed(struct sync_backend_inst *,
+		    const struct node *, int);
+static int	local_changes;		/* fake_local_changed() calls */
 
 const struct sync_backend sync_backend_static = {
-	"static", fake_init, fake_start, fake_reload, fake_free
+	"static", fake_init, fake_start, fake_reload, fake_free,
+	fake_local_changed
 };
 const struct sync_backend sync_backend_hosts = {
-	"hosts", fake_init, fake_start, fake_reload, fake_free
+	"hosts", fake_init, fake_start, fake_reload, fake_free, NULL
 };
 /* No reload hook: the core frees and re-inits it. */
 const struct sync_backend sync_backend_dns = {
-	"dns", fake_init, fake_start, NULL, fake_free
+	"dns", fake_init, fake_start, NULL, fake_free, NULL
 };
 const struct sync_backend sync_backend_mcast = {
-	"mcast", fake_init, NULL, fake_reload, fake_free
+	"mcast", fake_init, NULL, fake_reload, fake_free, NULL
 };
 
 /* The fake's record for a backend table. */
@@ -322,6 +326,14 @@ start(void)
 		fail_msg("sync_open: %s", cause != NULL ? cause : "?");
 	assert_non_null(srv.sync);
 	return srv.sync;
+}
+
+/* A store backend's hook: count what the core tells it. */
+static void
+fake_local_changed(struct sync_backend_inst *bi, const struct node *n,
+    int up)
+{
+	local_changes += up ? 1 : 100;
 }
 
 /* --- Sessions and messages ----------------------------------------- */
@@ -1778,11 +1790,62 @@ test_handover_round_trip(void **state)
 	assert_int_equal(count_sent(sess, SYNC_MSG_RESYNC), 0);
 }
 
+/*
+ * The interface a store backend (etcd, later) needs, with no core change:
+ * it hears local changes and feeds whole origin tables, which the core
+ * alone writes and which expire like any other.
+ */
+static void
+test_store_backend_interface(void **state)
+{
+	struct sync		*s;
+	struct proto_node	 pn[3];
+	struct node		*n;
+	static const char *const names[] = { "e1", "e2", "e\0bad" };
+	int			 i;
+
+	(void)state;
+	s = start();
+	memset(pn, 0, sizeof(pn));
+	for (i = 0; i < 3; i++) {
+		pn[i].name = (const uint8_t *)names[i];
+		pn[i].namelen = i < 2 ? 2 : 5;
+		pn[i].port = (uint16_t)(7000 + i);
+		pn[i].high = 6;
+		pn[i].low = 5;
+	}
+	sync_origin_feed(fk[BE_STATIC].bi, "store1", 5, 9, pn, 3);
+	assert_int_equal(cluster_count(NULL, "store1"), 2);	/* bad dropped */
+	assert_int_equal(cluster_count("e2", "store1"), 1);
+	assert_non_null(sync_resolve(&srv, (const uint8_t *)"e1", 2,
+	    "store1"));
+	/* Fed again: the table is replaced wholesale. */
+	sync_origin_feed(fk[BE_STATIC].bi, "store1", 5, 10, pn + 1, 1);
+	assert_int_equal(cluster_count(NULL, "store1"), 1);
+	assert_int_equal(cluster_count("e2", "store1"), 1);
+	/* Never our own origin. */
+	sync_origin_feed(fk[BE_STATIC].bi, "me", 1, 1, pn, 1);
+	assert_int_equal(cluster_count(NULL, "me"), 0);
+	sync_origin_gone(fk[BE_STATIC].bi, "store1");
+	assert_int_equal(cluster_count(NULL, "store1"), 0);
+
+	/* Local changes reach the backend's hook. */
+	local_changes = 0;
+	n = registry_add(srv.reg, &pn[0], time(NULL), -1, NULL);
+	assert_non_null(n);
+	sync_local_changed(&srv, n, 1);
+	sync_local_changed(&srv, n, 0);
+	registry_delete(srv.reg, n);
+	assert_int_equal(local_changes, 101);
+	(void)s;
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+		T(test_store_backend_interface),
 		T(test_open_requires_secret),
 		T(test_open_bad_secret_or_hostname),
 		T(test_open_bad_backend),
