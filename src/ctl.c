@@ -169,6 +169,7 @@ ctl_epmd(enum ctl_epmd_cmd cmd, const char *name, unsigned int port)
 		    (unsigned int)hdr[2] << 8 | hdr[3]);
 		fflush(stdout);
 		ctl_copy_out(fd);
+		fflush(stdout);
 		close(fd);
 		return 0;
 	case CTL_KILL:

@@ -268,6 +268,7 @@ main(int argc, char **argv)
 	struct epmd_conf	 conf;
 	char			*cause = NULL;
 	const char		*prog = basename(argv[0]);
+	unsigned int		 port;
 
 	progname = prog;
 
@@ -281,9 +282,12 @@ main(int argc, char **argv)
 		cli.conf_path = EPMDX_CONF;
 		if (conf_build(&conf, &cause) == -1) {
 			fprintf(stderr, "epmdxctl: %s\n", cause);
+			free(cause);
 			return 2;
 		}
-		return ctl_main(argc, argv, conf.port);
+		port = conf.port;
+		config_free(&conf);
+		return ctl_main(argc, argv, port);
 	}
 
 	parse_args(argc, argv);
@@ -293,14 +297,19 @@ main(int argc, char **argv)
 			log_warnx("%s", cause);
 		else
 			fprintf(stderr, "epmd: %s\n", cause);
+		free(cause);
 		return 1;
 	}
 	if (cli.check_only) {
 		fprintf(stderr, "configuration OK\n");
+		config_free(&conf);
 		return 0;
 	}
-	if (cli.client != -1)
-		return ctl_epmd(cli.client, cli.stop_name, conf.port);
+	if (cli.client != -1) {
+		port = conf.port;
+		config_free(&conf);
+		return ctl_epmd(cli.client, cli.stop_name, port);
+	}
 
 	srv.conf = conf;
 	server_run();

@@ -2,19 +2,28 @@
 #
 #   make bench      build the daemon, the load generator and the floor
 #                   server, then run tests/bench/run.sh (a table on stdout,
-#                   $(BUILD)/bench.json; about 3 minutes)
+#                   $(BUILD)/bench.json; about 3 minutes), sync.sh (peer
+#                   sync, $(BUILD)/bench-sync.json; about 1 minute) and
+#                   upgrade.sh ($(BUILD)/bench-upgrade.json)
+#   make bench-sync only tests/bench/sync.sh
 #
 # BENCH_ROUNDS, BENCH_SECS, BENCH_CONC, BENCH_THREADS, EPMDX and STOCK_EPMD
-# pass through to run.sh.  Uses the top Makefile's CC, CFLAGS and warning
-# flags, always at -O2.  On its own: make -f Makefile -f tests/bench/bench.mk
+# pass through to run.sh; BENCH_SYNC_* to sync.sh.  Uses the top
+# Makefile's CC, CFLAGS and warning flags, always at -O2.  On its own:
+# make -f Makefile -f tests/bench/bench.mk
 
 BENCH_BINS	= $(BUILD)/bench/loadgen $(BUILD)/bench/floor
 BENCH_CFLAGS	= -std=c11 $(WARNFLAGS) $(CFLAGS) -O2 -D_GNU_SOURCE -pthread
 
-.PHONY: bench bench-bins
+.PHONY: bench bench-bins bench-sync
 
 bench: all $(BENCH_BINS)
 	BUILD=$(BUILD) bash tests/bench/run.sh
+	BUILD=$(BUILD) bash tests/bench/sync.sh
+	BUILD=$(BUILD) bash tests/bench/upgrade.sh
+
+bench-sync: all
+	BUILD=$(BUILD) bash tests/bench/sync.sh
 
 bench-bins: $(BENCH_BINS)
 

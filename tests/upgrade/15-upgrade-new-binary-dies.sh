@@ -36,6 +36,11 @@ names >/dev/null 2>&1 || {
 	tail -n 5 "$TMP/daemon.log" >&2
 	fail "nothing answers NAMES on port $PORT after the failed upgrade"
 }
+# A standby that took over is a process this test did not start itself:
+# stop it too when the test ends.
+ctl status
+serving=$(sed -n 's/^pid *//p' "$TMP/ctl.out")
+[ -n "$serving" ] && track_pid "$serving"
 port2_all "$NRAW" "$TMP/port2.after"
 cmp -s "$TMP/port2.before" "$TMP/port2.after" || fail "PORT2 replies changed"
 hold_cmd check
