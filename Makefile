@@ -54,8 +54,9 @@ ALL_CFLAGS	= -std=c11 $(WARNFLAGS) $(CFLAGS) $(SANFLAGS) \
 LIBS		= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_LDFLAGS	= $(LDFLAGS) $(SANFLAGS)
 
-SRCS		= main.c log.c xmalloc.c config.c listen.c conn.c proto.c \
-		  registry.c ctl.c sd.c metrics.c sync.c sync_peer.c sync_msg.c \
+SRCS		= main.c log.c xmalloc.c config.c listen.c conn.c answer.c proto.c \
+		  registry.c ctl.c sd.c metrics.c sync.c sync_query.c \
+		  sync_peer.c sync_msg.c \
 		  sync_crypto.c sync_static.c sync_hosts.c handover.c upgrade.c \
 		  fdstore.c wire.c sync_mcast.c sync_mcast_msg.c dns.c sync_dns.c
 OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
@@ -69,7 +70,8 @@ test_registry_OBJS	= proto.o registry.o xmalloc.o log.o
 test_config_OBJS	= config.o log.o xmalloc.o
 test_sync_msg_OBJS	= sync_msg.o proto.o wire.o
 test_sync_crypto_OBJS	= sync_crypto.o xmalloc.o log.o
-test_sync_OBJS		= sync.o registry.o proto.o sync_msg.o sync_crypto.o wire.o \
+test_sync_OBJS		= sync.o sync_query.o registry.o proto.o sync_msg.o \
+			  sync_crypto.o wire.o handover.o \
 			  xmalloc.o log.o config.o
 test_mcast_OBJS		= sync_mcast_msg.o sync_crypto.o xmalloc.o log.o
 test_dns_OBJS		= dns.o

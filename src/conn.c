@@ -28,6 +28,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "answer.h"
 #include "conn.h"
 #include "epmdx.h"
 #include "fdstore.h"
@@ -79,7 +80,6 @@ static void	conn_watch_cb(evutil_socket_t, short, void *);
 static void	conn_dispatch(struct conn *, const struct proto_req *);
 static void	conn_alive2(struct conn *, const struct proto_req *);
 static void	conn_alive2_send(struct conn *);
-static void	conn_resolve(struct conn *, const struct proto_req *);
 static void	conn_handoff_sync(struct conn *, const struct proto_req *);
 static void	conn_reply(struct conn *, const void *, size_t);
 static void	conn_flush(struct conn *);
@@ -157,10 +157,8 @@ static int
 conn_fast(struct server *srv, int fd)
 {
 	uint8_t			 in[PROTO_MAXPAYLOAD + 3];
-	uint8_t			 out[32 + 2 * PROTO_MAXSYMLEN];
+	uint8_t			 out[ANSWER_PORT2_MAX];
 	struct proto_req	 req;
-	struct proto_node	 view;
-	struct node		*n;
 	size_t			 used;
 	ssize_t			 got;
 	int			 len;
@@ -169,12 +167,8 @@ conn_fast(struct server *srv, int fd)
 	    proto_decode(in, (size_t)got, &req, &used, NULL) != PROTO_OK ||
 	    req.op != PROTO_PORT2_REQ)
 		return -1;
-	n = registry_lookup(srv->reg, req.node.name, req.node.namelen);
-	if (n != NULL)
-		registry_node_view(n, &view);
-	if ((len = proto_encode_port2_resp(out, sizeof(out), n != NULL ?
-	    &view : NULL)) < 0)
-		return -1;
+	len = answer_port2(registry_lookup(srv->reg, req.node.name,
+	    req.node.namelen), out, sizeof(out));
 	/* Consume the request, then answer in one write. */
 	if (recv(fd, in, used, 0) != (ssize_t)used ||
 	    write(fd, out, (size_t)len) != len) {
@@ -625,111 +619,6 @@ conn_flush(struct conn *c)
 	bufferevent_enable(c->bev, EV_WRITE);
 }
 
-/* NAMES: the port header, then one line per node, newest first. */
-static void
-conn_names(struct conn *c)
-{
-	struct node	*n;
-	struct evbuffer	*out = bufferevent_get_output(c->bev);
-	uint8_t		 hdr[4];
-	char		 line[PROTO_LINE_MAX];
-	int		 len;
-
-	proto_encode_port_header(hdr, sizeof(hdr), c->srv->names_port);
-	evbuffer_add(out, hdr, sizeof(hdr));
-	for (n = registry_first(c->srv->reg); n != NULL;
-	    n = registry_next(n)) {
-		len = proto_encode_names_line(line, sizeof(line), n->name,
-		    n->namelen, n->port);
-		if (len > 0)
-			evbuffer_add(out, line, (size_t)len);
-	}
-}
-
-/* DUMP: header, active nodes, then remembered ones, each line + NUL. */
-static void
-conn_dump(struct conn *c)
-{
-	struct node	*n;
-	struct evbuffer	*out = bufferevent_get_output(c->bev);
-	uint8_t		 hdr[4];
-	char		 line[PROTO_LINE_MAX];
-	int		 len;
-
-	proto_encode_port_header(hdr, sizeof(hdr), c->srv->names_port);
-	evbuffer_add(out, hdr, sizeof(hdr));
-	for (n = registry_first(c->srv->reg); n != NULL;
-	    n = registry_next(n)) {
-		len = proto_encode_dump_line(line, sizeof(line), 1, n->name,
-		    n->namelen, n->port, n->fd);
-		if (len > 0)
-			evbuffer_add(out, line, (size_t)len);
-	}
-	for (n = registry_unreg_first(c->srv->reg); n != NULL;
-	    n = registry_next(n)) {
-		len = proto_encode_dump_line(line, sizeof(line), 0, n->name,
-		    n->namelen, n->port, n->fd);
-		if (len > 0)
-			evbuffer_add(out, line, (size_t)len);
-	}
-}
-
-/* STATUS (ours): key=value lines describing the daemon. */
-static void
-conn_status(struct conn *c)
-{
-	struct server	*srv = c->srv;
-	struct evbuffer	*out = bufferevent_get_output(c->bev);
-
-	evbuffer_add_printf(out,
-	    "version=%s\npid=%ld\nuptime=%lld\nport=%u\n"
-	    "registrations=%zu\nunreg_cached=%zu\nconnections=%u\n"
-	    "max_connections=%u\nnofile_limit=%lu\nlisteners=%u\n"
-	    "relaxed_command_check=%d\npacket_timeout=%u\n"
-	    "accepted=%llu\nrefused=%llu\ndropped=%llu\nevicted=%llu\n"
-	    "timeouts=%llu\n",
-	    EPMDX_VERSION, (long)getpid(),
-	    (long long)(time(NULL) - srv->started), srv->names_port,
-	    registry_count(srv->reg), registry_unreg_count(srv->reg),
-	    srv->nconns, srv->conf.max_connections, srv->nofile,
-	    srv->nlisteners, srv->conf.relaxed, srv->conf.packet_timeout,
-	    (unsigned long long)srv->stats.accepted,
-	    (unsigned long long)srv->stats.refused,
-	    (unsigned long long)srv->stats.dropped,
-	    (unsigned long long)srv->stats.evicted,
-	    (unsigned long long)srv->stats.timeouts);
-}
-
-/* RESOLVE name@host: a PORT2 reply from the cluster table. */
-static void
-conn_resolve(struct conn *c, const struct proto_req *req)
-{
-	const struct node	*n;
-	struct proto_node	 view;
-	const uint8_t		*at;
-	uint8_t			 buf[32 + 2 * PROTO_MAXSYMLEN];
-	char			 host[256];
-	size_t			 namelen, hostlen;
-	int			 len;
-
-	at = memrchr(req->node.name, '@', req->node.namelen);
-	namelen = (size_t)(at - req->node.name);
-	hostlen = req->node.namelen - namelen - 1;
-	n = NULL;
-	if (namelen > 0 && hostlen > 0 && hostlen < sizeof(host)) {
-		memcpy(host, at + 1, hostlen);
-		host[hostlen] = '\0';
-		n = sync_resolve(c->srv, req->node.name, namelen, host);
-	}
-	if (n != NULL)
-		registry_node_view(n, &view);
-	len = proto_encode_port2_resp(buf, sizeof(buf), n != NULL ? &view :
-	    NULL);
-	if (len < 0)
-		fatalx("conn_resolve: reply does not fit");
-	conn_reply(c, buf, (size_t)len);
-}
-
 /* SYNC: the stream belongs to sync from here; the fd goes with it. */
 static void
 conn_handoff_sync(struct conn *c, const struct proto_req *req)
@@ -754,8 +643,7 @@ conn_dispatch(struct conn *c, const struct proto_req *req)
 {
 	struct server	*srv = c->srv;
 	struct node	*n;
-	struct proto_node view;
-	uint8_t		 buf[32 + 2 * PROTO_MAXSYMLEN];
+	uint8_t		 buf[ANSWER_PORT2_MAX];
 	int		 len, fd;
 
 	switch (req->op) {
@@ -767,25 +655,19 @@ conn_dispatch(struct conn *c, const struct proto_req *req)
 		conn_alive2(c, req);
 		return;
 	case PROTO_PORT2_REQ:
-		n = registry_lookup(srv->reg, req->node.name,
-		    req->node.namelen);
-		if (n != NULL)
-			registry_node_view(n, &view);
-		len = proto_encode_port2_resp(buf, sizeof(buf),
-		    n != NULL ? &view : NULL);
-		if (len < 0)
-			fatalx("conn_dispatch: PORT2 reply does not fit");
+		len = answer_port2(registry_lookup(srv->reg, req->node.name,
+		    req->node.namelen), buf, sizeof(buf));
 		conn_reply(c, buf, (size_t)len);
 		break;
 	case PROTO_NAMES_REQ:
-		conn_names(c);
+		answer_names(srv, bufferevent_get_output(c->bev));
 		break;
 	case PROTO_DUMP_REQ:
 		if (!c->local) {
 			conn_drop(c, "DUMP from a non-local peer");
 			return;
 		}
-		conn_dump(c);
+		answer_dump(srv, bufferevent_get_output(c->bev));
 		break;
 	case PROTO_KILL_REQ:
 		if (!c->local) {
@@ -828,7 +710,7 @@ conn_dispatch(struct conn *c, const struct proto_req *req)
 			conn_drop(c, "STATUS from a non-local peer");
 			return;
 		}
-		conn_status(c);
+		answer_status(srv, bufferevent_get_output(c->bev));
 		break;
 	case PROTO_X_SYNC_REQ:
 		if (srv->sync == NULL) {
@@ -865,7 +747,8 @@ conn_dispatch(struct conn *c, const struct proto_req *req)
 			conn_drop(c, "RESOLVE from a non-local peer");
 			return;
 		}
-		conn_resolve(c, req);
+		len = answer_port2(answer_resolve(srv, req), buf, sizeof(buf));
+		conn_reply(c, buf, (size_t)len);
 		break;
 	default:
 		fatalx("conn_dispatch: opcode %u", req->op);

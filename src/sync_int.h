@@ -135,6 +135,8 @@ int	sync_core_message(struct sync_session *, const struct sync_msg *);
 void	sync_core_session_gone(struct sync_session *);
 struct sync_peer *sync_peer_find(struct sync *, const char *host,
 	    unsigned int port);
+struct sync_origin *sync_origin_find(struct sync *, const char *host);
+void	sync_table_put(struct registry *, const struct proto_node *);
 struct sync_peer *sync_peer_add(struct sync *, const char *host,
 	    unsigned int port, unsigned int source);
 
