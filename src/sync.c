@@ -692,16 +692,30 @@ sync_core_message(struct sync_session *sess, const struct sync_msg *m)
 		sess->staging = registry_new(0);
 		sess->snap_incarnation = m->incarnation;
 		sess->snap_version = m->version;
+		sess->snap_count = m->count;
+		sess->snap_adds = 0;
 		return 0;
 	case SYNC_MSG_ADD:
 		if (sess->staging != NULL) {
 			sync_table_put(sess->staging, &m->node);
+			sess->snap_adds++;
 			return 0;
 		}
 		break;
 	case SYNC_MSG_SNAP_END:
 		if (sess->staging == NULL)
 			return -1;
+		if (sess->snap_adds != sess->snap_count) {
+			/* Not the table announced: keep the old, ask again. */
+			log_warnx("sync: snapshot from %s has %u entries, %u "
+			    "announced: ignored", o->host, sess->snap_adds,
+			    sess->snap_count);
+			registry_free(sess->staging);
+			sess->staging = NULL;
+			sess->resync_asked = 0;
+			sync_ask_resync(sess);
+			return 0;
+		}
 		if (o->synced && o->incarnation != sess->snap_incarnation)
 			log_info("sync: origin restarted host=%s", o->host);
 		registry_free(o->table);

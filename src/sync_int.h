@@ -69,6 +69,8 @@ struct sync_session {
 	struct registry		*staging;	/* snapshot being received */
 	uint64_t		 snap_incarnation;
 	uint64_t		 snap_version;
+	uint32_t		 snap_count;	/* ADDs the BEGIN announced */
+	uint32_t		 snap_adds;	/* ADDs received since */
 	int			 resync_asked;
 };
 

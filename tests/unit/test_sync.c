@@ -1133,6 +1133,15 @@ test_add_replaces(void **state)
 	assert_int_equal(resolve_port("n1", "a"), 999);
 	assert_int_equal(cluster_count(NULL, "a"), 2);
 
+	/* A snapshot short of its announced count is ignored, RESYNC. */
+	nsent = 0;
+	assert_int_equal(snap_begin(sess, 11, 7, 3), 0);
+	assert_int_equal(add(sess, 0, "x1", 1), 0);
+	assert_int_equal(snap_end(sess), 0);
+	assert_int_equal(cluster_count("x1", "a"), 0);
+	assert_int_equal(cluster_count(NULL, "a"), 2);
+	assert_int_equal(count_sent(sess, SYNC_MSG_RESYNC), 1);
+
 	/* The same inside a snapshot: the last ADD wins. */
 	assert_int_equal(snap_begin(sess, 11, 9, 2), 0);
 	assert_int_equal(add(sess, 0, "n1", 1), 0);
