@@ -5,19 +5,20 @@
 #               (E2E_EPMD from run.sh, else EPMD_UNDER_TEST, else EPMDX,
 #               else build/epmdx relative to the repo root)
 #   STOCK_EPMD  the reference epmd (default /usr/bin/epmd)
-#   PORT        a free TCP port (20000-60000), also exported as ERL_EPMD_PORT
-#   TMP         a private temp dir under $TMPDIR (default /tmp), removed on exit
-#   HOME        $TMP/home, so Erlang never touches the real home
+#   PORT        a free TCP port (see free_ports), also exported as
+#               ERL_EPMD_PORT
 #   NODE_HOST   the host part of -sname node names
-# and an EXIT trap that stops every pid given to track_pid (TERM, then KILL
-# after a bounded wait) and removes $TMP.
+# and, with tests/lib/common.sh's test_setup: TMP (a private temp dir
+# under $TMPDIR, removed on exit), HOME ($TMP/home, so Erlang never touches
+# the real home) and an EXIT trap that stops every pid given to track_pid
+# (TERM, then KILL after a bounded wait) and removes $TMP.
 #
-# Helpers (each documented where defined):
-#   outcome     fail, skip, epmdx_only, assert_eq, assert_match,
-#               assert_contains
-#   waiting     wait_until, now_ms, file_lines_ge
-#   processes   track_pid, alive, dead, kill_wait
-#   ports       free_port, other_port
+# Helpers (each documented where defined; * in tests/lib/common.sh):
+#   outcome     fail*, skip*, note*, epmdx_only, assert_eq*, assert_match*,
+#               assert_contains*
+#   waiting     wait_until*, now_ms*, file_lines_ge
+#   processes   track_pid*, alive*, dead*, kill_wait*
+#   ports       free_port*, other_port
 #   daemon      start_daemon, stop_daemon, wait_daemon, daemon_ready,
 #               daemon_ok, start_stock_daemon
 #   wire        wire, names, names_has, names_lacks, register, creation_of,
@@ -25,61 +26,22 @@
 #   CLI         epmd_cli, cli_run, cli_compare
 #   Erlang      start_node, stop_node, node_log, erl_run, erl_eval
 
-set -u
-unset ERL_EPMD_ADDRESS ERL_EPMD_RELAXED_COMMAND_CHECK ERL_FLAGS ERL_AFLAGS \
-    ERL_ZFLAGS ELIXIR_ERL_OPTIONS ERL_EPMD_DIST_HIGH ERL_EPMD_DIST_LOW
-export LC_ALL=C
-
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO_ROOT=$(cd "$E2E_DIR/../.." && pwd)
-TEST_NAME=$(basename "$0" .sh)
+# shellcheck source=../lib/common.sh
+. "$E2E_DIR/../lib/common.sh"
+test_setup e2e
 
-if [ -x /usr/bin/python3 ]; then
-	PYTHON=${PYTHON:-/usr/bin/python3}
-else
-	PYTHON=${PYTHON:-python3}
-fi
 STOCK_EPMD=${STOCK_EPMD:-/usr/bin/epmd}
-
-# resolve_epmd PATH: absolute path of the binary (relative paths are tried
-# against the current directory, then the repo root; bare names via PATH).
-resolve_epmd()
-{
-	case $1 in
-	/*)	printf '%s\n' "$1" ;;
-	*/*)	if [ -e "$1" ]; then
-			printf '%s/%s\n' "$(cd "$(dirname "$1")" && pwd)" \
-			    "$(basename "$1")"
-		else
-			printf '%s/%s\n' "$REPO_ROOT" "$1"
-		fi ;;
-	*)	command -v "$1" || printf '%s\n' "$1" ;;
-	esac
-}
 
 if [ -n "${E2E_EPMD:-}" ]; then
 	EPMD=$E2E_EPMD
 elif [ -n "${EPMD_UNDER_TEST:-}" ]; then
-	EPMD=$(resolve_epmd "$EPMD_UNDER_TEST")
+	EPMD=$(resolve_bin "$EPMD_UNDER_TEST")
 else
-	EPMD=$(resolve_epmd "${EPMDX:-build/epmdx}")
+	EPMD=$(resolve_bin "${EPMDX:-build/epmdx}")
 fi
 
 # ---------------------------------------------------------------- basics
-
-# fail MSG: print MSG and end the test with status 1.
-fail()
-{
-	printf 'FAIL: %s: %s\n' "$TEST_NAME" "$*" >&2
-	exit 1
-}
-
-# skip MSG: end the test with status 77 (counted as SKIP by run.sh).
-skip()
-{
-	printf 'SKIP: %s: %s\n' "$TEST_NAME" "$*" >&2
-	exit 77
-}
 
 # is_stock_epmd: true if the binary under test is the reference epmd.
 is_stock_epmd()
@@ -103,136 +65,6 @@ epmdx_only()
 	is_stock_epmd && skip "epmdx-only test; binary under test is stock epmd"
 	return 0
 }
-
-# assert_eq GOT WANT [WHAT]
-assert_eq()
-{
-	[ "$1" = "$2" ] && return 0
-	printf 'expected %s:\n  %s\ngot:\n  %s\n' "${3:-value}" "$2" "$1" >&2
-	fail "${3:-value} mismatch"
-}
-
-# assert_match GOT ERE [WHAT]: GOT matches the extended regex (whole string).
-assert_match()
-{
-	[[ $1 =~ ^$2$ ]] && return 0
-	printf 'expected %s to match:\n  %s\ngot:\n  %s\n' "${3:-value}" "$2" "$1" >&2
-	fail "${3:-value} mismatch"
-}
-
-# assert_contains HAYSTACK NEEDLE [WHAT]
-assert_contains()
-{
-	case $1 in
-	*"$2"*) return 0 ;;
-	esac
-	printf 'expected %s to contain:\n  %s\ngot:\n  %s\n' "${3:-output}" "$2" "$1" >&2
-	fail "${3:-output} does not contain expected text"
-}
-
-# now_ms: wall clock in milliseconds.
-now_ms()
-{
-	if [ -n "${EPOCHREALTIME:-}" ]; then
-		local t=${EPOCHREALTIME/[.,]/}
-		printf '%s\n' $((t / 1000))
-	else
-		date +%s%3N
-	fi
-}
-
-# wait_until SECONDS CMD...: poll CMD every 0.1 s until it succeeds (0) or
-# SECONDS pass (1).
-wait_until()
-{
-	local limit=$1 end
-	shift
-	end=$(( $(now_ms) + limit * 1000 ))
-	while :; do
-		"$@" && return 0
-		[ "$(now_ms)" -ge "$end" ] && return 1
-		sleep 0.1
-	done
-}
-
-# free_port: print a random TCP port in 20000-60000 that is bindable on
-# 0.0.0.0 and :: (so on 127.0.0.1 and ::1 too), never 4369.
-free_port()
-{
-	"$PYTHON" - <<'EOF'
-import random, socket, sys
-for _ in range(200):
-    p = random.randint(20000, 60000)
-    try:
-        a = socket.socket(socket.AF_INET); a.bind(("0.0.0.0", p))
-        b = socket.socket(socket.AF_INET6)
-        b.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-        b.bind(("::", p))
-        a.close(); b.close()
-        print(p); sys.exit(0)
-    except OSError:
-        pass
-sys.exit(1)
-EOF
-}
-
-# -------------------------------------------------------------- processes
-
-PIDS=""
-
-# track_pid PID: stop PID when the test exits.
-track_pid()
-{
-	PIDS="$1 $PIDS"
-}
-
-# alive PID: the process exists (bash reaps its children, so no zombies).
-alive()
-{
-	kill -0 "$1" 2>/dev/null
-}
-
-# dead PID
-dead()
-{
-	! kill -0 "$1" 2>/dev/null
-}
-
-# kill_wait PID: TERM, wait up to 5 s, then KILL.
-kill_wait()
-{
-	alive "$1" || return 0
-	kill -TERM "$1" 2>/dev/null
-	wait_until 5 dead "$1" && return 0
-	kill -KILL "$1" 2>/dev/null
-	wait_until 2 dead "$1"
-}
-
-cleanup()
-{
-	local rc=$? p
-	trap - EXIT
-	for p in $PIDS; do
-		alive "$p" && kill -TERM "$p" 2>/dev/null
-	done
-	for p in $PIDS; do
-		wait_until 5 dead "$p" || kill -KILL "$p" 2>/dev/null
-	done
-	[ -n "${TMP:-}" ] && rm -rf "$TMP"
-	exit "$rc"
-}
-
-trap cleanup EXIT
-trap 'exit 143' TERM
-trap 'exit 130' INT
-trap 'exit 129' HUP
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/epmdx-e2e.XXXXXX") || {
-	echo "cannot create temp dir" >&2
-	exit 1
-}
-export HOME=$TMP/home
-mkdir -p "$HOME"
 
 PORT=$(free_port) || fail "no free port"
 export ERL_EPMD_PORT=$PORT

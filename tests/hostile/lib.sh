@@ -1,44 +1,26 @@
 # lib.sh: sourced (by bash) from every tests/hostile/NN-*.sh.
 #
-# Sets up, for one test:
+# Sets up, for one test (with tests/lib/common.sh's test_setup: TMP, HOME,
+# the EXIT trap that stops every tracked pid, fail, skip, note, now_ms,
+# wait_until, free_port, track_pid, alive, dead, kill_wait):
 #   EPMD     absolute path of the daemon under test (HOSTILE_EPMD from
 #            run.sh, else EPMDX, else build/epmdx from the repo root)
-#   PORT     a free TCP port (20000-60000)
-#   TMP      a private temp dir, removed on exit
+#   PORT     a free TCP port (see free_ports)
 #   SANITIZED  1 when EPMD is built with ASan/UBSan
-# and an EXIT trap that stops every tracked pid (TERM, bounded wait, KILL)
-# and fails the test if the daemon's log holds a sanitizer report.
+# and at exit stops the daemon first and fails the test if the daemon's
+# log holds a sanitizer report.
 #
-# Helpers: fail, skip, note, now_ms, wait_until, free_port, track_pid,
-# alive, dead, kill_wait, hc, write_conf, start_daemon, stop_daemon,
+# Helpers of its own: hc, write_conf, start_daemon, stop_daemon,
 # daemon_ok, status_get, status_ge, status_le, names_has, names_count,
 # cpu_ticks, rss_kb, log_count, start_holder, wait_ready, start_node,
 # erl_ping.
 
-set -u
-unset ERL_EPMD_ADDRESS ERL_EPMD_RELAXED_COMMAND_CHECK ERL_FLAGS ERL_AFLAGS \
-    ERL_ZFLAGS ERL_EPMD_DIST_HIGH ERL_EPMD_DIST_LOW
-export LC_ALL=C
-
 HOSTILE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO_ROOT=$(cd "$HOSTILE_DIR/../.." && pwd)
-TEST_NAME=$(basename "$0" .sh)
-if [ -x /usr/bin/python3 ]; then
-	PYTHON=${PYTHON:-/usr/bin/python3}
-else
-	PYTHON=${PYTHON:-python3}
-fi
+# shellcheck source=../lib/common.sh
+. "$HOSTILE_DIR/../lib/common.sh"
+test_setup hostile
 
-if [ -n "${HOSTILE_EPMD:-}" ]; then
-	EPMD=$HOSTILE_EPMD
-else
-	EPMD=${EPMDX:-build/epmdx}
-	case $EPMD in
-	/*) ;;
-	*) [ -e "$EPMD" ] || EPMD=$REPO_ROOT/$EPMD
-	   EPMD=$(cd "$(dirname "$EPMD")" && pwd)/$(basename "$EPMD") ;;
-	esac
-fi
+EPMD=${HOSTILE_EPMD:-$(resolve_bin "${EPMDX:-build/epmdx}")}
 
 # Sanitized builds: stop at the first error, report leaks at exit.
 SANITIZED=0
@@ -49,97 +31,6 @@ if nm -D "$EPMD" 2>/dev/null | grep -q '__asan_init\|__ubsan_handle'; then
 	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 fi
 
-# fail MSG: end the test with status 1.
-fail()
-{
-	printf 'FAIL: %s: %s\n' "$TEST_NAME" "$*" >&2
-	exit 1
-}
-
-# skip MSG: end the test with status 77.
-skip()
-{
-	printf 'SKIP: %s: %s\n' "$TEST_NAME" "$*" >&2
-	exit 77
-}
-
-# note MSG: a line of the test's log (shown with -v and on failure).
-note()
-{
-	printf '%s: %s\n' "$TEST_NAME" "$*"
-}
-
-# now_ms: wall clock in milliseconds.
-now_ms()
-{
-	local t=${EPOCHREALTIME/[.,]/}
-	printf '%s\n' $((t / 1000))
-}
-
-# wait_until SECONDS CMD...: poll CMD every 0.1 s until it succeeds (0) or
-# SECONDS pass (1).
-wait_until()
-{
-	local end=$(( $(now_ms) + $1 * 1000 ))
-	shift
-	while :; do
-		"$@" && return 0
-		[ "$(now_ms)" -ge "$end" ] && return 1
-		sleep 0.1
-	done
-}
-
-# free_port: a random port in 20000-60000 free on 0.0.0.0 and ::.
-free_port()
-{
-	"$PYTHON" - <<'EOF'
-import random, socket, sys
-for _ in range(200):
-    p = random.randint(20000, 60000)
-    try:
-        a = socket.socket(socket.AF_INET); a.bind(("0.0.0.0", p))
-        b = socket.socket(socket.AF_INET6)
-        b.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-        b.bind(("::", p))
-        a.close(); b.close()
-        print(p); sys.exit(0)
-    except OSError:
-        pass
-sys.exit(1)
-EOF
-}
-
-# ------------------------------------------------------------- processes
-
-PIDS=""
-DAEMON_PID=""
-
-# track_pid PID: stop PID when the test exits.
-track_pid()
-{
-	PIDS="$1 $PIDS"
-}
-
-alive()
-{
-	kill -0 "$1" 2>/dev/null
-}
-
-dead()
-{
-	! kill -0 "$1" 2>/dev/null
-}
-
-# kill_wait PID [SECS]: TERM, wait up to SECS (5), then KILL.
-kill_wait()
-{
-	alive "$1" || return 0
-	kill -TERM "$1" 2>/dev/null
-	wait_until "${2:-5}" dead "$1" && return 0
-	kill -KILL "$1" 2>/dev/null
-	wait_until 2 dead "$1"
-}
-
 # sanitizer_report FILE: FILE holds an ASan/UBSan/LSan report.
 sanitizer_report()
 {
@@ -147,46 +38,27 @@ sanitizer_report()
 	    'ERROR: (Address|Leak)Sanitizer|runtime error:' "$1"
 }
 
-cleanup()
+DAEMON_PID=""
+# At exit the daemon goes first, so a sanitizer's exit report is complete;
+# such a report fails the test, and a failed test shows the daemon log.
+# shellcheck disable=SC2016
+on_exit_first '[ -n "$DAEMON_PID" ] && kill_wait "$DAEMON_PID" 20'
+on_exit daemon_log_verdict
+daemon_log_verdict()
 {
-	local rc=$? p
-	trap - EXIT
-	# The daemon first, so a sanitizer's exit report is complete.
-	if [ -n "$DAEMON_PID" ]; then
-		kill_wait "$DAEMON_PID" 20
-	fi
-	for p in $PIDS; do
-		alive "$p" && kill -TERM "$p" 2>/dev/null
-	done
-	for p in $PIDS; do
-		wait_until 5 dead "$p" || kill -KILL "$p" 2>/dev/null
-	done
 	if [ "$SANITIZED" = 1 ] && sanitizer_report "$TMP/daemon.log"; then
 		sed -n '/ERROR: \|runtime error:/,$p' "$TMP/daemon.log" |
 		    head -n 60 >&2
 		printf 'FAIL: %s: sanitizer report in the daemon log\n' \
 		    "$TEST_NAME" >&2
-		rc=1
+		EXIT_RC=1
 	fi
-	if [ "$rc" != 0 ] && [ "$rc" != 77 ] && [ -f "$TMP/daemon.log" ]; then
+	if [ "$EXIT_RC" != 0 ] && [ "$EXIT_RC" != 77 ] &&
+	    [ -f "$TMP/daemon.log" ]; then
 		echo "---- daemon log (last 30 lines):" >&2
 		tail -n 30 "$TMP/daemon.log" >&2
 	fi
-	[ -n "${TMP:-}" ] && rm -rf "$TMP"
-	exit "$rc"
 }
-
-trap cleanup EXIT
-trap 'exit 143' TERM
-trap 'exit 130' INT
-trap 'exit 129' HUP
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/epmdx-hostile.XXXXXX") || {
-	echo "cannot create temp dir" >&2
-	exit 1
-}
-export HOME=$TMP/home
-mkdir -p "$HOME"
 
 PORT=$(free_port) || fail "no free port"
 export ERL_EPMD_PORT=$PORT

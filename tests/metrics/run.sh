@@ -8,87 +8,11 @@
 # a busy metrics port (exit 1) and metrics being off by default.
 # Needs curl, python3 and promtool (Debian: prometheus); prints
 # "N passed, N failed" and exits 1 on any failure.
-set -u
-export LC_ALL=C
-unset ERL_EPMD_ADDRESS ERL_EPMD_RELAXED_COMMAND_CHECK
+# shellcheck source=../lib/checklist.sh
+. "$(dirname "$0")/../lib/checklist.sh" metrics
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-EPMDX=${EPMDX:-$ROOT/build/epmdx}
+EPMDX=${EPMDX:-$REPO_ROOT/build/epmdx}
 EPMDXCTL=${EPMDXCTL:-$(dirname "$EPMDX")/epmdxctl}
-PYTHON=${PYTHON:-python3}
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/epmdx-metrics.XXXXXX")
-PIDS=""
-npass=0
-nfail=0
-
-# pass/fail DESCRIPTION [DETAIL]: count and print one check.
-pass() { npass=$((npass + 1)); printf 'ok   %s\n' "$1"; }
-fail() {
-	nfail=$((nfail + 1))
-	printf 'FAIL %s\n' "$1"
-	[ $# -gt 1 ] && printf '     %s\n' "$2"
-	return 0
-}
-
-# check DESCRIPTION CMD...: pass if CMD succeeds.
-check() {
-	local d=$1
-	shift
-	if "$@"; then pass "$d"; else fail "$d" "command: $*"; fi
-}
-
-# stop PID: TERM, up to 5 s, then KILL (only pids this script started).
-stop() {
-	local _
-	kill -0 "$1" 2>/dev/null || return 0
-	kill -TERM "$1" 2>/dev/null
-	for _ in $(seq 50); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-	return 0
-}
-
-cleanup() {
-	local p
-	for p in $PIDS; do stop "$p"; done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-# wait_for SECONDS CMD...: poll CMD every 0.1 s, at most SECONDS.
-wait_for() {
-	local n=$(($1 * 10))
-	shift
-	while [ "$n" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
-
-# free_port: a TCP port bindable on 0.0.0.0 and ::, never 4369.
-free_port() {
-	"$PYTHON" - <<'PY'
-import random, socket, sys
-for _ in range(200):
-    p = random.randint(20000, 60000)
-    try:
-        a = socket.socket(socket.AF_INET); a.bind(("0.0.0.0", p))
-        b = socket.socket(socket.AF_INET6)
-        b.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-        b.bind(("::", p))
-        a.close(); b.close()
-        print(p); sys.exit(0)
-    except OSError:
-        pass
-sys.exit(1)
-PY
-}
 
 # Raw EPMD client.  wire PORT register NAME NODEPORT: ALIVE2, print the
 # reply hex, hold the connection 60 s at most.  wire PORT port2 NAME:
@@ -164,11 +88,11 @@ printf '[metrics]\nlisten = 127.0.0.1:%s\n' "$MPORT" >"$TMP/epmdx.conf"
 
 "$EPMDX" -f "$TMP/epmdx.conf" -port "$PORT" -d >"$TMP/d1.log" 2>&1 &
 D1=$!
-PIDS="$D1 $PIDS"
+track_pid "$D1"
 healthy() { [ "$(curl -s -m 1 "http://127.0.0.1:$MPORT/healthz")" = ok ]; }
-if ! wait_for 10 healthy; then
+if ! wait_until 10 healthy; then
 	fail "daemon serves /healthz" "$(cat "$TMP/d1.log")"
-	echo "$npass passed, $nfail failed"
+	summary
 	exit 1
 fi
 pass "daemon serves /healthz"
@@ -211,9 +135,9 @@ check "epmdx_start_time_seconds is about now" \
 # A registration
 "$PYTHON" -c "$WIRE" "$PORT" register mtest 12345 >"$TMP/reg.out" 2>&1 &
 R=$!
-PIDS="$R $PIDS"
+track_pid "$R"
 registered() { [ -s "$TMP/reg.out" ]; }
-wait_for 10 registered
+wait_until 10 registered
 check "ALIVE2 accepted" grep -q '^7600' "$TMP/reg.out"
 expect epmdx_registrations 1
 expect 'epmdx_connections{state="registration"}' 1
@@ -236,9 +160,9 @@ expect 'epmdx_errors_total{reason="bad_request"}' 1
 expect epmdx_accepted_total 5
 
 # The node goes away
-stop "$R"
+kill_wait "$R"
 gone() { scrape >/dev/null; [ "$(value epmdx_registrations)" = 0 ]; }
-wait_for 5 gone
+wait_until 5 gone
 expect epmdx_registrations 0
 expect epmdx_unregistrations_total 1
 expect epmdx_unregistered_names_cached 1
@@ -270,20 +194,19 @@ check "busy metrics port: cause logged" grep -q "metrics listen" "$TMP/d2.log"
 : >"$TMP/empty.conf"
 "$EPMDX" -f "$TMP/empty.conf" -port "$PORT2" -d >"$TMP/d3.log" 2>&1 &
 D3=$!
-PIDS="$D3 $PIDS"
+track_pid "$D3"
 ready() { grep -q 'ready port=' "$TMP/d3.log"; }
-wait_for 10 ready
+wait_until 10 ready
 check "no [metrics]: daemon ready" ready
 check "no [metrics]: no metrics listener" \
     sh -c "! grep -q 'metrics listening' '$TMP/d3.log'"
-stop "$D3"
+kill_wait "$D3"
 
 # Clean shutdown closes the listener.
-stop "$D1"
+kill_wait "$D1"
 check "shutdown logs the metrics listener closed" \
     grep -q "metrics listener closed" "$TMP/d1.log"
 check "metrics port closed after shutdown" sh -c \
     "! curl -s -m 2 http://127.0.0.1:$MPORT/healthz >/dev/null"
 
-echo "$npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+summary

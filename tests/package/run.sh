@@ -8,95 +8,21 @@
 # unless EPMDX_PACKAGE_CHECK_FORCE=1.  DEB=path skips the .deb build;
 # NO_RPM=1 skips the .rpm.  Prints "N passed, N failed"; exits 1 on failure.
 # Every process it starts it stops by pid; the package is purged on exit.
-set -u
-export LC_ALL=C
-unset ERL_EPMD_ADDRESS ERL_EPMD_RELAXED_COMMAND_CHECK ERL_FLAGS ERL_AFLAGS \
-    ERL_ZFLAGS
+# shellcheck source=../lib/checklist.sh
+. "$(dirname "$0")/../lib/checklist.sh" package
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/epmdx-package.XXXXXX")
-export HOME=$TMP/home
-mkdir -p "$HOME"
-PIDS=""
 INSTALLED=0
-npass=0
-nfail=0
-nskip=0
-
-pass() { npass=$((npass + 1)); printf 'ok   %s\n' "$1"; }
-fail() {
-	nfail=$((nfail + 1))
-	printf 'FAIL %s\n' "$1"
-	[ $# -gt 1 ] && printf '%s\n' "$2" | sed 's/^/     /'
-	return 0
-}
-skip() { nskip=$((nskip + 1)); printf 'skip %s\n' "$1"; }
-
-# check DESCRIPTION CMD...: pass if CMD succeeds.
-check() {
-	local d=$1
-	shift
-	if "$@"; then pass "$d"; else fail "$d" "command: $*"; fi
-}
-
-# stop PID: TERM, up to 5 s, then KILL.
-stop() {
-	local _
-	kill -0 "$1" 2>/dev/null || return 0
-	kill -TERM "$1" 2>/dev/null
-	for _ in $(seq 50); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
-	return 0
-}
 
 purge() {
 	dpkg --purge epmdx >"$TMP/purge.log" 2>&1
 }
-
-cleanup() {
-	local p
-	for p in $PIDS; do stop "$p"; done
+# At exit, after the pids are stopped: no package left behind.
+purge_if_installed() {
 	if [ "$INSTALLED" = 1 ]; then
 		purge || cat "$TMP/purge.log" >&2
 	fi
-	rm -rf "$TMP"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-# wait_for SECONDS CMD...: poll CMD every 0.1 s, at most SECONDS.
-wait_for() {
-	local n=$(($1 * 10))
-	shift
-	while [ "$n" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
-
-free_port() {
-	python3 - <<'PY'
-import random, socket, sys
-for _ in range(200):
-    p = random.randint(20000, 60000)
-    try:
-        a = socket.socket(socket.AF_INET); a.bind(("0.0.0.0", p))
-        b = socket.socket(socket.AF_INET6)
-        b.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-        b.bind(("::", p))
-        a.close(); b.close()
-        print(p); sys.exit(0)
-    except OSError:
-        pass
-sys.exit(1)
-PY
-}
+on_exit purge_if_installed
 
 # ------------------------------------------------------------ preconditions
 
@@ -114,7 +40,7 @@ then
 	    "epmdx.socket on 4369; set EPMDX_PACKAGE_CHECK_FORCE=1 to go on" >&2
 	exit 1
 fi
-VERSION=$(sed -n 's/^VERSION[[:space:]]*=[[:space:]]*//p' "$ROOT/Makefile")
+VERSION=$(sed -n 's/^VERSION[[:space:]]*=[[:space:]]*//p' "$REPO_ROOT/Makefile")
 
 # Stock epmd as erlang-base left it, to compare after the purge.
 STOCK_BEFORE=none
@@ -128,11 +54,11 @@ fi
 if [ -n "${DEB:-}" ]; then
 	deb=$DEB
 else
-	if deb=$(sh "$ROOT/packaging/build-deb.sh" 2>"$TMP/build-deb.err"); then
+	if deb=$(sh "$REPO_ROOT/packaging/build-deb.sh" 2>"$TMP/build-deb.err"); then
 		pass "build-deb.sh builds the .deb"
 	else
 		fail "build-deb.sh builds the .deb" "$(cat "$TMP/build-deb.err")"
-		echo "$npass passed, $nfail failed"
+		summary
 		exit 1
 	fi
 fi
@@ -154,7 +80,7 @@ if [ "${NO_RPM:-0}" = 1 ]; then
 	skip "rpm build (NO_RPM=1)"
 elif ! command -v rpmbuild >/dev/null; then
 	skip "rpmbuild not installed"
-elif rpm=$(sh "$ROOT/packaging/build-rpm.sh" 2>"$TMP/build-rpm.err"); then
+elif rpm=$(sh "$REPO_ROOT/packaging/build-rpm.sh" 2>"$TMP/build-rpm.err"); then
 	pass "build-rpm.sh builds the .rpm"
 	rpm -qlp "$rpm" >"$TMP/rpm.files" 2>/dev/null
 	for f in /usr/sbin/epmdx /usr/bin/epmdxctl \
@@ -182,7 +108,7 @@ if dpkg -i "$deb" >"$TMP/install.log" 2>&1; then
 	pass "dpkg -i"
 else
 	fail "dpkg -i" "$(cat "$TMP/install.log")"
-	echo "$npass passed, $nfail failed"
+	summary
 	exit 1
 fi
 
@@ -260,9 +186,9 @@ PORT=$(free_port)
 export ERL_EPMD_PORT=$PORT
 /usr/sbin/epmdx -port "$PORT" >"$TMP/daemon.log" 2>&1 &
 D=$!
-PIDS="$D $PIDS"
+track_pid "$D"
 up() { /usr/sbin/epmdx -port "$PORT" -names >"$TMP/names" 2>&1; }
-if wait_for 10 up; then
+if wait_until 10 up; then
 	pass "installed daemon answers /usr/sbin/epmdx -names"
 else
 	fail "installed daemon answers /usr/sbin/epmdx -names" \
@@ -284,22 +210,22 @@ if command -v erl >/dev/null; then
 	erl -sname pkgcheck -start_epmd false -noshell \
 	    -eval 'timer:sleep(30000), halt().' >"$TMP/erl.log" 2>&1 &
 	E=$!
-	PIDS="$E $PIDS"
+	track_pid "$E"
 	node_up() {
 		/usr/sbin/epmdx -port "$PORT" -names 2>/dev/null |
 		    grep -q '^name pkgcheck at port '
 	}
-	if wait_for 20 node_up; then
+	if wait_until 20 node_up; then
 		pass "a real Erlang node registers with the installed epmdx"
 	else
 		fail "a real Erlang node registers with the installed epmdx" \
 		    "$(cat "$TMP/erl.log")"
 	fi
-	stop "$E"
+	kill_wait "$E"
 else
 	skip "erl not installed: no real node"
 fi
-stop "$D"
+kill_wait "$D"
 
 # ------------------------------------------------------------------- purge
 
@@ -340,9 +266,4 @@ else
 	check "/usr/bin/epmd gone" test ! -e /usr/bin/epmd
 fi
 
-if [ "$nskip" -gt 0 ]; then
-	echo "$npass passed, $nfail failed, $nskip skipped"
-else
-	echo "$npass passed, $nfail failed"
-fi
-[ "$nfail" -eq 0 ]
+summary

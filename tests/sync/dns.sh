@@ -32,7 +32,9 @@
 set -u
 export LC_ALL=C
 
-REPO_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+# now_ms, wait_until, alive, dead; REPO_ROOT.
+# shellcheck source=../lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
 EPMDX=${EPMDX:-$REPO_ROOT/build/epmdx}
 case $EPMDX in /*) ;; *) EPMDX=$PWD/$EPMDX ;; esac
 EPMDXCTL=${EPMDXCTL:-$(dirname "$EPMDX")/epmdxctl}
@@ -70,37 +72,6 @@ ok()
 {
 	PASSED=$((PASSED + 1))
 	printf 'ok %d - %s\n' "$PASSED" "$*"
-}
-
-# now_ms: milliseconds since the epoch.
-now_ms()
-{
-	local t=${EPOCHREALTIME/[.,]/}
-	printf '%s\n' $((t / 1000))
-}
-
-# wait_until SECONDS CMD...: run CMD every 0.2 s until it succeeds or
-# SECONDS pass.
-wait_until()
-{
-	local end=$(( $(now_ms) + $1 * 1000 ))
-	shift
-	while :; do
-		"$@" && return 0
-		[ "$(now_ms)" -ge "$end" ] && return 1
-		sleep 0.2
-	done
-}
-
-# alive PID / dead PID
-alive()
-{
-	kill -0 "$1" 2>/dev/null
-}
-
-dead()
-{
-	! kill -0 "$1" 2>/dev/null
 }
 
 # stop_pid PID: TERM, up to 5 s, then KILL; reap it and forget it.

@@ -4,21 +4,24 @@
 #   EPMDX, EPMDXCTL  absolute paths of the daemon and of the query tool
 #                    (environment, else build/epmdx and build/epmdxctl under
 #                    the repo root)
+# and, with tests/lib/common.sh's test_setup:
 #   TMP              a private temp dir under $TMPDIR (default /tmp, never
-#                    inside the repo), removed on exit
+#                    inside the repo), removed on exit (kept with SYNC_KEEP
+#                    or KEEP_TMP set)
 #   HOME             $TMP/home, so Erlang never touches the real home
 # and an EXIT trap that stops every pid given to track_pid (TERM, then KILL
 # after a bounded wait), runs the commands given to on_exit, and removes
 # $TMP.  All traffic goes to 127.0.0.0/8, or to network namespaces a test
 # creates itself.
 #
-# Helpers:
-#   fail MSG, skip MSG, note MSG
-#   wait_until SECONDS CMD...      poll CMD every 0.1 s, bounded
-#   now_ms
-#   free_port, free_ports N        free TCP ports in 20000-32767
-#   track_pid PID, alive PID, dead PID, stop_pid PID, kill9 PID
-#   on_exit CMD                    run CMD (a string) at exit, before TMP goes
+# Helpers (* in tests/lib/common.sh):
+#   fail* MSG, skip* MSG, note* MSG, assert_eq* ...
+#   wait_until* SECONDS CMD...     poll CMD every 0.1 s, bounded
+#   now_ms*
+#   free_port*, free_ports* N      free TCP ports in 20000-32767
+#   track_pid* PID, alive* PID, dead* PID, kill_wait* PID [SECS],
+#   stop_pid PID (kill_wait), kill9 PID
+#   on_exit* CMD                   run CMD (a string) at exit, before TMP goes
 #   make_secret FILE [TEXT]        a 0600 secret file (random if no TEXT)
 #   write_conf FILE HOSTNAME PEERS [LINE...]   a [sync] config, static
 #                                  backend, ttl $SYNC_TTL, interval
@@ -46,160 +49,24 @@
 #                                  python process (pid in HOLD_PID, tracked)
 #                                  until it is stopped or 300 s pass
 
-set -u
-unset ERL_EPMD_ADDRESS ERL_EPMD_RELAXED_COMMAND_CHECK ERL_FLAGS ERL_AFLAGS \
-    ERL_ZFLAGS ELIXIR_ERL_OPTIONS ERL_EPMD_PORT
-export LC_ALL=C
-
 SYNC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO_ROOT=$(cd "$SYNC_DIR/../.." && pwd)
-TEST_NAME=$(basename "$0" .sh)
+# shellcheck source=../lib/common.sh
+. "$SYNC_DIR/../lib/common.sh"
+KEEP_TMP=${KEEP_TMP:-${SYNC_KEEP:-}}
+test_setup sync
+
 SYNC_TTL=${SYNC_TTL:-4}
 SYNC_INTERVAL=${SYNC_INTERVAL:-1}
 
-if [ -x /usr/bin/python3 ]; then
-	PYTHON=${PYTHON:-/usr/bin/python3}
-else
-	PYTHON=${PYTHON:-python3}
-fi
-
-# abs_path PATH: PATH made absolute (relative: to the current directory if
-# it exists there, else to the repo root).
-abs_path()
-{
-	case $1 in
-	/*)	printf '%s\n' "$1" ;;
-	*)	if [ -e "$1" ]; then
-			printf '%s/%s\n' "$(cd "$(dirname "$1")" && pwd)" \
-			    "$(basename "$1")"
-		else
-			printf '%s/%s\n' "$REPO_ROOT" "$1"
-		fi ;;
-	esac
-}
-
-EPMDX=$(abs_path "${EPMDX:-build/epmdx}")
-EPMDXCTL=$(abs_path "${EPMDXCTL:-$(dirname "$EPMDX")/epmdxctl}")
-
-# ---------------------------------------------------------------- basics
-
-# fail MSG: print MSG and end the test with status 1.
-fail()
-{
-	printf 'FAIL: %s: %s\n' "$TEST_NAME" "$*" >&2
-	exit 1
-}
-
-# skip MSG: end the test with status 77 (counted as SKIP by run.sh).
-skip()
-{
-	printf 'SKIP: %s: %s\n' "$TEST_NAME" "$*" >&2
-	exit 77
-}
-
-# note MSG: a line for the log.
-note()
-{
-	printf '%s: %s\n' "$TEST_NAME" "$*"
-}
-
-# now_ms: wall clock in milliseconds.
-now_ms()
-{
-	local t=${EPOCHREALTIME/[.,]/}
-	printf '%s\n' $((t / 1000))
-}
-
-# wait_until SECONDS CMD...: poll CMD every 0.1 s until it succeeds (0) or
-# SECONDS pass (1).
-wait_until()
-{
-	local limit=$1 end
-	shift
-	end=$(( $(now_ms) + limit * 1000 ))
-	while :; do
-		"$@" && return 0
-		[ "$(now_ms)" -ge "$end" ] && return 1
-		sleep 0.1
-	done
-}
-
-# free_ports N: N distinct random TCP ports in 20000-32767 (below Linux's
-# ephemeral range, so no outgoing connection holds one), bindable on
-# 0.0.0.0 and :: (so on every 127.x and ::1 too), printed on one line.
-free_ports()
-{
-	"$PYTHON" - "$1" <<'EOF'
-import random, socket, sys
-want, got = int(sys.argv[1]), []
-for _ in range(2000):
-    if len(got) == want:
-        break
-    p = random.randint(20000, 32767)
-    if p in got:
-        continue
-    try:
-        a = socket.socket(socket.AF_INET); a.bind(("0.0.0.0", p))
-        try:
-            b = socket.socket(socket.AF_INET6)
-            b.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-            b.bind(("::", p)); b.close()
-        except OSError as e:
-            if e.errno != 97:   # EAFNOSUPPORT: no IPv6 is fine
-                raise
-        a.close()
-        got.append(p)
-    except OSError:
-        pass
-if len(got) != want:
-    sys.exit(1)
-print(" ".join(map(str, got)))
-EOF
-}
-
-# free_port: one free port.
-free_port()
-{
-	free_ports 1
-}
+EPMDX=$(resolve_bin "${EPMDX:-build/epmdx}")
+EPMDXCTL=$(resolve_bin "${EPMDXCTL:-$(dirname "$EPMDX")/epmdxctl}")
 
 # -------------------------------------------------------------- processes
 
-PIDS=""
-EXIT_CMDS=()
-
-# track_pid PID: stop PID when the test exits.
-track_pid()
-{
-	PIDS="$1 $PIDS"
-}
-
-# on_exit CMD: eval CMD when the test exits (after the pids are stopped).
-on_exit()
-{
-	EXIT_CMDS+=("$1")
-}
-
-# alive PID: the process exists (bash reaps its children, so no zombies).
-alive()
-{
-	kill -0 "$1" 2>/dev/null
-}
-
-# dead PID
-dead()
-{
-	! kill -0 "$1" 2>/dev/null
-}
-
-# stop_pid PID: TERM, wait up to 5 s, then KILL and wait up to 2 s.
+# stop_pid PID: kill_wait PID (TERM, up to 5 s, then KILL).
 stop_pid()
 {
-	alive "$1" || return 0
-	kill -TERM "$1" 2>/dev/null
-	wait_until 5 dead "$1" && return 0
-	kill -KILL "$1" 2>/dev/null
-	wait_until 2 dead "$1"
+	kill_wait "$1"
 }
 
 # kill9 PID: KILL, then a bounded wait for it to be gone.  (bash may log
@@ -209,38 +76,6 @@ kill9()
 	kill -KILL "$1" 2>/dev/null
 	wait_until 5 dead "$1"
 }
-
-cleanup()
-{
-	local rc=$? p c
-	trap - EXIT
-	for p in $PIDS; do
-		alive "$p" && kill -TERM "$p" 2>/dev/null
-	done
-	for p in $PIDS; do
-		wait_until 5 dead "$p" || kill -KILL "$p" 2>/dev/null
-	done
-	for c in "${EXIT_CMDS[@]+"${EXIT_CMDS[@]}"}"; do
-		eval "$c"
-	done
-	[ -n "${TMP:-}" ] && [ -z "${SYNC_KEEP:-}" ] && rm -rf "$TMP"
-	exit "$rc"
-}
-
-trap cleanup EXIT
-trap 'exit 143' TERM
-trap 'exit 130' INT
-trap 'exit 129' HUP
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/epmdx-sync.XXXXXX") || {
-	echo "cannot create temp dir" >&2
-	exit 1
-}
-case $TMP in
-"$REPO_ROOT"/*) echo "temp dir inside the repo: $TMP" >&2; exit 1 ;;
-esac
-export HOME=$TMP/home
-mkdir -p "$HOME"
 
 [ -x "$EPMDX" ] || fail "daemon not executable: $EPMDX"
 [ -x "$EPMDXCTL" ] || fail "epmdxctl not executable: $EPMDXCTL"

@@ -27,12 +27,14 @@
 
 set -u
 export LC_ALL=C
+# now_ms, wait_until; REPO_ROOT.
+# shellcheck source=../lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
 
-REPO=$(cd "$(dirname "$0")/../.." && pwd)
-EPMDX=${EPMDX:-$REPO/build/epmdx}
-EPMDXCTL=${EPMDXCTL:-$REPO/build/epmdxctl}
-case $EPMDX in /*) ;; *) EPMDX=$REPO/$EPMDX ;; esac
-case $EPMDXCTL in /*) ;; *) EPMDXCTL=$REPO/$EPMDXCTL ;; esac
+EPMDX=${EPMDX:-$REPO_ROOT/build/epmdx}
+EPMDXCTL=${EPMDXCTL:-$REPO_ROOT/build/epmdxctl}
+case $EPMDX in /*) ;; *) EPMDX=$REPO_ROOT/$EPMDX ;; esac
+case $EPMDXCTL in /*) ;; *) EPMDXCTL=$REPO_ROOT/$EPMDXCTL ;; esac
 
 TTL=4			# [sync] ttl, seconds
 INTERVAL=1		# [sync] interval, seconds
@@ -98,25 +100,6 @@ command -v ip >/dev/null 2>&1 || skip "no ip(8)"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/epmdx-mcast.XXXXXX") || fail "mktemp"
 chmod 700 "$TMP"
-
-# now_ms: wall clock in milliseconds.
-now_ms()
-{
-	local t=${EPOCHREALTIME/[.,]/}
-	printf '%s\n' $((t / 1000))
-}
-
-# wait_until SECONDS CMD...: poll CMD every 0.2 s, bounded.
-wait_until()
-{
-	local end=$(( $(now_ms) + $1 * 1000 ))
-	shift
-	while :; do
-		"$@" && return 0
-		[ "$(now_ms)" -ge "$end" ] && return 1
-		sleep 0.2
-	done
-}
 
 # ns N: the name of host N's namespace.
 ns()
