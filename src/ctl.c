@@ -130,6 +130,31 @@ ctl_copy_out(int fd)
 			fwrite(buf, 1, (size_t)n, stdout);
 }
 
+/*
+ * Send op (body: a string or NULL), read want bytes of answer into ans
+ * and close.  A failed or short answer is reported as stock's client
+ * does; returns -1 then, else want.
+ */
+static ssize_t
+ctl_epmd_ask(int fd, uint8_t op, const char *body, char *ans, size_t want)
+{
+	ssize_t	 n;
+
+	if (ctl_send(fd, op, body, body != NULL ? strlen(body) : 0) == -1 ||
+	    (n = ctl_read_n(fd, ans, want)) == -1) {
+		printf("epmd: failed to read answer from local epmd\n");
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	ans[n] = '\0';
+	if ((size_t)n < want) {
+		printf("epmd: local epmd responded with <%s>\n", ans);
+		return -1;
+	}
+	return n;
+}
+
 /* Stock epmd's interactive commands, with its exact output. */
 int
 ctl_epmd(enum ctl_epmd_cmd cmd, const char *name, unsigned int port)
@@ -173,18 +198,8 @@ ctl_epmd(enum ctl_epmd_cmd cmd, const char *name, unsigned int port)
 		close(fd);
 		return 0;
 	case CTL_KILL:
-		if (ctl_send(fd, PROTO_KILL_REQ, NULL, 0) == -1 ||
-		    (n = ctl_read_n(fd, ans, 2)) == -1) {
-			printf("epmd: failed to read answer from local epmd\n");
-			close(fd);
+		if ((n = ctl_epmd_ask(fd, PROTO_KILL_REQ, NULL, ans, 2)) < 0)
 			return 1;
-		}
-		close(fd);
-		ans[n] = '\0';
-		if (n < 2) {
-			printf("epmd: local epmd responded with <%s>\n", ans);
-			return 1;
-		}
 		if (memcmp(ans, "OK", 2) == 0) {
 			printf("Killed\n");
 			return 0;
@@ -192,18 +207,8 @@ ctl_epmd(enum ctl_epmd_cmd cmd, const char *name, unsigned int port)
 		printf("Killing not allowed - living nodes in database.\n");
 		return 1;
 	case CTL_STOP:
-		if (ctl_send(fd, PROTO_STOP_REQ, name, strlen(name)) == -1 ||
-		    (n = ctl_read_n(fd, ans, 7)) == -1) {
-			printf("epmd: failed to read answer from local epmd\n");
-			close(fd);
+		if ((n = ctl_epmd_ask(fd, PROTO_STOP_REQ, name, ans, 7)) < 0)
 			return 1;
-		}
-		close(fd);
-		ans[n] = '\0';
-		if (n < 7) {
-			printf("epmd: local epmd responded with <%s>\n", ans);
-			return 1;
-		}
 		printf("%s\n", ans);
 		return 0;
 	}
