@@ -12,7 +12,8 @@ static int	 log_verbose = 1;
 static int	 log_journal;		/* stderr is the journal: <N> prefixes */
 static const char *log_ident = "epmdx";
 
-static void	 vlog(int, const char *, va_list);
+static void	 vlog(int, const char *, va_list)
+		    __attribute__((format(printf, 2, 0)));
 static void	 logit(int, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 

@@ -12,22 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "dns.h"
 
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-static void	 check(int);
 static void	 check_name(const char *);
 
 static struct dns_resp	 resp;
-
-/* Abort (a crash libFuzzer reports) when an invariant does not hold. */
-static void
-check(int ok)
-{
-	if (!ok)
-		abort();
-}
 
 /* A kept name: NUL-terminated in bounds, printable, no empty label. */
 static void

@@ -15,33 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "handover.h"
 
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-static void	 check(int);
-static int	 inside(const uint8_t *, size_t, const uint8_t *, size_t);
 static void	 record(const uint8_t *, size_t, const struct ho_rec *);
 
 static uint8_t	 out[HO_RECORD_MAX + 16];
-
-/* Abort (a crash libFuzzer reports) when an invariant does not hold. */
-static void
-check(int ok)
-{
-	if (!ok)
-		abort();
-}
-
-/* Is p[0..n) within buf[0..len)? */
-static int
-inside(const uint8_t *buf, size_t len, const uint8_t *p, size_t n)
-{
-	if (n == 0)
-		return 1;
-	return p != NULL && p >= buf && n <= len &&
-	    (size_t)(p - buf) <= len - n;
-}
 
 /* Invariants of one record that decoded from buf[0..len). */
 static void

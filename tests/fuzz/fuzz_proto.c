@@ -10,37 +10,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "proto.h"
 
 #define FUZZ_OUT	(2 * (PROTO_MAXPAYLOAD + PROTO_LINE_MAX))
 
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-static void	 check(int);
-static int	 inside(const uint8_t *, size_t, const uint8_t *, size_t);
 static int	 same_node(const struct proto_node *,
 		    const struct proto_node *);
 static void	 exercise(const uint8_t *, size_t, const struct proto_req *);
 
 static uint8_t	 out[FUZZ_OUT];
-
-/* Abort (a crash libFuzzer reports) when an invariant does not hold. */
-static void
-check(int ok)
-{
-	if (!ok)
-		abort();
-}
-
-/* Is p[0..n) within buf[0..len)? */
-static int
-inside(const uint8_t *buf, size_t len, const uint8_t *p, size_t n)
-{
-	if (n == 0)
-		return 1;
-	return p != NULL && p >= buf && n <= len &&
-	    (size_t)(p - buf) <= len - n;
-}
 
 /* Compare every field of two nodes, names and Extra by content. */
 static int

@@ -13,47 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "proto.h"
 #include "sync_msg.h"
 
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-static void	 check(int);
-static int	 inside(const uint8_t *, size_t, const uint8_t *, size_t);
-static int	 name_ok(const uint8_t *, size_t);
 static void	 exercise(const uint8_t *, size_t, const struct sync_msg *);
 
 static uint8_t	 out[SYNC_MSG_MAX + 64];
-
-/* Abort (a crash libFuzzer reports) when an invariant does not hold. */
-static void
-check(int ok)
-{
-	if (!ok)
-		abort();
-}
-
-/* Is p[0..n) within buf[0..len)?  Empty strings may point anywhere. */
-static int
-inside(const uint8_t *buf, size_t len, const uint8_t *p, size_t n)
-{
-	if (n == 0)
-		return 1;
-	return p != NULL && p >= buf && n <= len &&
-	    (size_t)(p - buf) <= len - n;
-}
-
-/* A node name ALIVE2 would register: 1..1020 bytes, UTF-8, no NUL. */
-static int
-name_ok(const uint8_t *name, size_t len)
-{
-	int	 chars;
-
-	if (len == 0 || len > PROTO_MAXSYMLEN || memchr(name, 0, len) != NULL)
-		return 0;
-	chars = proto_utf8_chars(name, len);
-	return chars > 0 && chars <= PROTO_MAXNAMECHARS;
-}
 
 /* Checks on a message that decoded from buf[0..len). */
 static void
@@ -80,11 +48,11 @@ exercise(const uint8_t *buf, size_t len, const struct sync_msg *m)
 		    memchr(m->advertise, 0, m->advertiselen) == NULL);
 		break;
 	case SYNC_MSG_ADD:
-		check(name_ok(m->node.name, m->node.namelen));
+		check(proto_name_ok(m->node.name, m->node.namelen));
 		check(m->node.extralen <= PROTO_MAXSYMLEN);
 		break;
 	case SYNC_MSG_DEL:
-		check(name_ok(m->node.name, m->node.namelen));
+		check(proto_name_ok(m->node.name, m->node.namelen));
 		check(m->node.extralen == 0);
 		break;
 	case SYNC_MSG_SNAP_END:
