@@ -307,7 +307,9 @@ dns_parse(const uint8_t *buf, size_t len, uint16_t id, struct dns_resp *resp,
 			return -1;
 		}
 		memcpy(resp->qname, qname, sizeof(qname));
+		resp->qdcount = 1;
 		resp->qtype = dns_get16(buf + off);
+		resp->qclass = dns_get16(buf + off + 2);
 		off += 4;
 	}
 	for (s = 0; s < 3; s++) {
@@ -321,6 +323,15 @@ dns_parse(const uint8_t *buf, size_t len, uint16_t id, struct dns_resp *resp,
 		}
 	}
 	return 0;
+}
+
+/* Whether resp answers exactly the question name and qtype. */
+int
+dns_resp_matches(const struct dns_resp *resp, const char *name,
+    uint16_t qtype)
+{
+	return resp->qdcount == 1 && resp->qtype == qtype &&
+	    resp->qclass == DNS_CLASS_IN && dns_name_equal(resp->qname, name);
 }
 
 /* Case-insensitive equality of two text names, trailing dots ignored. */

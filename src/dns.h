@@ -77,8 +77,10 @@ struct dns_resp {
 	uint16_t	 flags;
 	int		 rcode;
 	int		 truncated;	/* TC: the answer may be partial */
-	char		 qname[DNS_NAME_MAX + 1];	/* first question */
+	int		 qdcount;	/* questions: 0 or 1 */
+	char		 qname[DNS_NAME_MAX + 1];	/* the question */
 	uint16_t	 qtype;
+	uint16_t	 qclass;
 	int		 nrr;
 	int		 skipped;	/* A/AAAA/SRV not kept (limit, odd name) */
 	struct dns_rr	 rr[DNS_MAX_RR];
@@ -101,6 +103,12 @@ int	 dns_name_valid(const char *name);
  */
 int	 dns_parse(const uint8_t *buf, size_t len, uint16_t id,
 	    struct dns_resp *resp, const char **why);
+/*
+ * Whether resp answers exactly the question name (any case, trailing dot
+ * optional) and qtype: it repeats one question, that one, in class IN.
+ */
+int	 dns_resp_matches(const struct dns_resp *, const char *name,
+	    uint16_t qtype);
 /* Case-insensitive equality of two text names, trailing dots ignored. */
 int	 dns_name_equal(const char *, const char *);
 /* "A", "AAAA", "SRV", "CNAME", "OPT", or "TYPE?" for others. */

@@ -2,11 +2,14 @@
  * Sync backend "dns": peers from DNS.  Every dns_interval seconds
  * (jittered) ask the name server about dns_query: A and AAAA (peers at the
  * cluster's default port) or SRV (each target at its port, its addresses
- * from the additional section, else asked for).  Questions go over one
- * connected, non-blocking UDP socket, with a timeout and one retry each.
- * A complete poll is diffed against the previous one; a failed poll
- * (timeout, SERVFAIL, ...) keeps the previous peers.  The messages are
- * built and parsed by dns.c: evdns cannot ask for SRV.
+ * from the additional section, else asked for).  Each question has its
+ * own connected, non-blocking UDP socket, so its own random source port,
+ * and a random id; only an answer from the server asked, to that id and
+ * that question, counts.  A question waits for its answer with a timeout
+ * and one retry.  A complete poll is folded into the known peers by
+ * sync_dns_set.c (a peer goes only once it has really vanished); a failed
+ * poll (timeout, SERVFAIL, ...) keeps them.  The messages are built and
+ * parsed by dns.c: evdns cannot ask for SRV.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -32,41 +35,35 @@
 #include "dns.h"
 #include "log.h"
 #include "sync.h"
+#include "sync_crypto.h"
+#include "sync_dns_set.h"
 #include "xmalloc.h"
 
 #define SYNC_DNS_TIMEOUT	2	/* seconds a try waits for its answer */
 #define SYNC_DNS_TRIES		2	/* a question is sent, then once more */
 #define SYNC_DNS_EDNS		1232	/* UDP payload offered (DNS flag day) */
-#define SYNC_DNS_MAX_PEERS	256	/* addresses kept from one poll */
 #define SYNC_DNS_MAX_TARGETS	32	/* SRV targets asked about per poll */
 #define SYNC_DNS_WARN_EVERY	300	/* seconds between repeated warnings */
+#define SYNC_DNS_INFLIGHT	16	/* questions (sockets) at once */
 #define SYNC_DNS_READS		64	/* datagrams read per wakeup */
 #define SYNC_DNS_RECV_MAX	65536	/* largest datagram */
 #define SYNC_DNS_RESOLV		"/etc/resolv.conf"
 
-/* One peer address as reported to the core. */
-struct sync_dns_addr {
-	char		 host[INET6_ADDRSTRLEN];
-	unsigned int	 port;		/* 0: the cluster's default */
-};
-
-/* A set of peer addresses. */
-struct sync_dns_set {
-	struct sync_dns_addr	*v;
-	size_t			 n;
-	size_t			 cap;
-};
-
 struct sync_dns;
 
-/* One question in flight. */
+TAILQ_HEAD(sync_dns_queries, sync_dns_query);
+
+/* One question: waiting its turn, or asked on its own socket. */
 struct sync_dns_query {
 	TAILQ_ENTRY(sync_dns_query) entry;
 	struct sync_dns		*d;
+	int			 fd;	/* -1 while waiting */
+	struct event		*rev;
 	struct event		*timer;
 	uint16_t		 id;
 	uint16_t		 qtype;
 	unsigned int		 port;	/* for the addresses it yields */
+	uint32_t		 ttl;	/* at most, for the addresses it yields */
 	int			 tries;
 	char			 name[DNS_NAME_MAX + 1];
 };
@@ -81,11 +78,11 @@ struct sync_dns {
 	struct sockaddr_storage	 ns;		/* the name server in use */
 	socklen_t		 nslen;
 	char			 nsname[INET6_ADDRSTRLEN + 8];
-	int			 fd;
-	struct event		*rev;
 	struct event		*timer;		/* the next poll */
 
-	TAILQ_HEAD(, sync_dns_query) queries;
+	struct sync_dns_queries	 waiting;	/* not asked yet */
+	struct sync_dns_queries	 queries;	/* asked, each on its socket */
+	unsigned int		 nqueries;	/* in queries */
 	int			 polling;
 	const char		*failed;	/* why this poll failed */
 	char			 why[192];	/* room for a failure's text */
@@ -94,7 +91,9 @@ struct sync_dns {
 	unsigned int		 ntargets;
 	unsigned int		 ignored;	/* stray or bad datagrams */
 	struct sync_dns_set	 cur;		/* this poll's peers */
-	struct sync_dns_set	 last;		/* the peers reported */
+	struct sync_dns_set	 last;		/* the peers known, reported */
+	int			 added;		/* by this poll */
+	int			 removed;
 
 	unsigned int		 failures;	/* failed polls in a row */
 	time_t			 warned;	/* last failure warning */
@@ -122,47 +121,6 @@ static const char *
 sync_dns_typename(const struct sync_dns *d)
 {
 	return d->srv ? "srv" : "a";
-}
-
-/* Whether the set holds host:port. */
-static int
-sync_dns_set_has(const struct sync_dns_set *set, const char *host,
-    unsigned int port)
-{
-	size_t	 i;
-
-	for (i = 0; i < set->n; i++)
-		if (set->v[i].port == port && strcmp(set->v[i].host, host) == 0)
-			return 1;
-	return 0;
-}
-
-/* Add host:port unless present; 0, or -1 when the set is full. */
-static int
-sync_dns_set_add(struct sync_dns_set *set, const char *host,
-    unsigned int port)
-{
-	if (sync_dns_set_has(set, host, port))
-		return 0;
-	if (set->n == SYNC_DNS_MAX_PEERS)
-		return -1;
-	if (set->n == set->cap) {
-		set->cap = set->cap == 0 ? 8 : set->cap * 2;
-		set->v = xreallocarray(set->v, set->cap, sizeof(*set->v));
-	}
-	snprintf(set->v[set->n].host, sizeof(set->v[set->n].host), "%s",
-	    host);
-	set->v[set->n].port = port;
-	set->n++;
-	return 0;
-}
-
-/* Empty a set, keeping nothing. */
-static void
-sync_dns_set_free(struct sync_dns_set *set)
-{
-	free(set->v);
-	memset(set, 0, sizeof(*set));
 }
 
 /* The first nameserver of resolv.conf into buf; 0, or -1 if none. */
@@ -262,40 +220,24 @@ sync_dns_same_addr(const struct sockaddr_storage *a,
 	return 0;
 }
 
-/* Close the socket. */
-static void
-sync_dns_close(struct sync_dns *d)
-{
-	if (d->rev != NULL) {
-		event_free(d->rev);
-		d->rev = NULL;
-	}
-	if (d->fd != -1) {
-		close(d->fd);
-		d->fd = -1;
-	}
-}
-
 /*
- * Point the socket at the configured name server, opening it anew when
- * the server changed.  0, or -1 with the reason in d->why.
+ * Which name server this poll asks: dns_server, or the first of
+ * resolv.conf as it is now.  0, or -1 with the reason in d->why.
  */
 static int
-sync_dns_open(struct sync_dns *d)
+sync_dns_server(struct sync_dns *d)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
 	char			*cause = NULL, addr[INET6_ADDRSTRLEN];
-	int			 fd;
 
 	if (sync_dns_server_addr(d->server, &ss, &sslen, &cause) == -1) {
 		snprintf(d->why, sizeof(d->why), "%s", cause);
 		free(cause);
 		return -1;
 	}
-	if (d->fd != -1 && sync_dns_same_addr(&ss, &d->ns))
+	if (d->nslen != 0 && sync_dns_same_addr(&ss, &d->ns))
 		return 0;
-	sync_dns_close(d);
 	d->ns = ss;
 	d->nslen = sslen;
 	if (ss.ss_family == AF_INET6) {
@@ -309,23 +251,6 @@ sync_dns_open(struct sync_dns *d)
 		snprintf(d->nsname, sizeof(d->nsname), "%s:%u", addr,
 		    ntohs(((struct sockaddr_in *)&ss)->sin_port));
 	}
-	if ((fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0)) == -1) {
-		snprintf(d->why, sizeof(d->why), "socket: %s",
-		    strerror(errno));
-		return -1;
-	}
-	/* Connected: the kernel drops datagrams from anyone else. */
-	if (connect(fd, (struct sockaddr *)&ss, sslen) == -1) {
-		snprintf(d->why, sizeof(d->why), "connect: %s",
-		    strerror(errno));
-		close(fd);
-		return -1;
-	}
-	d->fd = fd;
-	d->rev = event_new(sync_base(d->bi->sync), fd, EV_READ | EV_PERSIST,
-	    sync_dns_read_cb, d);
-	event_add(d->rev, NULL);
 	log_debug("sync: dns server=%s", d->nsname);
 	return 0;
 }
@@ -342,7 +267,7 @@ sync_dns_send(struct sync_dns_query *q)
 	q->tries++;
 	n = dns_query_encode(msg, sizeof(msg), q->id, q->name, q->qtype,
 	    SYNC_DNS_EDNS);
-	if (n != -1 && send(d->fd, msg, (size_t)n, 0) == -1) {
+	if (n != -1 && send(q->fd, msg, (size_t)n, 0) == -1) {
 		d->sockerr = errno;
 		log_debug("sync: dns send server=%s: %s", d->nsname,
 		    strerror(errno));
@@ -350,36 +275,77 @@ sync_dns_send(struct sync_dns_query *q)
 	evtimer_add(q->timer, &tv);
 }
 
-/* Forget a question. */
+/*
+ * Ask a waiting question on a socket of its own, connected to the name
+ * server: connect() binds it to an ephemeral port the kernel picks at
+ * random, and the kernel drops datagrams from anyone but the server.  0,
+ * or -1 with the reason in d->why (q still waiting).
+ */
+static int
+sync_dns_query_open(struct sync_dns_query *q)
+{
+	struct sync_dns	*d = q->d;
+	int		 fd;
+
+	if ((fd = socket(d->ns.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1) {
+		snprintf(d->why, sizeof(d->why), "socket: %s",
+		    strerror(errno));
+		return -1;
+	}
+	if (connect(fd, (struct sockaddr *)&d->ns, d->nslen) == -1) {
+		snprintf(d->why, sizeof(d->why), "connect: %s",
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	TAILQ_REMOVE(&d->waiting, q, entry);
+	TAILQ_INSERT_TAIL(&d->queries, q, entry);
+	d->nqueries++;
+	q->fd = fd;
+	q->rev = event_new(sync_base(d->bi->sync), fd, EV_READ | EV_PERSIST,
+	    sync_dns_read_cb, q);
+	event_add(q->rev, NULL);
+	sync_dns_send(q);
+	return 0;
+}
+
+/* Forget a question, closing its socket. */
 static void
 sync_dns_query_free(struct sync_dns_query *q)
 {
-	TAILQ_REMOVE(&q->d->queries, q, entry);
+	struct sync_dns	*d = q->d;
+
+	if (q->fd != -1) {
+		TAILQ_REMOVE(&d->queries, q, entry);
+		d->nqueries--;
+		event_free(q->rev);
+		close(q->fd);
+	} else
+		TAILQ_REMOVE(&d->waiting, q, entry);
 	event_free(q->timer);
 	free(q);
 }
 
-/* An id no question in flight uses. */
-static uint16_t
-sync_dns_new_id(struct sync_dns *d)
+/* Forget every question, asked or waiting. */
+static void
+sync_dns_queries_free(struct sync_dns *d)
 {
 	struct sync_dns_query	*q;
-	uint16_t		 id;
 
-	for (;;) {
-		evutil_secure_rng_get_bytes(&id, sizeof(id));
-		TAILQ_FOREACH(q, &d->queries, entry)
-			if (q->id == id)
-				break;
-		if (q == NULL)
-			return id;
-	}
+	while ((q = TAILQ_FIRST(&d->queries)) != NULL)
+		sync_dns_query_free(q);
+	while ((q = TAILQ_FIRST(&d->waiting)) != NULL)
+		sync_dns_query_free(q);
 }
 
-/* Ask about name; the addresses it yields are peers at port. */
+/*
+ * Queue a question about name; the addresses it yields are peers at port,
+ * their TTL at most ttl.
+ */
 static void
 sync_dns_ask(struct sync_dns *d, const char *name, uint16_t qtype,
-    unsigned int port)
+    unsigned int port, uint32_t ttl)
 {
 	struct sync_dns_query	*q;
 
@@ -389,25 +355,23 @@ sync_dns_ask(struct sync_dns *d, const char *name, uint16_t qtype,
 	}
 	q = xcalloc(1, sizeof(*q));
 	q->d = d;
-	q->id = sync_dns_new_id(d);
+	q->fd = -1;
+	sync_random(&q->id, sizeof(q->id));
 	q->qtype = qtype;
 	q->port = port;
+	q->ttl = ttl;
 	snprintf(q->name, sizeof(q->name), "%s", name);
 	q->timer = evtimer_new(sync_base(d->bi->sync), sync_dns_timeout_cb,
 	    q);
-	TAILQ_INSERT_TAIL(&d->queries, q, entry);
-	sync_dns_send(q);
+	TAILQ_INSERT_TAIL(&d->waiting, q, entry);
 }
 
 /* Drop the poll under way, if any. */
 static void
 sync_dns_poll_abort(struct sync_dns *d)
 {
-	struct sync_dns_query	*q;
-
-	while ((q = TAILQ_FIRST(&d->queries)) != NULL)
-		sync_dns_query_free(q);
-	sync_dns_set_free(&d->cur);
+	sync_dns_queries_free(d);
+	sync_dns_set_clear(&d->cur);
 	d->polling = 0;
 }
 
@@ -429,19 +393,37 @@ sync_dns_poll_failed(struct sync_dns *d)
 		    "failures=%u", d->query, d->failed, d->failures);
 }
 
-/* The poll is complete: report the difference with the previous one. */
+/* A change of the known peers: tell the core. */
+static void
+sync_dns_report(void *arg, const struct sync_dns_addr *a, int up)
+{
+	struct sync_dns	*d = arg;
+
+	if (up) {
+		log_debug("sync: dns peer seen query=%s peer=%s port=%u",
+		    d->query, a->host, a->port);
+		sync_peer_seen(d->bi, a->host, a->port);
+		d->added++;
+	} else {
+		log_debug("sync: dns peer gone query=%s peer=%s port=%u "
+		    "misses=%u", d->query, a->host, a->port, a->misses);
+		sync_peer_gone(d->bi, a->host, a->port);
+		d->removed++;
+	}
+}
+
+/*
+ * The poll is over.  Complete: fold it into the known peers (a peer
+ * absent goes only once it has really vanished: sync_dns_set.h).
+ * Failed: keep them.
+ */
 static void
 sync_dns_poll_end(struct sync_dns *d)
 {
-	struct sync_backend_inst	*bi = d->bi;
-	struct sync_dns_set		*cur = &d->cur, *last = &d->last;
-	size_t				 i;
-	int				 added = 0, removed = 0;
-
 	d->polling = 0;
 	if (d->failed != NULL) {
 		sync_dns_poll_failed(d);
-		sync_dns_set_free(cur);
+		sync_dns_set_clear(&d->cur);
 		return;
 	}
 	if (d->failures > 0)
@@ -449,53 +431,48 @@ sync_dns_poll_end(struct sync_dns *d)
 		    d->query, d->failures);
 	d->failures = 0;
 	d->ignored = 0;
-	/* A truncated answer may lack peers: only add, never drop. */
-	if (d->partial) {
-		log_warnx("sync: dns answer truncated query=%s: no peer "
-		    "dropped this poll", d->query);
-		for (i = 0; i < last->n; i++)
-			sync_dns_set_add(cur, last->v[i].host, last->v[i].port);
-	}
-	for (i = 0; i < last->n; i++) {
-		if (sync_dns_set_has(cur, last->v[i].host, last->v[i].port))
-			continue;
-		log_debug("sync: dns peer gone query=%s peer=%s port=%u",
-		    d->query, last->v[i].host, last->v[i].port);
-		sync_peer_gone(bi, last->v[i].host, last->v[i].port);
-		removed++;
-	}
-	for (i = 0; i < cur->n; i++) {
-		if (sync_dns_set_has(last, cur->v[i].host, cur->v[i].port))
-			continue;
-		log_debug("sync: dns peer seen query=%s peer=%s port=%u",
-		    d->query, cur->v[i].host, cur->v[i].port);
-		sync_peer_seen(bi, cur->v[i].host, cur->v[i].port);
-		added++;
-	}
-	sync_dns_set_free(last);
-	*last = *cur;
-	memset(cur, 0, sizeof(*cur));
-	if (added > 0 || removed > 0)
+	if (d->partial)
+		log_warnx("sync: dns answer truncated query=%s: no miss "
+		    "counted this poll", d->query);
+	d->added = d->removed = 0;
+	sync_dns_set_merge(&d->last, &d->cur, d->partial, sync_dns_now(),
+	    sync_dns_report, d);
+	sync_dns_set_clear(&d->cur);
+	if (d->added > 0 || d->removed > 0)
 		log_info("sync: dns poll query=%s type=%s added=%d removed=%d "
-		    "peers=%zu", d->query, sync_dns_typename(d), added,
-		    removed, last->n);
+		    "peers=%zu", d->query, sync_dns_typename(d), d->added,
+		    d->removed, d->last.n);
 	else
 		log_debug("sync: dns poll query=%s peers=%zu unchanged",
-		    d->query, last->n);
+		    d->query, d->last.n);
 }
 
-/* End the poll once no question is left. */
+/*
+ * After a question ends: a failed poll forgets its other questions; else
+ * ask those waiting, up to SYNC_DNS_INFLIGHT at once.  End the poll once
+ * no question is left.
+ */
 static void
 sync_dns_check_done(struct sync_dns *d)
 {
-	if (d->polling && TAILQ_EMPTY(&d->queries))
+	struct sync_dns_query	*q;
+
+	if (!d->polling)
+		return;
+	while (d->failed == NULL && d->nqueries < SYNC_DNS_INFLIGHT &&
+	    (q = TAILQ_FIRST(&d->waiting)) != NULL)
+		if (sync_dns_query_open(q) == -1)
+			d->failed = d->why;
+	if (d->failed != NULL)
+		sync_dns_queries_free(d);
+	if (TAILQ_EMPTY(&d->queries) && TAILQ_EMPTY(&d->waiting))
 		sync_dns_poll_end(d);
 }
 
-/* Add an A or AAAA record's address as a peer at port. */
+/* Add an A or AAAA record's address as a peer at port, TTL at most ttl. */
 static void
 sync_dns_add_rr(struct sync_dns *d, const struct dns_rr *rr,
-    unsigned int port)
+    unsigned int port, uint32_t ttl)
 {
 	char	 host[INET6_ADDRSTRLEN];
 
@@ -503,7 +480,8 @@ sync_dns_add_rr(struct sync_dns *d, const struct dns_rr *rr,
 		inet_ntop(AF_INET, rr->u.a, host, sizeof(host));
 	else
 		inet_ntop(AF_INET6, rr->u.aaaa, host, sizeof(host));
-	if (sync_dns_set_add(&d->cur, host, port) == -1)
+	if (sync_dns_set_add(&d->cur, host, port,
+	    rr->ttl < ttl ? rr->ttl : ttl) == -1)
 		log_debug("sync: dns query=%s over %d peers, dropping %s",
 		    d->query, SYNC_DNS_MAX_PEERS, host);
 }
@@ -526,9 +504,10 @@ sync_dns_srv_dup(const struct dns_resp *r, int upto, const char *target,
 
 /* Use SRV records: each target at its port. */
 static void
-sync_dns_srv(struct sync_dns *d, const struct dns_resp *r)
+sync_dns_srv(struct sync_dns *d, const struct dns_resp *r, uint32_t ttl)
 {
 	const struct dns_srv	*srv;
+	uint32_t		 sttl;
 	int			 i, j, found;
 
 	for (i = 0; i < r->nrr; i++) {
@@ -539,6 +518,7 @@ sync_dns_srv(struct sync_dns *d, const struct dns_resp *r)
 		if (*srv->target == '\0' ||
 		    sync_dns_srv_dup(r, i, srv->target, srv->port))
 			continue;	/* "." : no service */
+		sttl = r->rr[i].ttl < ttl ? r->rr[i].ttl : ttl;
 		found = 0;
 		for (j = 0; j < r->nrr; j++) {
 			if (r->rr[j].section != DNS_S_ADDITIONAL ||
@@ -546,7 +526,7 @@ sync_dns_srv(struct sync_dns *d, const struct dns_resp *r)
 			    r->rr[j].type != DNS_T_AAAA) ||
 			    !dns_name_equal(r->rr[j].name, srv->target))
 				continue;
-			sync_dns_add_rr(d, &r->rr[j], srv->port);
+			sync_dns_add_rr(d, &r->rr[j], srv->port, sttl);
 			found = 1;
 		}
 		if (found)
@@ -558,8 +538,8 @@ sync_dns_srv(struct sync_dns *d, const struct dns_resp *r)
 			continue;
 		}
 		d->ntargets++;
-		sync_dns_ask(d, srv->target, DNS_T_A, srv->port);
-		sync_dns_ask(d, srv->target, DNS_T_AAAA, srv->port);
+		sync_dns_ask(d, srv->target, DNS_T_A, srv->port, sttl);
+		sync_dns_ask(d, srv->target, DNS_T_AAAA, srv->port, sttl);
 	}
 }
 
@@ -582,58 +562,50 @@ sync_dns_answer(struct sync_dns_query *q, const struct dns_resp *r)
 	if (r->truncated)
 		d->partial = 1;
 	if (q->qtype == DNS_T_SRV) {
-		sync_dns_srv(d, r);
+		sync_dns_srv(d, r, q->ttl);
 		return;
 	}
 	for (i = 0; i < r->nrr; i++)
 		if (r->rr[i].section == DNS_S_ANSWER &&
 		    r->rr[i].type == q->qtype)
-			sync_dns_add_rr(d, &r->rr[i], q->port);
+			sync_dns_add_rr(d, &r->rr[i], q->port, q->ttl);
 }
 
-/* Handle one datagram from the name server. */
-static void
-sync_dns_datagram(struct sync_dns *d, const uint8_t *buf, size_t len)
+/*
+ * A datagram on q's socket: its answer if it is a well-formed response
+ * to q's id that repeats q's question.  Returns 1 when q was answered
+ * (and is gone), else 0.
+ */
+static int
+sync_dns_datagram(struct sync_dns_query *q, const uint8_t *buf, size_t len)
 {
-	struct sync_dns_query	*q;
-	const char		*why;
-	uint16_t		 id;
+	struct sync_dns	*d = q->d;
+	const char	*why;
 
-	if (len < 2) {
-		d->ignored++;
-		return;
-	}
-	id = (uint16_t)(buf[0] << 8 | buf[1]);
-	TAILQ_FOREACH(q, &d->queries, entry)
-		if (q->id == id)
-			break;
-	if (q == NULL) {
-		log_debug("sync: dns ignored reply id=%u: no such question",
-		    id);
-		d->ignored++;
-		return;
-	}
 	if (dns_parse(buf, len, q->id, &d->resp, &why) == -1) {
-		log_debug("sync: dns ignored reply id=%u: %s", id, why);
+		log_debug("sync: dns ignored reply name=%s type=%s: %s",
+		    q->name, dns_type_name(q->qtype), why);
 		d->ignored++;
-		return;
+		return 0;
 	}
-	if (d->resp.qtype != q->qtype ||
-	    !dns_name_equal(d->resp.qname, q->name)) {
-		log_debug("sync: dns ignored reply id=%u: other question", id);
+	if (!dns_resp_matches(&d->resp, q->name, q->qtype)) {
+		log_debug("sync: dns ignored reply name=%s type=%s: other "
+		    "question", q->name, dns_type_name(q->qtype));
 		d->ignored++;
-		return;
+		return 0;
 	}
 	sync_dns_answer(q, &d->resp);
 	sync_dns_query_free(q);
 	sync_dns_check_done(d);
+	return 1;
 }
 
-/* Datagrams on the socket. */
+/* Datagrams on a question's socket. */
 static void
 sync_dns_read_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct sync_dns		*d = arg;
+	struct sync_dns_query	*q = arg;
+	struct sync_dns		*d = q->d;
 	struct sockaddr_storage	 from;
 	socklen_t		 fromlen;
 	ssize_t			 n;
@@ -656,7 +628,8 @@ sync_dns_read_cb(evutil_socket_t fd, short what, void *arg)
 			d->ignored++;
 			continue;
 		}
-		sync_dns_datagram(d, d->buf, (size_t)n);
+		if (sync_dns_datagram(q, d->buf, (size_t)n))
+			return;
 	}
 }
 
@@ -683,7 +656,7 @@ sync_dns_timeout_cb(evutil_socket_t fd, short what, void *arg)
 	sync_dns_check_done(d);
 }
 
-/* Begin a poll: open the socket, ask the first questions. */
+/* Begin a poll: find the server, ask the first questions. */
 static void
 sync_dns_poll_begin(struct sync_dns *d)
 {
@@ -692,8 +665,8 @@ sync_dns_poll_begin(struct sync_dns *d)
 	d->partial = 0;
 	d->sockerr = 0;
 	d->ntargets = 0;
-	sync_dns_set_free(&d->cur);
-	if (sync_dns_open(d) == -1) {
+	sync_dns_set_clear(&d->cur);
+	if (sync_dns_server(d) == -1) {
 		d->failed = d->why;
 		sync_dns_poll_end(d);
 		return;
@@ -701,10 +674,10 @@ sync_dns_poll_begin(struct sync_dns *d)
 	log_debug("sync: dns poll query=%s type=%s server=%s", d->query,
 	    sync_dns_typename(d), d->nsname);
 	if (d->srv)
-		sync_dns_ask(d, d->query, DNS_T_SRV, 0);
+		sync_dns_ask(d, d->query, DNS_T_SRV, 0, SYNC_DNS_TTL_MAX);
 	else {
-		sync_dns_ask(d, d->query, DNS_T_A, 0);
-		sync_dns_ask(d, d->query, DNS_T_AAAA, 0);
+		sync_dns_ask(d, d->query, DNS_T_A, 0, SYNC_DNS_TTL_MAX);
+		sync_dns_ask(d, d->query, DNS_T_AAAA, 0, SYNC_DNS_TTL_MAX);
 	}
 	sync_dns_check_done(d);
 }
@@ -714,14 +687,12 @@ static void
 sync_dns_arm(struct sync_dns *d)
 {
 	struct timeval	 tv;
-	uint32_t	 r;
 	uint64_t	 ms, spread;
 
 	ms = (uint64_t)d->interval * 1000;
 	spread = ms / 5;
-	evutil_secure_rng_get_bytes(&r, sizeof(r));
 	if (spread > 0)
-		ms = ms - spread / 2 + r % (spread + 1);
+		ms = ms - spread / 2 + randombytes_uniform((uint32_t)spread + 1);
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	evtimer_add(d->timer, &tv);
@@ -798,7 +769,7 @@ sync_dns_init(struct sync_backend_inst *bi, const struct sync_conf *sc,
 		return -1;
 	d = xcalloc(1, sizeof(*d));
 	d->bi = bi;
-	d->fd = -1;
+	TAILQ_INIT(&d->waiting);
 	TAILQ_INIT(&d->queries);
 	sync_dns_set_conf(d, sc, srv);
 	bi->data = d;
@@ -826,10 +797,14 @@ sync_dns_reload(struct sync_backend_inst *bi, const struct sync_conf *sc,
 {
 	struct sync_dns	*d = bi->data;
 	size_t		 i;
-	int		 srv;
+	int		 srv, asked;
 
 	if (sync_dns_check(sc, &srv, cause) == -1)
 		return -1;
+	/* Another question: the old answers' TTLs no longer hold peers. */
+	asked = strcmp(d->query, sc->dns_query) != 0 || d->srv != srv;
+	for (i = 0; asked && i < d->last.n; i++)
+		d->last.v[i].until = 0;
 	if (strcmp(d->query, sc->dns_query) != 0 || d->srv != srv ||
 	    d->interval != sc->dns_interval ||
 	    (d->server == NULL) != (sc->dns_server == NULL) ||
@@ -850,7 +825,7 @@ sync_dns_reload(struct sync_backend_inst *bi, const struct sync_conf *sc,
 	return 0;
 }
 
-/* Free everything: questions, timers, socket, sets. */
+/* Free everything: questions and their sockets, timers. */
 static void
 sync_dns_free(struct sync_backend_inst *bi)
 {
@@ -861,8 +836,6 @@ sync_dns_free(struct sync_backend_inst *bi)
 	sync_dns_poll_abort(d);
 	if (d->timer != NULL)
 		event_free(d->timer);
-	sync_dns_close(d);
-	sync_dns_set_free(&d->last);
 	free(d->query);
 	free(d->server);
 	free(d);

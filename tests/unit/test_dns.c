@@ -431,6 +431,45 @@ test_parse_header(void **state)
 	}
 }
 
+/*
+ * An answer counts only for the question it repeats: one question, the
+ * same name (any case), the same type, class IN.
+ */
+static void
+test_question_match(void **state)
+{
+	uint8_t		 m[sizeof(cap_a) - 1];
+	struct mb	 mb;
+
+	parse_ok(B(cap_a));
+	assert_true(dns_resp_matches(&resp, "epmd.test", DNS_T_A));
+	assert_true(dns_resp_matches(&resp, "EPMD.Test.", DNS_T_A));
+	assert_false(dns_resp_matches(&resp, "epmd.test", DNS_T_AAAA));
+	assert_false(dns_resp_matches(&resp, "epmd.tes", DNS_T_A));
+	assert_false(dns_resp_matches(&resp, "x.epmd.test", DNS_T_A));
+	parse_ok(B(cap_nxdomain));
+	assert_true(dns_resp_matches(&resp, "nx.test", DNS_T_A));
+	parse_ok(B(cap_srv));
+	assert_true(dns_resp_matches(&resp, "_epmd._tcp.test", DNS_T_SRV));
+	assert_false(dns_resp_matches(&resp, "_epmd._tcp.test", DNS_T_A));
+
+	/* The same name and type in class CH (3). */
+	memcpy(m, cap_a, sizeof(m));
+	m[26] = 3;
+	parse_ok(m, sizeof(m));
+	assert_false(dns_resp_matches(&resp, "epmd.test", DNS_T_A));
+
+	/* No question at all, even with records for the name. */
+	mb_hdr(&mb, 0x1234, 0x8580, 0, 1, 0, 0);
+	mb_put(&mb, "\x04" "epmd" "\x04" "test" "\x00", 11);
+	mb_rrhdr(&mb, DNS_T_A, 1, 4);
+	mb_put(&mb, "\x7f\0\0\x02", 4);
+	parse_ok(mb.b, mb.n);
+	assert_int_equal(resp.nrr, 1);
+	assert_false(dns_resp_matches(&resp, "epmd.test", DNS_T_A));
+	assert_false(dns_resp_matches(&resp, "", DNS_T_A));
+}
+
 /* Pointers to themselves, forwards, or to each other are refused. */
 static void
 test_parse_loops(void **state)
@@ -775,6 +814,7 @@ main(void)
 		cmocka_unit_test(test_parse_cname),
 		cmocka_unit_test(test_parse_prefixes),
 		cmocka_unit_test(test_parse_header),
+		cmocka_unit_test(test_question_match),
 		cmocka_unit_test(test_parse_loops),
 		cmocka_unit_test(test_parse_hops),
 		cmocka_unit_test(test_parse_long_names),
