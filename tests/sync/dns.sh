@@ -18,10 +18,11 @@
 #   2. SIGHUP with the same config keeps them.
 #   3. DNS down (dnsmasq stopped): polls fail, every peer is kept, and the
 #      failure is logged.
-#   4. dnsmasq back without h3 / 127.0.0.3: those peers vanish, the others
-#      stay.
+#   4. dnsmasq back without h3 / 127.0.0.3: those peers vanish (once two
+#      complete polls lacked them: TTL 0), the others stay.
 #   5. d4 reloaded (SIGHUP) to type srv: its A peer goes, h2 comes.
-#   6. dnsmasq back with no records (NXDOMAIN): no dns peer is left.
+#   6. dnsmasq back with no records (NXDOMAIN): no dns peer is left (after
+#      two polls).
 # Every process started here is stopped by pid on exit; every wait is
 # bounded; all traffic stays on 127.0.0.0/8.
 #
