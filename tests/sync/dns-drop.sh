@@ -53,7 +53,7 @@ bad_once()
 {
 	local kind=$1 before end
 	before=$(answers '127.0.0.2,127.0.0.3')
-	echo "$kind" >"$DNS/once.tmp" && mv "$DNS/once.tmp" "$DNS/once" ||
+	{ echo "$kind" >"$DNS/once.tmp" && mv "$DNS/once.tmp" "$DNS/once"; } ||
 	    fail "cannot write $DNS/once"
 	end=$(( $(now_ms) + 15000 ))
 	while [ "$(answers "$kind")" -lt 1 ] ||
@@ -70,7 +70,7 @@ bad_once empty
 bad_once nxdomain
 
 # 3. 127.0.0.3 leaves DNS.
-echo 127.0.0.2 >"$DNS/addrs.tmp" && mv "$DNS/addrs.tmp" "$DNS/addrs" ||
+{ echo 127.0.0.2 >"$DNS/addrs.tmp" && mv "$DNS/addrs.tmp" "$DNS/addrs"; } ||
     fail "cannot write $DNS/addrs"
 seen_once=0
 end=$(( $(now_ms) + 15000 ))

@@ -43,5 +43,5 @@ wait_until 15 enough || fail "fewer than 6 questions in 15 s: $(cat "$DNS/querie
 q=$(questions | head -n 6)
 ports=$(printf '%s\n' "$q" | awk '{ print $2 }' | sort -u | wc -l)
 [ "$ports" -eq 6 ] ||
-    fail "6 questions came from $ports source ports: $(printf '%s ' $q)"
+    fail "6 questions came from $ports source ports: $(printf '%s\n' "$q" | tr '\n' ' ')"
 exit 0

@@ -45,9 +45,9 @@ wait_until 15 all_listed ||
 
 # The first poll's bursts: the SRV question alone, then the targets'.
 bursts=$(awk '/^burst=/ { sub("burst=", ""); print }' "$DNS/queries")
-max=$(printf '%s\n' $bursts | sort -n | tail -n 1)
+max=$(printf '%s\n' "$bursts" | sort -n | tail -n 1)
 targets=$(grep -c '^A.* answer=127[.]0[.]1[.]' "$DNS/queries")
 [ "$targets" -ge 20 ] || fail "only $targets target A questions"
 [ "$max" -eq "$INFLIGHT" ] ||
-    fail "at most $max questions out at once, want $INFLIGHT: bursts $(printf '%s ' $bursts)"
+    fail "at most $max questions out at once, want $INFLIGHT: bursts $(printf '%s\n' "$bursts" | tr '\n' ' ')"
 exit 0
