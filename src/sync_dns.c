@@ -63,7 +63,7 @@ struct sync_dns_query {
 	uint16_t		 id;
 	uint16_t		 qtype;
 	unsigned int		 port;	/* for the addresses it yields */
-	uint32_t		 ttl;	/* at most, for the addresses it yields */
+	uint32_t		 ttl;	/* their TTL, at most */
 	int			 tries;
 	char			 name[DNS_NAME_MAX + 1];
 };
@@ -692,7 +692,8 @@ sync_dns_arm(struct sync_dns *d)
 	ms = (uint64_t)d->interval * 1000;
 	spread = ms / 5;
 	if (spread > 0)
-		ms = ms - spread / 2 + randombytes_uniform((uint32_t)spread + 1);
+		ms = ms - spread / 2 +
+		    randombytes_uniform((uint32_t)spread + 1);
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	evtimer_add(d->timer, &tv);

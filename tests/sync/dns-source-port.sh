@@ -30,7 +30,9 @@ listed()
 wait_until 15 listed ||
     fail "127.0.0.2:$P from DNS not listed: $(peers "$P")"
 
-# Six distinct questions (a retry repeats its id and its port).
+# Six distinct questions (a retry repeats its id and its port).  The
+# kernel picks each port at random from the ephemeral range, so two of six
+# share one by chance about once in 2000 runs.
 questions()
 {
 	awk '{ print $2, $3 }' "$DNS/queries" | sort -u
