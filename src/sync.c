@@ -753,7 +753,7 @@ sync_ask_resync(struct sync_session *sess)
 	sync_session_send(sess, &m);
 }
 
-/* Up to 64 bytes of name, every byte that is not printable ASCII as '?'. */
+/* Up to size - 1 bytes of name, bytes that are not printable ASCII as '?'. */
 static void
 sync_printable(char *buf, size_t size, const uint8_t *name, size_t len)
 {
@@ -762,7 +762,8 @@ sync_printable(char *buf, size_t size, const uint8_t *name, size_t len)
 	if (len > size - 1)
 		len = size - 1;
 	for (i = 0; i < len; i++)
-		buf[i] = name[i] >= 0x20 && name[i] < 0x7f ? (char)name[i] : '?';
+		buf[i] = name[i] >= 0x20 && name[i] < 0x7f ? (char)name[i] :
+		    '?';
 	buf[len] = '\0';
 }
 

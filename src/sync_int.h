@@ -25,8 +25,8 @@
  * Beyond these, entries are skipped (counted, shown in PEERS), origins
  * and learned peers refused, each with a rate-limited log line.
  */
-#define SYNC_MAX_ORIGIN_ENTRIES	65536	/* one origin's table, one snapshot */
-#define SYNC_MAX_REMOTE_ENTRIES	262144	/* every origin and snapshot */
+#define SYNC_MAX_ORIGIN_ENTRIES	65536	/* an origin's table, a snapshot */
+#define SYNC_MAX_REMOTE_ENTRIES	262144	/* all origins and snapshots */
 #define SYNC_MAX_ORIGINS	1024	/* remote origins at once */
 #define SYNC_MAX_LEARNED	1024	/* peers learned from HELLOs only */
 
@@ -83,7 +83,7 @@ struct sync_session {
 	uint32_t		 snap_count;	/* ADDs the BEGIN announced */
 	uint32_t		 snap_adds;	/* ADDs received since */
 	int			 resync_asked;
-	/* Outbound: bytes ever queued, and that count after the last snapshot. */
+	/* Outbound: bytes ever queued; that count after the last snapshot. */
 	uint64_t		 queued;
 	uint64_t		 snap_end;
 };
@@ -101,7 +101,7 @@ struct sync_peer {
 	int			 self;		/* it is us: never dial again */
 	char			 status[48];	/* for `epmdxctl peers` */
 	char			 origin[SYNC_HOST_MAX + 1];
-	time_t			 last_ok;	/* last HELLO, sync_clock() */
+	time_t			 last_ok;	/* last HELLO (sync_clock) */
 };
 
 struct sync_stats {
@@ -145,7 +145,7 @@ struct sync {
 	unsigned int		 ninbound;
 	TAILQ_HEAD(, sync_origin) origins;
 	unsigned int		 norigins;
-	size_t			 nremote;	/* in origin and staging tables */
+	size_t			 nremote;	/* origin + staging entries */
 	struct sync_limits	 lim;
 	struct event		*heartbeat;
 	struct event		*expiry;
