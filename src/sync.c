@@ -990,5 +990,3 @@ sync_accept(struct server *srv, int fd, const uint8_t *body, size_t len)
 	}
 	sync_session_accept(srv->sync, fd, body);
 }
-
-
