@@ -457,20 +457,23 @@ ctl_cluster_line(char **f, int nf, int first, void *arg)
 	printf("}");
 }
 
-/* One PEERS line: address state origin heard entries sources. */
+/* One PEERS line: address state origin heard entries sources rejected. */
 static void
 ctl_peers_line(char **f, int nf, int first, void *arg)
 {
-	int	 json = *(int *)arg;
+	int		 json = *(int *)arg;
+	const char	*rejected = nf >= 7 ? f[6] : "0";
 
 	if (nf < 6)
 		return;
 	if (!json) {
 		if (first)
-			printf("%-28s %-14s %-16s %6s %7s %s\n", "PEER",
-			    "STATE", "ORIGIN", "HEARD", "ENTRIES", "SOURCES");
-		printf("%-28s %-14s %-16s %6s %7s %s\n", f[0], f[1], f[2],
-		    strcmp(f[3], "-1") == 0 ? "-" : f[3], f[4], f[5]);
+			printf("%-28s %-14s %-16s %6s %7s %8s %s\n", "PEER",
+			    "STATE", "ORIGIN", "HEARD", "ENTRIES", "REJECTED",
+			    "SOURCES");
+		printf("%-28s %-14s %-16s %6s %7s %8s %s\n", f[0], f[1], f[2],
+		    strcmp(f[3], "-1") == 0 ? "-" : f[3], f[4], rejected,
+		    f[5]);
 		return;
 	}
 	printf("%s{\"peer\":", first ? "" : ",");
@@ -485,7 +488,7 @@ ctl_peers_line(char **f, int nf, int first, void *arg)
 	printf(",\"last_heard\":%s,\"entries\":%s,\"sources\":",
 	    strcmp(f[3], "-1") == 0 ? "null" : f[3], f[4]);
 	ctl_json_string((uint8_t *)f[5], strlen(f[5]));
-	printf("}");
+	printf(",\"rejected\":%s}", rejected);
 }
 
 /* epmdxctl cluster / peers. */

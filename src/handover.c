@@ -258,8 +258,7 @@ ho_decode(const uint8_t *buf, size_t len, struct ho_rec *rec,
 	}
 	if ((rec->type == HO_ADD || rec->type == HO_UNREG ||
 	    rec->type == HO_ONODE) &&
-	    ((rec->node.namelen > 0 &&	/* stock registers an empty name */
-	    !proto_name_ok(rec->node.name, rec->node.namelen)) ||
+	    (!proto_name_ok(rec->node.name, rec->node.namelen) ||
 	    rec->node.extralen > PROTO_MAXSYMLEN)) {
 		*why = "bad node name or extra";
 		return -1;

@@ -304,16 +304,20 @@ fail:
 	return PROTO_ERR;
 }
 
-/* Whether name is one ALIVE2 registers. */
+/*
+ * Whether name is one ALIVE2 registers, so one the registry can hold: the
+ * one check sync, the handover and the fd store journal apply.  The empty
+ * name is one (stock registers it).
+ */
 int
 proto_name_ok(const uint8_t *name, size_t len)
 {
 	int	 chars;
 
-	if (len == 0 || len > PROTO_MAXSYMLEN || memchr(name, 0, len) != NULL)
+	if (len > PROTO_MAXSYMLEN || (len > 0 && memchr(name, 0, len) != NULL))
 		return 0;
 	chars = proto_utf8_chars(name, len);
-	return chars > 0 && chars <= PROTO_MAXNAMECHARS;
+	return chars >= 0 && chars <= PROTO_MAXNAMECHARS;
 }
 
 /* Frame a request: [Len][op][body]. */

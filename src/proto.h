@@ -95,8 +95,8 @@ int	 proto_decode(const uint8_t *buf, size_t len, struct proto_req *req,
 int	 proto_utf8_chars(const uint8_t *s, size_t len);
 
 /*
- * Whether name is one ALIVE2 registers: 1..1020 bytes, no NUL, valid
- * UTF-8 of at most 255 characters.
+ * Whether name is one ALIVE2 registers: 0..1020 bytes (stock registers
+ * the empty name), no NUL, valid UTF-8 of at most 255 characters.
  */
 int	 proto_name_ok(const uint8_t *name, size_t len);
 

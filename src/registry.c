@@ -112,7 +112,7 @@ registry_find(const struct registry *r, const uint8_t *name, size_t namelen,
 
 	for (n = r->buckets[hash & (r->nbuckets - 1)]; n != NULL; n = n->hnext)
 		if (n->hash == hash && n->namelen == namelen &&
-		    memcmp(n->name, name, namelen) == 0)
+		    (namelen == 0 || memcmp(n->name, name, namelen) == 0))
 			return n;
 	return NULL;
 }
@@ -249,7 +249,8 @@ registry_add(struct registry *r, const struct proto_node *pn, time_t now,
 		}
 		n->hash = hash;
 		n->namelen = (uint16_t)pn->namelen;
-		memcpy(n->name, pn->name, pn->namelen);
+		if (pn->namelen > 0)	/* the empty name may come as NULL */
+			memcpy(n->name, pn->name, pn->namelen);
 		n->name[pn->namelen] = '\0';
 		registry_hash_insert(r, n);
 	}

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,32 @@ static void	sync_expiry_cb(evutil_socket_t, short, void *);
 static void	sync_retry_cb(evutil_socket_t, short, void *);
 static void	sync_origin_free(struct sync *, struct sync_origin *,
 		    const char *);
+static void	sync_warn_limited(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+
+#define SYNC_WARN_PER_SEC	5	/* limited warnings a second */
+
+/* Warn about what a peer made us refuse, at most a few times a second. */
+static void
+sync_warn_limited(const char *fmt, ...)
+{
+	static time_t	 window;
+	static unsigned	 count;
+	time_t		 now = sync_clock();
+	char		 buf[512];
+	va_list		 ap;
+
+	if (now != window) {
+		window = now;
+		count = 0;
+	}
+	if (count++ >= SYNC_WARN_PER_SEC)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	log_warnx("%s", buf);
+}
 
 /* Accessors for backends. */
 struct event_base *
@@ -102,9 +129,9 @@ sync_set_hostname(struct sync *s, const struct sync_conf *sc, char **cause)
 		if ((dot = strchr(buf, '.')) != NULL)
 			*dot = '\0';
 	}
-	if (*buf == '\0' || strchr(buf, '@') != NULL) {
-		xasprintf(cause, "hostname \"%s\" cannot be a node's host part",
-		    buf);
+	if (!sync_host_ok((const uint8_t *)buf, strlen(buf))) {
+		xasprintf(cause, "hostname \"%s\" cannot name a sync origin: "
+		    "letters, digits, '-', '.' and '_' only", buf);
 		return -1;
 	}
 	snprintf(s->hostname, sizeof(s->hostname), "%s", buf);
@@ -227,6 +254,10 @@ sync_open(struct server *srv, char **cause)
 	s->port = sc->port != 0 ? sc->port : srv->names_port;
 	s->ttl = sc->ttl;
 	s->interval = sc->interval;
+	s->lim.origin_entries = SYNC_MAX_ORIGIN_ENTRIES;
+	s->lim.remote_entries = SYNC_MAX_REMOTE_ENTRIES;
+	s->lim.origins = SYNC_MAX_ORIGINS;
+	s->lim.learned = SYNC_MAX_LEARNED;
 	TAILQ_INIT(&s->peers);
 	TAILQ_INIT(&s->inbound);
 	TAILQ_INIT(&s->origins);
@@ -395,6 +426,19 @@ sync_peer_find(struct sync *s, const char *host, unsigned int port)
 	return NULL;
 }
 
+/* How many peers only a HELLO told us of. */
+static unsigned int
+sync_nlearned(struct sync *s)
+{
+	struct sync_peer	*p;
+	unsigned int		 n = 0;
+
+	TAILQ_FOREACH(p, &s->peers, entry)
+		if (p->sources == SYNC_SRC_LEARNED)
+			n++;
+	return n;
+}
+
 /* Add a peer (or a source to one) and dial it. */
 struct sync_peer *
 sync_peer_add(struct sync *s, const char *host, unsigned int port,
@@ -410,6 +454,12 @@ sync_peer_add(struct sync *s, const char *host, unsigned int port,
 	}
 	if (strlen(host) > SYNC_HOST_MAX)
 		return NULL;
+	if (source == SYNC_SRC_LEARNED && sync_nlearned(s) >= s->lim.learned) {
+		s->stats.refused_peers++;
+		sync_warn_limited("sync: too many learned peers (%u), not "
+		    "dialing %s port %u", s->lim.learned, host, port);
+		return NULL;
+	}
 	p = xcalloc(1, sizeof(*p));
 	p->sync = s;
 	snprintf(p->host, sizeof(p->host), "%s", host);
@@ -458,6 +508,17 @@ sync_retry_cb(evutil_socket_t fd, short what, void *arg)
 		sync_peer_dial(p);
 }
 
+/* Drop the snapshot a stream was staging, giving its room back. */
+static void
+sync_staging_drop(struct sync_session *sess)
+{
+	if (sess->staging == NULL)
+		return;
+	sess->sync->nremote -= registry_count(sess->staging);
+	registry_free(sess->staging);
+	sess->staging = NULL;
+}
+
 /* A stream ended: outbound peers retry with backoff and jitter. */
 void
 sync_core_session_gone(struct sync_session *sess)
@@ -468,6 +529,7 @@ sync_core_session_gone(struct sync_session *sess)
 	unsigned int		 ms;
 
 	if (!sess->outbound) {
+		sync_staging_drop(sess);
 		TAILQ_REMOVE(&s->inbound, sess, entry);
 		s->ninbound--;
 		return;
@@ -517,9 +579,39 @@ sync_origin_free(struct sync *s, struct sync_origin *o, const char *why)
 			sess->origin = NULL;
 	}
 	TAILQ_REMOVE(&s->origins, o, entry);
-	if (o->table != NULL)
+	s->norigins--;
+	if (o->table != NULL) {
+		s->nremote -= registry_count(o->table);
 		registry_free(o->table);
+	}
 	free(o);
+}
+
+/*
+ * A new remote origin, empty, or NULL (counted, logged) when host is no
+ * host name or lim.origins are held already.
+ */
+struct sync_origin *
+sync_origin_new(struct sync *s, const char *host, const char *addr)
+{
+	struct sync_origin	*o;
+
+	if (!sync_host_ok((const uint8_t *)host, strlen(host)))
+		return NULL;
+	if (s->norigins >= s->lim.origins) {
+		s->stats.refused_origins++;
+		sync_warn_limited("sync: too many origins (%u), refusing "
+		    "host=%s", s->lim.origins, host);
+		return NULL;
+	}
+	o = xcalloc(1, sizeof(*o));
+	snprintf(o->host, sizeof(o->host), "%s", host);
+	snprintf(o->addr, sizeof(o->addr), "%s", addr);
+	o->table = registry_new(0);
+	o->last_heard = sync_clock();
+	TAILQ_INSERT_TAIL(&s->origins, o, entry);
+	s->norigins++;
+	return o;
 }
 
 /* The first frame of a stream: who is at the other end. */
@@ -551,20 +643,18 @@ sync_core_hello(struct sync_session *sess, const struct sync_msg *m)
 	}
 	if (p != NULL) {
 		snprintf(p->origin, sizeof(p->origin), "%s", host);
-		p->last_ok = time(NULL);
+		p->last_ok = sync_clock();
 		return 0;
 	}
 
 	/* Inbound: the origin whose entries this stream will carry. */
 	if ((o = sync_origin_find(s, host)) == NULL) {
-		o = xcalloc(1, sizeof(*o));
-		snprintf(o->host, sizeof(o->host), "%s", host);
-		o->table = registry_new(0);
-		TAILQ_INSERT_TAIL(&s->origins, o, entry);
+		if ((o = sync_origin_new(s, host, "")) == NULL)
+			return -1;
 		log_info("sync: origin heard host=%s peer=%s", host,
 		    sess->addr);
 	}
-	o->last_heard = time(NULL);
+	o->last_heard = sync_clock();
 	sess->origin = o;
 	sess->incarnation = m->incarnation;
 
@@ -612,32 +702,31 @@ sync_origin_feed(struct sync_backend_inst *bi, const char *host,
 {
 	struct sync		*s = bi->sync;
 	struct sync_origin	*o;
-	struct registry		*t;
+	struct registry		*old;
 	size_t			 i;
 
-	if (strcmp(host, s->hostname) == 0 || strlen(host) > SYNC_HOST_MAX ||
-	    strchr(host, '@') != NULL)
-		return;			/* never our own, never a bad name */
+	if (strcmp(host, s->hostname) == 0)
+		return;			/* never our own */
 	if ((o = sync_origin_find(s, host)) == NULL) {
-		o = xcalloc(1, sizeof(*o));
-		snprintf(o->host, sizeof(o->host), "%s", host);
-		snprintf(o->addr, sizeof(o->addr), "%s", bi->backend->name);
-		TAILQ_INSERT_TAIL(&s->origins, o, entry);
+		if ((o = sync_origin_new(s, host, bi->backend->name)) == NULL)
+			return;
 		log_info("sync: origin fed host=%s backend=%s", host,
 		    bi->backend->name);
 	}
-	t = registry_new(0);
+	/* The old table goes first: the new one may take all its room. */
+	old = o->table;
+	s->nremote -= registry_count(old);
+	o->table = registry_new(0);
+	registry_free(old);
 	for (i = 0; i < n; i++)
-		if (proto_name_ok(nodes[i].name, nodes[i].namelen) &&
-		    nodes[i].extralen <= PROTO_MAXSYMLEN)
-			sync_table_put(t, &nodes[i]);
-	if (o->table != NULL)
-		registry_free(o->table);
-	o->table = t;
+		sync_take(s, o, o->table, &nodes[i],
+		    nodes[i].extralen > PROTO_MAXSYMLEN ? "extra too long" :
+		    !proto_name_ok(nodes[i].name, nodes[i].namelen) ?
+		    "bad node name" : NULL);
 	o->incarnation = incarnation;
 	o->version = version;
 	o->synced = 1;
-	o->last_heard = time(NULL);
+	o->last_heard = sync_clock();
 }
 
 /* A store backend says an origin is gone. */
@@ -664,15 +753,56 @@ sync_ask_resync(struct sync_session *sess)
 	sync_session_send(sess, &m);
 }
 
-/* Put one entry into a table, replacing a same-named one. */
+/* Up to size - 1 bytes of name, bytes that are not printable ASCII as '?'. */
+static void
+sync_printable(char *buf, size_t size, const uint8_t *name, size_t len)
+{
+	size_t	 i;
+
+	if (len > size - 1)
+		len = size - 1;
+	for (i = 0; i < len; i++)
+		buf[i] = name[i] >= 0x20 && name[i] < 0x7f ? (char)name[i] :
+		    '?';
+	buf[len] = '\0';
+}
+
+/*
+ * Put entry n into t, origin o's table or a snapshot of it being staged,
+ * replacing a same-named one; or skip it, counted in o and logged, when
+ * reject says why it cannot be held or a cap is reached.  A staged
+ * snapshot replaces o's table, so that table's room is its room too.
+ */
 void
-sync_table_put(struct registry *t, const struct proto_node *n)
+sync_take(struct sync *s, struct sync_origin *o, struct registry *t,
+    const struct proto_node *n, const char *reject)
 {
 	struct node	*old;
+	size_t		 others;
+	char		 name[65];
 
-	if ((old = registry_lookup(t, n->name, n->namelen)) != NULL)
+	if (reject == NULL &&
+	    (old = registry_lookup(t, n->name, n->namelen)) != NULL) {
 		registry_delete(t, old);
+		s->nremote--;
+	}
+	others = s->nremote;
+	if (t != o->table && others >= registry_count(o->table))
+		others -= registry_count(o->table);
+	if (reject == NULL && registry_count(t) >= s->lim.origin_entries)
+		reject = "origin holds the most entries allowed";
+	else if (reject == NULL && others >= s->lim.remote_entries)
+		reject = "remote entries at their cap";
+	if (reject != NULL) {
+		o->rejected++;
+		s->stats.rejected_entries++;
+		sync_printable(name, sizeof(name), n->name, n->namelen);
+		sync_warn_limited("sync: entry skipped origin=%s name=\"%s\" "
+		    "reason=\"%s\"", o->host, name, reject);
+		return;
+	}
 	registry_add(t, n, 0, -1, NULL);
+	s->nremote++;
 }
 
 /* Merge one message from an origin's stream; -1 closes it. */
@@ -684,11 +814,10 @@ sync_core_message(struct sync_session *sess, const struct sync_msg *m)
 
 	if (o == NULL)
 		return -1;		/* the origin expired under us */
-	o->last_heard = time(NULL);
+	o->last_heard = sync_clock();
 	switch (m->type) {
 	case SYNC_MSG_SNAP_BEGIN:
-		if (sess->staging != NULL)
-			registry_free(sess->staging);
+		sync_staging_drop(sess);
 		sess->staging = registry_new(0);
 		sess->snap_incarnation = m->incarnation;
 		sess->snap_version = m->version;
@@ -697,7 +826,8 @@ sync_core_message(struct sync_session *sess, const struct sync_msg *m)
 		return 0;
 	case SYNC_MSG_ADD:
 		if (sess->staging != NULL) {
-			sync_table_put(sess->staging, &m->node);
+			sync_take(sess->sync, o, sess->staging, &m->node,
+			    m->reject);
 			sess->snap_adds++;
 			return 0;
 		}
@@ -710,14 +840,14 @@ sync_core_message(struct sync_session *sess, const struct sync_msg *m)
 			log_warnx("sync: snapshot from %s has %u entries, %u "
 			    "announced: ignored", o->host, sess->snap_adds,
 			    sess->snap_count);
-			registry_free(sess->staging);
-			sess->staging = NULL;
+			sync_staging_drop(sess);
 			sess->resync_asked = 0;
 			sync_ask_resync(sess);
 			return 0;
 		}
 		if (o->synced && o->incarnation != sess->snap_incarnation)
 			log_info("sync: origin restarted host=%s", o->host);
+		sess->sync->nremote -= registry_count(o->table);
 		registry_free(o->table);
 		o->table = sess->staging;
 		sess->staging = NULL;
@@ -754,12 +884,34 @@ sync_core_message(struct sync_session *sess, const struct sync_msg *m)
 		return 0;
 	}
 	if (m->type == SYNC_MSG_ADD)
-		sync_table_put(o->table, &m->node);
-	else if ((n = registry_lookup(o->table, m->node.name,
-	    m->node.namelen)) != NULL)
+		sync_take(sess->sync, o, o->table, &m->node, m->reject);
+	else if (m->reject == NULL && (n = registry_lookup(o->table,
+	    m->node.name, m->node.namelen)) != NULL) {
 		registry_delete(o->table, n);
+		sess->sync->nremote--;
+	}
 	o->version = m->version;
 	return 0;
+}
+
+/*
+ * A receiver asks for a snapshot.  While the last one is still queued on
+ * the stream it answers this too (deltas follow it in order), so nothing
+ * more is queued: a RESYNC flood holds at most one snapshot.
+ */
+void
+sync_core_resync(struct sync_session *sess)
+{
+	struct sync	*s = sess->sync;
+	uint64_t	 written;
+
+	written = sess->queued - sync_session_pending(sess);
+	if (sess->snap_end > written) {
+		s->stats.resyncs_ignored++;
+		return;
+	}
+	s->stats.resyncs++;
+	sync_session_snapshot(sess);
 }
 
 /* A local registration came or went: push it to every open stream. */
@@ -811,7 +963,7 @@ sync_expiry_cb(evutil_socket_t fd, short what, void *arg)
 	struct sync		*s = arg;
 	struct sync_origin	*o, *next;
 	struct sync_peer	*p, *pnext;
-	time_t			 now = time(NULL);
+	time_t			 now = sync_clock();
 
 	for (o = TAILQ_FIRST(&s->origins); o != NULL; o = next) {
 		next = TAILQ_NEXT(o, entry);
@@ -838,4 +990,3 @@ sync_accept(struct server *srv, int fd, const uint8_t *body, size_t len)
 	}
 	sync_session_accept(srv->sync, fd, body);
 }
-

@@ -20,6 +20,16 @@
 #define SYNC_BACKOFF_MAX	30
 #define SYNC_MAX_INBOUND	1024	/* accepted sync streams at once */
 
+/*
+ * What a peer with the secret may make us hold (epmdx-sync(7), LIMITS).
+ * Beyond these, entries are skipped (counted, shown in PEERS), origins
+ * and learned peers refused, each with a rate-limited log line.
+ */
+#define SYNC_MAX_ORIGIN_ENTRIES	65536	/* an origin's table, a snapshot */
+#define SYNC_MAX_REMOTE_ENTRIES	262144	/* all origins and snapshots */
+#define SYNC_MAX_ORIGINS	1024	/* remote origins at once */
+#define SYNC_MAX_LEARNED	1024	/* peers learned from HELLOs only */
+
 struct evdns_base;
 struct evdns_getaddrinfo_request;
 struct sess_resolve;
@@ -34,7 +44,8 @@ struct sync_origin {
 	uint64_t		 incarnation;
 	uint64_t		 version;
 	int			 synced;	/* a snapshot has landed */
-	time_t			 last_heard;
+	time_t			 last_heard;	/* sync_clock() */
+	uint64_t		 rejected;	/* entries not taken */
 	struct registry		*table;
 };
 
@@ -72,6 +83,9 @@ struct sync_session {
 	uint32_t		 snap_count;	/* ADDs the BEGIN announced */
 	uint32_t		 snap_adds;	/* ADDs received since */
 	int			 resync_asked;
+	/* Outbound: bytes ever queued; that count after the last snapshot. */
+	uint64_t		 queued;
+	uint64_t		 snap_end;
 };
 
 /* A daemon we dial and push our entries to. */
@@ -87,7 +101,7 @@ struct sync_peer {
 	int			 self;		/* it is us: never dial again */
 	char			 status[48];	/* for `epmdxctl peers` */
 	char			 origin[SYNC_HOST_MAX + 1];
-	time_t			 last_ok;	/* last HELLO from it */
+	time_t			 last_ok;	/* last HELLO (sync_clock) */
 };
 
 struct sync_stats {
@@ -99,6 +113,18 @@ struct sync_stats {
 	uint64_t		 bad_frames;
 	uint64_t		 resyncs;
 	uint64_t		 expired;
+	uint64_t		 rejected_entries;
+	uint64_t		 refused_origins;
+	uint64_t		 refused_peers;
+	uint64_t		 resyncs_ignored;
+};
+
+/* The caps in force: the SYNC_MAX_* defaults (tests lower them). */
+struct sync_limits {
+	size_t			 origin_entries;
+	size_t			 remote_entries;
+	unsigned int		 origins;
+	unsigned int		 learned;
 };
 
 struct sync {
@@ -118,6 +144,9 @@ struct sync {
 	TAILQ_HEAD(, sync_session) inbound;
 	unsigned int		 ninbound;
 	TAILQ_HEAD(, sync_origin) origins;
+	unsigned int		 norigins;
+	size_t			 nremote;	/* origin + staging entries */
+	struct sync_limits	 lim;
 	struct event		*heartbeat;
 	struct event		*expiry;
 	struct sync_stats	 stats;
@@ -129,16 +158,24 @@ void	sync_session_free(struct sync_session *, const char *reason);
 void	sync_session_accept(struct sync *, int fd, const uint8_t *body);
 void	sync_session_send(struct sync_session *, const struct sync_msg *);
 void	sync_session_snapshot(struct sync_session *);
+size_t	sync_session_pending(struct sync_session *);
 void	sync_peer_free(struct sync_peer *, const char *reason);
 
 /* sync.c: what streams deliver to the core. */
 int	sync_core_hello(struct sync_session *, const struct sync_msg *);
 int	sync_core_message(struct sync_session *, const struct sync_msg *);
 void	sync_core_session_gone(struct sync_session *);
+void	sync_core_resync(struct sync_session *);
 struct sync_peer *sync_peer_find(struct sync *, const char *host,
 	    unsigned int port);
 struct sync_origin *sync_origin_find(struct sync *, const char *host);
-void	sync_table_put(struct registry *, const struct proto_node *);
+void	sync_take(struct sync *, struct sync_origin *, struct registry *,
+	    const struct proto_node *, const char *reject);
+struct sync_origin *sync_origin_new(struct sync *, const char *host,
+	    const char *addr);
+
+/* sync_clock.c: monotonic seconds, for every duration sync keeps. */
+time_t	sync_clock(void);
 struct sync_peer *sync_peer_add(struct sync *, const char *host,
 	    unsigned int port, unsigned int source);
 

@@ -4,6 +4,43 @@
 #include "sync_msg.h"
 #include "wire.h"
 
+/* Whether c may appear in a host name. */
+static int
+sync_host_char(uint8_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
+}
+
+/* Whether s[0..len) may name an origin. */
+int
+sync_host_ok(const uint8_t *s, size_t len)
+{
+	size_t	 i;
+
+	if (len == 0 || len > SYNC_HOST_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!sync_host_char(s[i]))
+			return 0;
+	return 1;
+}
+
+/* Whether s[0..len) may be an advertise address (empty included). */
+int
+sync_addr_ok(const uint8_t *s, size_t len)
+{
+	size_t	 i;
+
+	if (len > SYNC_HOST_MAX + 6)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!sync_host_char(s[i]) && s[i] != ':' && s[i] != '[' &&
+		    s[i] != ']' && s[i] != '%')
+			return 0;
+	return 1;
+}
+
 /* Encode one message. */
 int
 sync_msg_encode(uint8_t *buf, size_t size, const struct sync_msg *m)
@@ -72,14 +109,11 @@ sync_msg_decode(const uint8_t *buf, size_t len, struct sync_msg *m,
 		m->advertise = wire_get_str(&r, &m->advertiselen);
 		if (r.err)
 			break;
-		if (m->originlen == 0 || m->originlen > SYNC_HOST_MAX ||
-		    memchr(m->origin, 0, m->originlen) != NULL ||
-		    memchr(m->origin, '@', m->originlen) != NULL) {
+		if (!sync_host_ok(m->origin, m->originlen)) {
 			*why = "bad origin name";
 			return -1;
 		}
-		if (m->advertiselen > SYNC_HOST_MAX + 6 ||
-		    memchr(m->advertise, 0, m->advertiselen) != NULL) {
+		if (!sync_addr_ok(m->advertise, m->advertiselen)) {
 			*why = "bad advertise address";
 			return -1;
 		}
@@ -100,22 +134,16 @@ sync_msg_decode(const uint8_t *buf, size_t len, struct sync_msg *m,
 		n->extra = wire_get_str(&r, &n->extralen);
 		if (r.err)
 			break;
-		if (!proto_name_ok(n->name, n->namelen)) {
-			*why = "bad node name";
-			return -1;
-		}
-		if (n->extralen > PROTO_MAXSYMLEN) {
-			*why = "extra too long";
-			return -1;
-		}
+		if (!proto_name_ok(n->name, n->namelen))
+			m->reject = "bad node name";
+		else if (n->extralen > PROTO_MAXSYMLEN)
+			m->reject = "extra too long";
 		break;
 	case SYNC_MSG_DEL:
 		m->version = wire_get_int(&r, 8);
 		n->name = wire_get_str(&r, &n->namelen);
-		if (!r.err && !proto_name_ok(n->name, n->namelen)) {
-			*why = "bad node name";
-			return -1;
-		}
+		if (!r.err && !proto_name_ok(n->name, n->namelen))
+			m->reject = "bad node name";
 		break;
 	case SYNC_MSG_SNAP_END:
 	case SYNC_MSG_RESYNC:

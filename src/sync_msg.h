@@ -37,14 +37,32 @@ struct sync_msg {
 	const uint8_t		*advertise;	/* HELLO, may be empty */
 	size_t			 advertiselen;
 	struct proto_node	 node;		/* ADD; DEL uses name only */
+	/*
+	 * ADD, DEL: non-NULL when the frame is whole but its entry is not
+	 * one the registry can hold (a name ALIVE2 refuses, an over-long
+	 * Extra): the receiver skips that entry, the stream goes on.
+	 */
+	const char		*reject;
 };
+
+/*
+ * Whether s[0..len) may name an origin: 1 to SYNC_HOST_MAX bytes of what
+ * a host name holds (letters, digits, '-', '.', '_').
+ */
+int	sync_host_ok(const uint8_t *s, size_t len);
+/*
+ * Whether s[0..len) may be an advertise address: up to SYNC_HOST_MAX + 6
+ * bytes of host name characters, ':', '[', ']' and '%'.
+ */
+int	sync_addr_ok(const uint8_t *s, size_t len);
 
 /* Encode m into buf; returns the length or -1 if it does not fit. */
 int	sync_msg_encode(uint8_t *buf, size_t size, const struct sync_msg *m);
 /*
  * Decode exactly len bytes; pointers point into buf.  -1 (with *why) on
- * anything malformed: unknown type, short or trailing bytes, a node name
- * that ALIVE2 would refuse, over-long strings.
+ * anything malformed: unknown type, short or trailing bytes, an origin or
+ * advertise address that is no host name, over-long strings.  An entry
+ * the registry cannot hold is not malformed: see reject.
  */
 int	sync_msg_decode(const uint8_t *buf, size_t len, struct sync_msg *m,
 	    const char **why);

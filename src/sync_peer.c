@@ -150,6 +150,7 @@ sync_session_send(struct sync_session *sess, const struct sync_msg *m)
 	frame[3] = (uint8_t)len;
 	sync_stream_seal(&sess->tx, plain, (size_t)n, frame + 4);
 	evbuffer_add(bufferevent_get_output(sess->bev), frame, 4 + len);
+	sess->queued += 4 + len;
 	sess->sync->stats.frames_out++;
 	sess->sync->stats.bytes_out += 4 + len;
 }
@@ -196,6 +197,16 @@ sync_session_snapshot(struct sync_session *sess)
 	memset(&m, 0, sizeof(m));
 	m.type = SYNC_MSG_SNAP_END;
 	sync_session_send(sess, &m);
+	sess->snap_end = sess->queued;
+}
+
+/* Bytes queued on a stream and not yet written to the socket. */
+size_t
+sync_session_pending(struct sync_session *sess)
+{
+	if (sess->bev == NULL)
+		return 0;
+	return evbuffer_get_length(bufferevent_get_output(sess->bev));
 }
 
 /* Open the sealed channel once both randoms and headers are known. */
@@ -471,8 +482,7 @@ sess_message(struct sync_session *sess, const struct sync_msg *m)
 			sess_warn(sess, "unexpected message on a push stream");
 			return -1;
 		}
-		sess->sync->stats.resyncs++;
-		sync_session_snapshot(sess);
+		sync_core_resync(sess);
 		return 0;
 	}
 	return sync_core_message(sess, m);

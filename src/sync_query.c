@@ -38,7 +38,7 @@ sync_cluster_dump(struct server *srv, struct evbuffer *out)
 	struct sync_origin	*o;
 	struct node		*n;
 	char			 host[SYNC_HOST_MAX + 1], *dot;
-	time_t			 now = time(NULL);
+	time_t			 now = sync_clock();
 
 	if (s != NULL)
 		snprintf(host, sizeof(host), "%s", s->hostname);
@@ -84,7 +84,10 @@ sync_resolve(struct server *srv, const uint8_t *name, size_t namelen,
 	return registry_lookup(o->table, name, namelen);
 }
 
-/* PEERS: address, state, origin, last heard, entries, sources. */
+/*
+ * PEERS: address, state, origin, last heard, entries, sources, and the
+ * origin's entries this daemon could not take.
+ */
 void
 sync_peers_dump(struct server *srv, struct evbuffer *out)
 {
@@ -92,7 +95,7 @@ sync_peers_dump(struct server *srv, struct evbuffer *out)
 	struct sync_peer	*p;
 	struct sync_origin	*o;
 	char			 src[64];
-	time_t			 now = time(NULL);
+	time_t			 now = sync_clock();
 	int			 i;
 
 	if (s == NULL)
@@ -111,11 +114,12 @@ sync_peers_dump(struct server *srv, struct evbuffer *out)
 		o = p->origin[0] != '\0' ? sync_origin_find(s, p->origin) :
 		    NULL;
 		evbuffer_add_printf(out, strchr(p->host, ':') != NULL ?
-		    "[%s]:%u\t%s\t%s\t%ld\t%zu\t%s\n" :
-		    "%s:%u\t%s\t%s\t%ld\t%zu\t%s\n", p->host, p->port,
+		    "[%s]:%u\t%s\t%s\t%ld\t%zu\t%s\t%llu\n" :
+		    "%s:%u\t%s\t%s\t%ld\t%zu\t%s\t%llu\n", p->host, p->port,
 		    p->status, p->origin[0] ? p->origin : "-",
 		    o != NULL ? (long)(now - o->last_heard) : -1L,
-		    o != NULL ? registry_count(o->table) : (size_t)0, src);
+		    o != NULL ? registry_count(o->table) : (size_t)0, src,
+		    o != NULL ? (unsigned long long)o->rejected : 0ULL);
 	}
 }
 
@@ -136,7 +140,7 @@ sync_handover_origins(struct server *srv,
 	struct sync_origin	*o;
 	struct node		*n;
 	struct ho_rec		 r;
-	time_t			 now = time(NULL);
+	time_t			 now = sync_clock();
 
 	if (srv->sync == NULL)
 		return;
@@ -164,38 +168,43 @@ sync_handover_origins(struct server *srv,
 	}
 }
 
-/* Put back a handed-over origin (ORIGIN) or one of its entries (ONODE). */
+/*
+ * Put back a handed-over origin (ORIGIN) or one of its entries (ONODE),
+ * under the same checks and caps as entries that come by sync.
+ */
 void
 sync_handover_restore(struct server *srv, const struct ho_rec *r)
 {
 	static struct sync_origin *last;
 	struct sync		*s = srv->sync;
 	struct sync_origin	*o;
+	char			 host[SYNC_HOST_MAX + 1];
+	char			 addr[SYNC_HOST_MAX + 8];
 
 	if (s == NULL)
 		return;
 	if (r->type == HO_ONODE) {
-		if (last != NULL && r->node.namelen > 0)
-			sync_table_put(last->table, &r->node);
+		if (last != NULL)
+			sync_take(s, last, last->table, &r->node, NULL);
 		return;
 	}
 	last = NULL;
-	o = xcalloc(1, sizeof(*o));
-	snprintf(o->host, sizeof(o->host), "%.*s", (int)r->hostlen,
-	    (const char *)r->host);
-	snprintf(o->addr, sizeof(o->addr), "%.*s", (int)r->addrlen,
-	    (const char *)r->addr);
-	if (strcmp(o->host, s->hostname) == 0 ||
-	    sync_origin_find(s, o->host) != NULL) {
-		free(o);
+	if (r->hostlen > SYNC_HOST_MAX ||
+	    !sync_host_ok(r->host, r->hostlen) ||
+	    !sync_addr_ok(r->addr, r->addrlen))
 		return;
-	}
+	snprintf(host, sizeof(host), "%.*s", (int)r->hostlen,
+	    (const char *)r->host);
+	snprintf(addr, sizeof(addr), "%.*s", (int)r->addrlen,
+	    (const char *)r->addr);
+	if (strcmp(host, s->hostname) == 0 ||
+	    sync_origin_find(s, host) != NULL ||
+	    (o = sync_origin_new(s, host, addr)) == NULL)
+		return;
 	o->incarnation = r->incarnation;
 	o->version = r->version;
 	o->synced = 1;
-	o->last_heard = time(NULL) - (time_t)r->age;
-	o->table = registry_new(0);
-	TAILQ_INSERT_TAIL(&s->origins, o, entry);
+	o->last_heard = sync_clock() - (time_t)r->age;
 	last = o;
 }
 
@@ -256,4 +265,16 @@ sync_metrics(struct server *srv, struct evbuffer *out)
 	    "Snapshots sent because a peer asked.", s->stats.resyncs);
 	sync_metric(out, "epmdx_sync_expired_total", "counter",
 	    "Origins dropped after ttl.", s->stats.expired);
+	sync_metric(out, "epmdx_sync_rejected_entries_total", "counter",
+	    "Remote entries skipped: a name the registry cannot hold, or a "
+	    "cap reached.", s->stats.rejected_entries);
+	sync_metric(out, "epmdx_sync_refused_origins_total", "counter",
+	    "Remote origins refused: too many origins.",
+	    s->stats.refused_origins);
+	sync_metric(out, "epmdx_sync_refused_peers_total", "counter",
+	    "Peers learned from a HELLO and not dialed: too many.",
+	    s->stats.refused_peers);
+	sync_metric(out, "epmdx_sync_resyncs_ignored_total", "counter",
+	    "RESYNC requests answered by a snapshot already queued.",
+	    s->stats.resyncs_ignored);
 }

@@ -40,19 +40,20 @@ exercise(const uint8_t *buf, size_t len, const struct sync_msg *m)
 
 	switch (m->type) {
 	case SYNC_MSG_HELLO:
-		check(m->originlen >= 1 && m->originlen <= SYNC_HOST_MAX);
-		check(memchr(m->origin, 0, m->originlen) == NULL);
+		check(sync_host_ok(m->origin, m->originlen));
 		check(memchr(m->origin, '@', m->originlen) == NULL);
-		check(m->advertiselen <= SYNC_HOST_MAX + 6);
+		check(sync_addr_ok(m->advertise, m->advertiselen));
 		check(m->advertiselen == 0 ||
 		    memchr(m->advertise, 0, m->advertiselen) == NULL);
 		break;
 	case SYNC_MSG_ADD:
-		check(proto_name_ok(m->node.name, m->node.namelen));
-		check(m->node.extralen <= PROTO_MAXSYMLEN);
+		check(m->reject != NULL ||
+		    (proto_name_ok(m->node.name, m->node.namelen) &&
+		    m->node.extralen <= PROTO_MAXSYMLEN));
 		break;
 	case SYNC_MSG_DEL:
-		check(proto_name_ok(m->node.name, m->node.namelen));
+		check(m->reject != NULL ||
+		    proto_name_ok(m->node.name, m->node.namelen));
 		check(m->node.extralen == 0);
 		break;
 	case SYNC_MSG_SNAP_END:

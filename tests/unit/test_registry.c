@@ -159,6 +159,26 @@ test_empty_name(void **state)
 	registry_free(r);
 }
 
+/*
+ * The empty name as a decoder may hand it, (NULL, 0): added and found
+ * with no access through the pointer (UBSan checks under SANITIZE=1).
+ */
+static void
+test_empty_name_null(void **state)
+{
+	struct registry		*r = registry_new(REGISTRY_UNREG_MAX);
+	struct proto_node	 pn = mknode("", 6);
+	struct node		*n;
+
+	(void)state;
+	pn.name = NULL;
+	assert_non_null(n = registry_add(r, &pn, T0, 7, NULL));
+	assert_int_equal(n->namelen, 0);
+	assert_ptr_equal(registry_lookup(r, NULL, 0), n);
+	assert_null(registry_add(r, &pn, T0, 7, NULL));
+	registry_free(r);
+}
+
 /* Remove: lookup fails, node moves to unreg keeping port and fd. */
 static void
 test_remove(void **state)
@@ -558,6 +578,7 @@ main(void)
 		cmocka_unit_test(test_case_and_length),
 		cmocka_unit_test(test_utf8_name),
 		cmocka_unit_test(test_empty_name),
+		cmocka_unit_test(test_empty_name_null),
 		cmocka_unit_test(test_remove),
 		cmocka_unit_test(test_list_order),
 		cmocka_unit_test(test_creation_new),

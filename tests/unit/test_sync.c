@@ -161,6 +161,27 @@ fake_free(struct sync_backend_inst *bi)
 	f->bi = NULL;
 }
 
+/* --- Fake clocks --------------------------------------------------- */
+
+static time_t	 fake_mono;	/* what sync_clock() says */
+static time_t	 fake_wall;	/* what time() says */
+
+/* The monotonic clock of sync_clock.c, set by each test. */
+time_t
+sync_clock(void)
+{
+	return fake_mono;
+}
+
+/* The wall clock, for the whole binary: tests step it at will. */
+time_t
+time(time_t *t)
+{
+	if (t != NULL)
+		*t = fake_wall;
+	return fake_wall;
+}
+
 /* --- Fake transport (sync_peer.c) ---------------------------------- */
 
 #define MAXSENT	256
@@ -231,10 +252,21 @@ sync_session_send(struct sync_session *sess, const struct sync_msg *m)
 		    (const char *)d.node.name);
 }
 
+/* As the real one, a snapshot of 1000 bytes queued. */
 void
 sync_session_snapshot(struct sync_session *sess)
 {
 	nsnapshots++;
+	sess->queued += 1000;
+	sess->snap_end = sess->queued;
+}
+
+static size_t	 fake_pending;	/* bytes queued and not yet written */
+
+size_t
+sync_session_pending(struct sync_session *sess)
+{
+	return fake_pending;
 }
 
 /* As the real one: unlink, drop its stream, free. */
@@ -278,6 +310,9 @@ setup(void **state)
 	memset(fk, 0, sizeof(fk));
 	nsent = ndials = nsnapshots = naccepts = 0;
 	last_dial[0] = '\0';
+	fake_mono = 1000000;
+	fake_wall = 1700000000;
+	fake_pending = 0;
 	srv.base = event_base_new();
 	srv.reg = registry_new(0);
 	srv.names_port = NAMES_PORT;
@@ -1281,7 +1316,7 @@ test_expiry(void **state)
 	assert_int_equal(hello(stat->sess, "a", 11, ""), 0);
 	assert_int_equal(npeers(), 2);
 
-	origin("a")->last_heard = time(NULL) - (time_t)(s->ttl + 1);
+	origin("a")->last_heard = sync_clock() - (time_t)(s->ttl + 1);
 	run_for(1300);
 
 	assert_null(origin("a"));
@@ -1311,7 +1346,7 @@ test_no_expiry_within_ttl(void **state)
 	s = start();
 	origin_with("127.0.0.7:5555", "a", 11, 3,
 	    (const char *const[]){ "n1" }, 1);
-	origin("a")->last_heard = time(NULL) - (time_t)s->ttl + 2;
+	origin("a")->last_heard = sync_clock() - (time_t)s->ttl + 2;
 	run_for(1200);
 	assert_non_null(origin("a"));
 	assert_true(cluster_has("n1", "a", 1000));
@@ -1335,7 +1370,7 @@ test_expiry_learned_peer_never_reached(void **state)
 	sess = inbound("127.0.0.7:5555");
 	assert_int_equal(hello(sess, "a", 11, "unreachable:99"), 0);
 	assert_non_null(sync_peer_find(s, "unreachable", 99));
-	origin("a")->last_heard = time(NULL) - (time_t)(s->ttl + 1);
+	origin("a")->last_heard = sync_clock() - (time_t)(s->ttl + 1);
 	run_for(1300);
 	assert_null(origin("a"));
 	assert_null(sync_peer_find(s, "unreachable", 99));
@@ -1368,7 +1403,7 @@ test_peer_two_backends(void **state)
 	assert_non_null(p);
 	assert_int_equal(p->sources, bs->bit | bh->bit);
 	assert_non_null(strstr(peers(), "p:7\t"));
-	assert_non_null(strstr(dump, "\tstatic,hosts\n"));
+	assert_non_null(strstr(dump, "\tstatic,hosts\t0\n"));
 
 	sync_peer_gone(bs, "p", 7);
 	assert_ptr_equal(sync_peer_find(s, "p", 7), p);
@@ -1707,6 +1742,7 @@ keep_rec(void *arg, const struct ho_rec *r)
 	assert_true(nrecs < MAXREC);
 	c = &recs[nrecs++];
 	*c = *r;
+	c->host = c->addr = c->node.name = c->node.extra = NULL;
 	if (r->hostlen > 0) {
 		p = xmalloc(r->hostlen);
 		memcpy(p, r->host, r->hostlen);
@@ -1762,7 +1798,7 @@ test_handover_round_trip(void **state)
 	/* Heard, never synced: not handed over. */
 	sess = inbound("127.0.0.8:5555");
 	assert_int_equal(hello(sess, "b", 12, ""), 0);
-	origin("a")->last_heard = time(NULL) - 4;
+	origin("a")->last_heard = sync_clock() - 4;
 
 	sync_handover_origin(&srv, &inc, &ver);
 	assert_true(inc == s->incarnation);
@@ -1789,7 +1825,7 @@ test_handover_round_trip(void **state)
 	assert_true(cluster_has("n2", "a", 1001));
 	assert_null(origin("b"));
 	assert_string_equal(origin("a")->addr, "h:99");
-	assert_true(time(NULL) - origin("a")->last_heard >= 4);
+	assert_true(sync_clock() - origin("a")->last_heard >= 4);
 
 	/* a's next stream carries on at version 4, no snapshot needed. */
 	sess = inbound("127.0.0.7:5556");
@@ -1849,6 +1885,303 @@ test_store_backend_interface(void **state)
 	(void)s;
 }
 
+
+/* --- Entries sync cannot take; clocks; caps (issue 9) -------------- */
+
+/*
+ * An entry the registry cannot hold (here a name that is not UTF-8) is
+ * skipped, counted and shown in PEERS; the stream goes on, the snapshot
+ * still lands (its count includes the skipped entry), deltas after it
+ * apply without a RESYNC.  The empty name, which stock registers, is an
+ * entry like any other.
+ */
+static void
+test_rejected_entry_skipped(void **state)
+{
+	struct sync		*s;
+	struct sync_session	*sess;
+
+	(void)state;
+	s = start();
+	sess = inbound("127.0.0.7:5555");
+	assert_int_equal(hello(sess, "a", 11, "ha:99"), 0);
+	assert_int_equal(snap_begin(sess, 11, 3, 3), 0);
+	assert_int_equal(add(sess, 0, "", 1000), 0);
+	assert_int_equal(add(sess, 0, "bad\xff", 1001), 0);
+	assert_int_equal(add(sess, 0, "real", 1002), 0);
+	assert_int_equal(snap_end(sess), 0);
+	assert_true(origin("a")->synced);
+	assert_true(cluster_has("", "a", 1000));
+	assert_true(cluster_has("real", "a", 1002));
+	assert_int_equal(cluster_count(NULL, "a"), 2);
+	assert_int_equal(count_sent(sess, SYNC_MSG_RESYNC), 0);
+	assert_true(origin("a")->rejected == 1);
+	assert_true(s->stats.rejected_entries == 1);
+
+	/* A delta the same: skipped, the version moves on, no RESYNC. */
+	assert_int_equal(add(sess, 4, "x\xc0\xaf", 7), 0);
+	assert_int_equal(add(sess, 5, "later", 8), 0);
+	assert_true(cluster_has("later", "a", 8));
+	assert_true(origin("a")->version == 5);
+	assert_int_equal(del(sess, 6, "x\xc0\xaf"), 0);
+	assert_true(origin("a")->version == 6);
+	assert_int_equal(count_sent(sess, SYNC_MSG_RESYNC), 0);
+	assert_true(s->stats.rejected_entries == 2);
+
+	/* PEERS: the peer learned from a, its entries, then rejected. */
+	assert_string_equal(peers(), "ha:99\tdialing\ta\t0\t3\tlearned\t2\n");
+	assert_true(s->nremote == 3);
+}
+
+/*
+ * Durations run on the monotonic clock: the wall clock stepping a day
+ * forward expires nothing; stepping back keeps nothing past ttl.  AGE in
+ * CLUSTER is a monotonic delta too.
+ */
+static void
+test_clock_steps(void **state)
+{
+	struct sync	*s;
+
+	(void)state;
+	srv.conf.sync.ttl = 5;
+	s = start();
+	origin_with("127.0.0.7:5555", "a", 11, 3,
+	    (const char *const[]){ "n1" }, 1);
+	fake_wall += 86400;
+	run_for(1200);
+	assert_non_null(origin("a"));
+	assert_true(s->stats.expired == 0);
+
+	fake_mono += 2;
+	assert_non_null(strstr(cluster(), "n1\ta\t1000\t6\t5\t2\t"));
+
+	fake_wall -= 2 * 86400;
+	fake_mono += s->ttl;
+	run_for(1200);
+	assert_null(origin("a"));
+	assert_true(s->stats.expired == 1);
+}
+
+/*
+ * One origin's table, and a snapshot being staged, hold at most
+ * lim.origin_entries: the rest is skipped and counted, the snapshot still
+ * lands, a delta past the cap is skipped, a replacement is taken.
+ */
+static void
+test_cap_origin_entries(void **state)
+{
+	static const char *const names[] = { "n0", "n1", "n2", "n3", "n4" };
+	struct sync		*s;
+	struct sync_session	*sess;
+
+	(void)state;
+	s = start();
+	s->lim.origin_entries = 3;
+	sess = origin_with("127.0.0.7:5555", "a", 11, 1, names, 5);
+	assert_true(origin("a")->synced);
+	assert_int_equal(cluster_count(NULL, "a"), 3);
+	assert_true(origin("a")->rejected == 2);
+	assert_int_equal(count_sent(sess, SYNC_MSG_RESYNC), 0);
+
+	assert_int_equal(add(sess, 2, "n9", 9), 0);
+	assert_int_equal(cluster_count("n9", "a"), 0);
+	assert_true(origin("a")->version == 2);
+	assert_true(origin("a")->rejected == 3);
+	assert_int_equal(add(sess, 3, "n0", 77), 0);
+	assert_true(cluster_has("n0", "a", 77));
+	assert_true(s->stats.rejected_entries == 3);
+	assert_int_equal(count_sent(sess, SYNC_MSG_RESYNC), 0);
+}
+
+/*
+ * Every origin and snapshot together hold at most lim.remote_entries;
+ * an origin's new snapshot may still replace its whole table.
+ */
+static void
+test_cap_remote_entries(void **state)
+{
+	static const char *const names[] = { "n0", "n1", "n2" };
+	struct sync		*s;
+	struct sync_session	*sa;
+
+	(void)state;
+	s = start();
+	s->lim.remote_entries = 4;
+	sa = origin_with("127.0.0.7:5555", "a", 11, 1, names, 3);
+	origin_with("127.0.0.8:5555", "b", 12, 1, names, 3);
+	assert_int_equal(cluster_count(NULL, "a"), 3);
+	assert_int_equal(cluster_count(NULL, "b"), 1);
+	assert_true(origin("b")->rejected == 2);
+	assert_true(s->nremote == 4);
+
+	/* a again (new incarnation): the whole new table lands. */
+	assert_int_equal(snap_begin(sa, 13, 1, 3), 0);
+	assert_int_equal(add(sa, 0, "m0", 5), 0);
+	assert_int_equal(add(sa, 0, "m1", 6), 0);
+	assert_int_equal(add(sa, 0, "m2", 7), 0);
+	assert_int_equal(snap_end(sa), 0);
+	assert_int_equal(cluster_count(NULL, "a"), 3);
+	assert_true(cluster_has("m2", "a", 7));
+	assert_true(s->nremote == 4);
+
+	/* Gone origins give their room back. */
+	sync_origin_gone(fk[BE_STATIC].bi, "b");
+	assert_true(s->nremote == 3);
+}
+
+/* At most lim.origins remote origins: the next HELLO is refused. */
+static void
+test_cap_origins(void **state)
+{
+	struct sync		*s;
+	struct proto_node	 pn;
+
+	(void)state;
+	s = start();
+	s->lim.origins = 2;
+	assert_int_equal(hello(inbound("127.0.0.7:5555"), "a", 1, ""), 0);
+	assert_int_equal(hello(inbound("127.0.0.8:5555"), "b", 2, ""), 0);
+	assert_int_equal(hello(inbound("127.0.0.9:5555"), "c", 3, ""), -1);
+	assert_null(origin("c"));
+	/* Known ones still come in. */
+	assert_int_equal(hello(inbound("127.0.0.7:5556"), "a", 1, ""), 0);
+	memset(&pn, 0, sizeof(pn));
+	pn.name = (const uint8_t *)"e1";
+	pn.namelen = 2;
+	sync_origin_feed(fk[BE_STATIC].bi, "store1", 5, 9, &pn, 1);
+	assert_null(origin("store1"));
+	assert_true(s->stats.refused_origins == 2);
+	sync_origin_gone(fk[BE_STATIC].bi, "b");
+	assert_int_equal(hello(inbound("127.0.0.9:5556"), "c", 3, ""), 0);
+	assert_non_null(origin("c"));
+}
+
+/* At most lim.learned peers learned from HELLOs; configured ones apart. */
+static void
+test_cap_learned_peers(void **state)
+{
+	struct sync	*s;
+
+	(void)state;
+	fk[BE_STATIC].rep[0].host = "s1";
+	fk[BE_STATIC].rep[0].port = 7;
+	fk[BE_STATIC].nrep = 1;
+	s = start();
+	s->lim.learned = 1;
+	assert_int_equal(hello(inbound("127.0.0.7:5555"), "a", 1, "ha:99"),
+	    0);
+	assert_int_equal(hello(inbound("127.0.0.8:5555"), "b", 2, "hb:98"),
+	    0);
+	assert_non_null(sync_peer_find(s, "ha", 99));
+	assert_null(sync_peer_find(s, "hb", 98));
+	assert_non_null(origin("b"));		/* its entries still come */
+	assert_int_equal(npeers(), 2);
+	assert_true(s->stats.refused_peers == 1);
+}
+
+/*
+ * RESYNC floods: while a snapshot is still queued on the stream, another
+ * RESYNC queues nothing (that snapshot answers it); once it is written,
+ * the next one is answered.
+ */
+static void
+test_resync_flood(void **state)
+{
+	struct sync		*s;
+	struct sync_peer	*p;
+	struct sync_session	*sess;
+	int			 i;
+
+	(void)state;
+	fk[BE_STATIC].rep[0].host = "s1";
+	fk[BE_STATIC].rep[0].port = 7;
+	fk[BE_STATIC].nrep = 1;
+	s = start();
+	p = sync_peer_find(s, "s1", 7);
+	assert_non_null(p);
+	sess = outbound(p, 1);
+	sync_session_snapshot(sess);		/* after HELLO */
+	fake_pending = 1000;			/* none of it written */
+	for (i = 0; i < 100; i++)
+		sync_core_resync(sess);
+	assert_int_equal(nsnapshots, 1);
+	assert_true(s->stats.resyncs_ignored == 100);
+	fake_pending = 10;			/* the tail of it */
+	sync_core_resync(sess);
+	assert_int_equal(nsnapshots, 1);
+	fake_pending = 0;
+	sync_core_resync(sess);
+	assert_int_equal(nsnapshots, 2);
+	assert_true(s->stats.resyncs == 1);
+	sess->queued += 50;			/* heartbeats since */
+	fake_pending = 50;
+	sync_core_resync(sess);
+	assert_int_equal(nsnapshots, 3);
+}
+
+/*
+ * Origin names are host names everywhere: our own (config), a store
+ * backend's, a handed-over one.
+ */
+static void
+test_host_names(void **state)
+{
+	struct proto_node	 pn;
+	struct ho_rec		 r;
+	char			*cause = NULL;
+
+	(void)state;
+	srv.conf.sync.hostname = S("bad host");
+	assert_int_equal(sync_open(&srv, &cause), -1);
+	assert_non_null(cause);
+	free(cause);
+	srv.conf.sync.hostname = S(ME);
+	start();
+	memset(&pn, 0, sizeof(pn));
+	pn.name = (const uint8_t *)"e1";
+	pn.namelen = 2;
+	sync_origin_feed(fk[BE_STATIC].bi, "st\x1b[0m", 5, 9, &pn, 1);
+	assert_null(srv.sync->origins.tqh_first);
+	memset(&r, 0, sizeof(r));
+	r.type = HO_ORIGIN;
+	r.host = (const uint8_t *)"a\nb";
+	r.hostlen = 3;
+	sync_handover_restore(&srv, &r);
+	r.type = HO_ONODE;
+	r.node = pn;
+	sync_handover_restore(&srv, &r);
+	assert_null(srv.sync->origins.tqh_first);
+	assert_int_equal(cluster_count("e1", "a\nb"), 0);
+}
+
+/* An origin's empty-named entry survives an upgrade, its age too. */
+static void
+test_handover_empty_name(void **state)
+{
+	int	 i;
+
+	(void)state;
+	start();
+	origin_with("127.0.0.7:5555", "a", 11, 3,
+	    (const char *const[]){ "", "n1" }, 2);
+	fake_mono += 3;
+	nrecs = 0;
+	sync_handover_origins(&srv, keep_rec, NULL);
+	assert_int_equal(nrecs, 3);
+	assert_true(recs[0].age == 3);
+	sync_close(&srv);
+	fake_mono = 50;				/* a new boot, say */
+	start();
+	for (i = 0; i < nrecs; i++)
+		sync_handover_restore(&srv, &recs[i]);
+	free_recs();
+	assert_true(cluster_has("", "a", 1000));
+	assert_true(cluster_has("n1", "a", 1001));
+	assert_true(sync_clock() - origin("a")->last_heard == 3);
+	assert_true(srv.sync->nremote == 2);
+}
+
 int
 main(void)
 {
@@ -1889,6 +2222,15 @@ main(void)
 		T(test_reload_refused_and_off),
 		T(test_reload_kept_instance_stable),
 		T(test_handover_round_trip),
+		T(test_rejected_entry_skipped),
+		T(test_clock_steps),
+		T(test_cap_origin_entries),
+		T(test_cap_remote_entries),
+		T(test_cap_origins),
+		T(test_cap_learned_peers),
+		T(test_resync_flood),
+		T(test_host_names),
+		T(test_handover_empty_name),
 #undef T
 	};
 

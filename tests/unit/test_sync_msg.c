@@ -356,7 +356,10 @@ test_hello_advertise_refused(void **state)
 	assert_accepted(buf, (size_t)n, &d);
 }
 
-/* Encode an ADD (or DEL) whose name is name[0..len), then decode it. */
+/*
+ * Encode an ADD (or DEL) whose name is name[0..len), then decode it: -1
+ * the frame is refused, 1 it decodes but its entry is rejected, 0 fine.
+ */
 static int
 entry_with_name(uint8_t type, const uint8_t *name, size_t len)
 {
@@ -369,18 +372,23 @@ entry_with_name(uint8_t type, const uint8_t *name, size_t len)
 	m.node.namelen = len;
 	n = sync_msg_encode(buf, sizeof(buf), &m);
 	assert_true(n > 0);
-	return sync_msg_decode(buf, (size_t)n, &d, NULL);
+	if (sync_msg_decode(buf, (size_t)n, &d, NULL) == -1)
+		return -1;
+	return d.reject != NULL ? 1 : 0;
 }
 
-/* ADD and DEL refuse every name ALIVE2 would refuse. */
+/*
+ * ADD and DEL carry every name ALIVE2 registers, the empty one included;
+ * a name ALIVE2 would refuse leaves the frame whole (the stream goes on)
+ * but marks its entry rejected.
+ */
 static void
-test_bad_names_refused(void **state)
+test_bad_names_rejected(void **state)
 {
 	static const struct {
 		const char	*name;
 		size_t		 len;
 	} bad[] = {
-		{ "", 0 },			/* empty */
 		{ "a\0b", 3 },			/* NUL inside */
 		{ "ab\0", 3 },			/* NUL at the end */
 		{ "\0", 1 },
@@ -400,29 +408,124 @@ test_bad_names_refused(void **state)
 	for (t = 0; t < sizeof(types); t++) {
 		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 			if (entry_with_name(types[t],
-			    (const uint8_t *)bad[i].name, bad[i].len) != -1)
-				fail_msg("type %u accepted bad name #%zu",
+			    (const uint8_t *)bad[i].name, bad[i].len) != 1)
+				fail_msg("type %u: bad name #%zu not rejected",
 				    types[t], i);
+
+		/* The empty name: stock registers it, so sync carries it. */
+		assert_int_equal(entry_with_name(types[t],
+		    (const uint8_t *)"", 0), 0);
 
 		/* 256 ASCII characters: too many; 255: fine. */
 		memset(big, 'n', sizeof(big));
-		assert_int_equal(entry_with_name(types[t], big, 256), -1);
+		assert_int_equal(entry_with_name(types[t], big, 256), 1);
 		assert_int_equal(entry_with_name(types[t], big, 255), 0);
 
 		/* 255 four-byte characters (1020 bytes) pass, 256 do not. */
 		for (k = 0; k + 4 <= sizeof(big); k += 4)
 			memcpy(big + k, "\xf0\x9f\x98\x80", 4);	/* U+1F600 */
 		assert_int_equal(entry_with_name(types[t], big, 1020), 0);
-		assert_int_equal(entry_with_name(types[t], big, 1024), -1);
+		assert_int_equal(entry_with_name(types[t], big, 1024), 1);
 
-		/* 1021 bytes of 'n' (over PROTO_MAXSYMLEN): refused. */
+		/* 1021 bytes of 'n' (over PROTO_MAXSYMLEN): rejected. */
 		memset(big, 'n', sizeof(big));
 		assert_int_equal(entry_with_name(types[t], big,
-		    PROTO_MAXSYMLEN + 1), -1);
+		    PROTO_MAXSYMLEN + 1), 1);
 	}
 }
 
-/* ADD extra: 1020 bytes fine, 1021 refused. */
+/*
+ * What ALIVE2 registers and what sync carries are one set: for each name,
+ * an ALIVE2 request the codec takes without a refusal, and an ADD whose
+ * entry is not rejected, go together.
+ */
+static void
+test_alive2_and_sync_agree(void **state)
+{
+	static const struct {
+		const char	*name;
+		size_t		 len;
+	} names[] = {
+		{ "", 0 }, { "a", 1 }, { "n\xc3\xa9", 3 }, { "a\xff", 2 },
+		{ "\xed\xa0\x80", 3 }, { "\xc0\xaf", 2 }, { "a b\n", 4 },
+	};
+	uint8_t			 req[PROTO_MAXPAYLOAD + 8];
+	struct proto_node	 pn;
+	struct proto_req	 r;
+	size_t			 i, used;
+	int			 n, alive2_ok;
+
+	(void)state;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		memset(&pn, 0, sizeof(pn));
+		pn.port = 1;
+		pn.type = 77;
+		pn.name = (const uint8_t *)names[i].name;
+		pn.namelen = names[i].len;
+		pn.extra = (const uint8_t *)"x";
+		pn.extralen = 1;		/* stock needs Extra for "" */
+		n = proto_encode_alive2(req, sizeof(req), &pn);
+		assert_true(n > 0);
+		alive2_ok = proto_decode(req, (size_t)n, &r, &used, NULL) ==
+		    PROTO_OK && r.refuse == NULL;
+		if (alive2_ok != (entry_with_name(SYNC_MSG_ADD, pn.name,
+		    pn.namelen) == 0))
+			fail_msg("name #%zu: ALIVE2 %s it, sync does not agree",
+			    i, alive2_ok ? "takes" : "refuses");
+		assert_int_equal(proto_name_ok(pn.name, pn.namelen),
+		    alive2_ok);
+	}
+}
+
+/*
+ * HELLO origin: only what a host name may hold (letters, digits, '-',
+ * '.', '_'); control characters, spaces and the like never reach our
+ * logs or CLUSTER output.  The advertise string likewise (plus ':', '[',
+ * ']', '%').
+ */
+static void
+test_hello_host_chars(void **state)
+{
+	static const char *const bad[] = {
+		"a\nb", "a b", "a\x1b[31m", "a\tb", "h\xc3\xa9", "a/b", "a\\b",
+		"a;b", "a\x7f",
+	};
+	static const char *const good[] = {
+		"h", "host-1.example.org", "ip-10-0-0-1_x", "H0ST",
+		"192.168.0.1",
+	};
+	uint8_t		 buf[SYNC_MSG_MAX + 300];
+	struct sync_msg	 m, d;
+	size_t		 i;
+	int		 n;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (hello_with_origin((const uint8_t *)bad[i],
+		    strlen(bad[i])) != -1)
+			fail_msg("origin #%zu accepted", i);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (hello_with_origin((const uint8_t *)good[i],
+		    strlen(good[i])) != 0)
+			fail_msg("origin %s refused", good[i]);
+	assert_true(sync_host_ok((const uint8_t *)"a-b", 3));
+	assert_false(sync_host_ok((const uint8_t *)"a\nb", 3));
+	assert_false(sync_host_ok((const uint8_t *)"", 0));
+
+	m = mkmsg(SYNC_MSG_HELLO);
+	m.advertise = (const uint8_t *)"h:1\n";
+	m.advertiselen = 4;
+	n = sync_msg_encode(buf, sizeof(buf), &m);
+	assert_true(n > 0);
+	assert_refused(buf, (size_t)n);
+	m.advertise = (const uint8_t *)"[fe80::1%eth0]:4369";
+	m.advertiselen = strlen((const char *)m.advertise);
+	n = sync_msg_encode(buf, sizeof(buf), &m);
+	assert_true(n > 0);
+	assert_accepted(buf, (size_t)n, &d);
+}
+
+/* ADD extra: 1020 bytes fine, 1021 rejected (the frame itself is fine). */
 static void
 test_extra_limit(void **state)
 {
@@ -444,7 +547,8 @@ test_extra_limit(void **state)
 	m.node.extralen = PROTO_MAXSYMLEN + 1;
 	n = sync_msg_encode(buf, sizeof(buf), &m);
 	assert_true(n > 0);
-	assert_refused(buf, (size_t)n);
+	assert_accepted(buf, (size_t)n, &d);
+	assert_non_null(d.reject);
 }
 
 /* The largest legal ADD (1020-byte name and extra) fits SYNC_MSG_MAX. */
@@ -587,7 +691,9 @@ main(void)
 		cmocka_unit_test(test_unknown_type),
 		cmocka_unit_test(test_hello_origin_refused),
 		cmocka_unit_test(test_hello_advertise_refused),
-		cmocka_unit_test(test_bad_names_refused),
+		cmocka_unit_test(test_bad_names_rejected),
+		cmocka_unit_test(test_alive2_and_sync_agree),
+		cmocka_unit_test(test_hello_host_chars),
 		cmocka_unit_test(test_extra_limit),
 		cmocka_unit_test(test_largest_add_fits_msg_max),
 		cmocka_unit_test(test_encode_too_small),
