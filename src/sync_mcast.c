@@ -98,6 +98,7 @@ struct sync_mcast {
 	struct sync_mcast_rl	 rl_full;
 	struct sync_mcast_rl	 rl_send;
 	struct sync_mcast_rl	 rl_src;
+	struct sync_mcast_rl	 rl_stale;
 };
 
 static void	sync_mcast_read_cb(evutil_socket_t, short, void *);
@@ -789,6 +790,7 @@ sync_mcast_receive(struct sync_mcast *m, const uint8_t *buf, size_t len,
 	const char		*why, *me = sync_hostname(s);
 	char			 more[40];
 	long			 n;
+	int			 fresh;
 
 	sync_mcast_addr_str(sa, salen, from, sizeof(from), 1);
 	if (len > SYNC_MCAST_DGRAM_MAX ||
@@ -814,14 +816,21 @@ sync_mcast_receive(struct sync_mcast *m, const uint8_t *buf, size_t len,
 			    from, me, more);
 		return;
 	}
-	if (!sync_mcast_replay_check(m->replay, &a, sync_mcast_now(),
-	    m->ttl)) {
+	if ((fresh = sync_mcast_replay_check(m->replay, &a, sync_mcast_now(),
+	    m->ttl)) != 1) {
 		memcpy(host, a.origin, a.originlen);
 		host[a.originlen] = '\0';
-		log_debug("mcast: dropped replayed or stale announcement "
-		    "host=%s incarnation=%016llx seq=%llu from=%s", host,
-		    (unsigned long long)a.incarnation,
-		    (unsigned long long)a.seq, from);
+		/* A repeat may be a harmless duplicate; a stale one is not. */
+		if (fresh == 0)
+			log_debug("mcast: dropped replayed announcement host=%s "
+			    "seq=%llu from=%s", host,
+			    (unsigned long long)a.seq, from);
+		else if (sync_mcast_log_ok(&m->rl_stale, more, sizeof(more)))
+			log_warnx("mcast: dropped stale announcement of an "
+			    "earlier incarnation host=%s incarnation=%016llx "
+			    "from=%s (a replay, or two daemons named so)%s",
+			    host, (unsigned long long)a.incarnation, from,
+			    more);
 		return;
 	}
 	sync_mcast_peer_host(&a, sa, peer, sizeof(peer));

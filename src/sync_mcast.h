@@ -76,11 +76,12 @@ int	sync_mcast_decode(const uint8_t *buf, size_t len,
 /* Empty the filter. */
 void	sync_mcast_replay_init(struct sync_mcast_replay *);
 /*
- * 1 (and remember it) if a is fresh, 0 if it is a replay or stale.  Of
- * the incarnation accepted last, only a seq above its highest is fresh.
- * Another incarnation is fresh if its time is above every time accepted
- * from this origin, or once the last one has been silent (nothing
- * accepted) for more than ttl seconds of the monotonic clock now.
+ * 1 (and remember it) if a is fresh; 0 if it repeats the incarnation
+ * accepted last without a higher seq (a replay, or a duplicate); -1 if it
+ * is another incarnation and stale.  Another incarnation is fresh if its
+ * time is above every time accepted from this origin, or once the last
+ * one has been silent (nothing accepted) for more than ttl seconds of the
+ * monotonic clock now.
  */
 int	sync_mcast_replay_check(struct sync_mcast_replay *,
 	    const struct sync_mcast_ann *a, time_t now, unsigned int ttl);

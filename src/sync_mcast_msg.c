@@ -200,7 +200,7 @@ sync_mcast_replay_check(struct sync_mcast_replay *r,
 			if (a->seq <= e->seq)
 				return 0;
 		} else if (a->time <= e->time && now - e->last <= (time_t)ttl)
-			return 0;
+			return -1;
 		e->incarnation = a->incarnation;
 		e->seq = a->seq;
 		if (a->time > e->time)

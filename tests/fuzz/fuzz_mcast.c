@@ -80,7 +80,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		/* Accepted once, then a replay. */
 		now = (time_t)(a.seq & 0xffffff);
-		if (sync_mcast_replay_check(&replay, &a, now, 10) == 1)
+		rv = sync_mcast_replay_check(&replay, &a, now, 10);
+		check(rv >= -1 && rv <= 1);
+		if (rv == 1)
 			check(sync_mcast_replay_check(&replay, &a, now,
 			    10) == 0);
 		check(replay.n <= SYNC_MCAST_REPLAY_MAX);

@@ -7,13 +7,13 @@
 # Everything runs in a network namespace of its own whose loopback carries
 # the group (so no datagram leaves it).  A python listener joined to the
 # group records the sealed announcements of daemon "a" (first incarnation,
-# port PA1) and of daemon "c" (port PC), both then killed.  Daemon b starts,
-# and "a" starts again (a new incarnation, port PA2).  Once b dials
+# port PA1) and of daemon "c" (port PC), both then killed.  Daemon b
+# starts, and "a" starts again (a new incarnation, port PA2).  Once b dials
 # 127.0.0.1:PA2, the recorded datagrams of a's first incarnation are sent
-# again from 127.0.0.9: b must not dial PA1 at any address, and keeps
-# PA2.  Then c's recorded datagram, never heard by b, is sent from
-# 127.0.0.9: b dials the address sealed inside it (127.0.0.1:PC), not the
-# datagram's source (127.0.0.9:PC).
+# again from 127.0.0.9: b must not dial PA1 at any address, keeps PA2, and
+# logs them as stale.  Then c's recorded datagram, never heard by b, is
+# sent from 127.0.0.9: b dials the address sealed inside it
+# (127.0.0.1:PC), not the datagram's source (127.0.0.9:PC).
 #
 # Needs root (ip netns); exits 77 without it.
 
@@ -142,6 +142,8 @@ while [ "$(now_ms)" -lt "$end" ]; do
 done
 peer_in "$PB" "127.0.0.1:$PA2" established ||
     fail "b lost a's new incarnation after a replay: $(peers "$PB")"
+grep -q "mcast: dropped stale announcement of an earlier incarnation host=a " \
+    "$(daemon_log b)" || fail "b did not log the stale announcements"
 echo "ok: a replay of a's previous incarnation is ignored"
 
 # An announcement b never heard, from a spoofed source: the sealed

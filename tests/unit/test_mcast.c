@@ -413,7 +413,7 @@ replay_new(void)
 	return r;
 }
 
-/* The same seq twice, or a lower one, is dropped; higher passes. */
+/* The same seq twice, or a lower one, is a replay (0); higher passes. */
 static void
 test_replay_seq(void **state)
 {
@@ -439,7 +439,7 @@ test_replay_seq(void **state)
 
 /*
  * A restart: the new incarnation (later time) is taken at once; from then
- * on a replay of the previous one is dropped, whatever its seq, however
+ * on a replay of the previous one is stale (-1), whatever its seq, however
  * long ago it was recorded, as long as the new one is heard.
  */
 static void
@@ -454,13 +454,13 @@ test_replay_old_incarnation(void **state)
 	assert_int_equal(CHECK(r, "h1", 8, 1, 2500, 3), 1);
 	assert_int_equal(CHECK(r, "h1", 8, 1, 2500, 3), 0);
 	/* Replays of 7, even with a seq it never reached. */
-	assert_int_equal(CHECK(r, "h1", 7, 501, 2000, 4), 0);
-	assert_int_equal(CHECK(r, "h1", 7, 9999, 2000, 4), 0);
+	assert_int_equal(CHECK(r, "h1", 7, 501, 2000, 4), -1);
+	assert_int_equal(CHECK(r, "h1", 7, 9999, 2000, 4), -1);
 	for (now = 5; now < 100; now += 5) {
 		assert_int_equal(CHECK(r, "h1", 8, (uint64_t)now,
 		    2500 + (uint64_t)now, now), 1);
 		assert_int_equal(CHECK(r, "h1", 7, 502 + (uint64_t)now,
-		    2400, now), 0);
+		    2400, now), -1);
 	}
 	free(r);
 }
@@ -475,9 +475,9 @@ test_replay_unseen_old(void **state)
 	struct sync_mcast_replay	*r = replay_new();
 
 	assert_int_equal(CHECK(r, "h1", 8, 10, 9000, 1), 1);
-	assert_int_equal(CHECK(r, "h1", 7, 10, 8000, 2), 0);
-	assert_int_equal(CHECK(r, "h1", 7, 11, 8999, 2), 0);
-	assert_int_equal(CHECK(r, "h1", 7, 12, 9000, 2), 0);
+	assert_int_equal(CHECK(r, "h1", 7, 10, 8000, 2), -1);
+	assert_int_equal(CHECK(r, "h1", 7, 11, 8999, 2), -1);
+	assert_int_equal(CHECK(r, "h1", 7, 12, 9000, 2), -1);
 	assert_int_equal(CHECK(r, "h1", 8, 11, 9100, 3), 1);
 	free(r);
 }
@@ -494,11 +494,11 @@ test_replay_origin_clock_back(void **state)
 	struct sync_mcast_replay	*r = replay_new();
 
 	assert_int_equal(CHECK(r, "h1", 7, 10, 5000, 100), 1);
-	assert_int_equal(CHECK(r, "h1", 8, 1, 3000, 105), 0);
-	assert_int_equal(CHECK(r, "h1", 8, 2, 3001, 110), 0);	/* 10 s */
+	assert_int_equal(CHECK(r, "h1", 8, 1, 3000, 105), -1);
+	assert_int_equal(CHECK(r, "h1", 8, 2, 3001, 110), -1);	/* 10 s */
 	assert_int_equal(CHECK(r, "h1", 8, 3, 3002, 111), 1);	/* 11 s */
-	assert_int_equal(CHECK(r, "h1", 7, 11, 5000, 112), 0);
-	assert_int_equal(CHECK(r, "h1", 7, 12, 4999, 112), 0);
+	assert_int_equal(CHECK(r, "h1", 7, 11, 5000, 112), -1);
+	assert_int_equal(CHECK(r, "h1", 7, 12, 4999, 112), -1);
 	assert_int_equal(CHECK(r, "h1", 8, 4, 3003, 112), 1);
 	assert_int_equal(CHECK(r, "h1", 8, 4, 3003, 112), 0);
 	/* A later time than any seen still takes over at once. */
