@@ -2,11 +2,12 @@
  * Sync backend "mcast": sealed UDP announcements on a multicast group.
  * Every daemon announces its origin, incarnation and where to dial it
  * every interval (jittered) and once at start; a daemon that hears an
- * origin reports it to the core as a peer, and withdraws it when the
+ * origin reports it to the core as a peer, at the address sealed in the
+ * announcement (never the datagram's source), and withdraws it when the
  * origin has been silent for ttl.  Announcements are sealed with the
- * cluster key (sync_dgram_seal) and carry a sequence number that grows
- * per datagram: a forged one is dropped, a replayed one too.  The codec
- * and the replay filter are in sync_mcast_msg.c.
+ * cluster key (sync_dgram_seal) and carry a sequence number and a time:
+ * a forged one is dropped, a replayed or stale one too.  The codec and
+ * the replay filter are in sync_mcast_msg.c.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -96,9 +97,34 @@ struct sync_mcast {
 	struct sync_mcast_rl	 rl_self;
 	struct sync_mcast_rl	 rl_full;
 	struct sync_mcast_rl	 rl_send;
+	struct sync_mcast_rl	 rl_src;
+	struct sync_mcast_rl	 rl_stale;
 };
 
 static void	sync_mcast_read_cb(evutil_socket_t, short, void *);
+
+/* Microseconds on the boot clock, which never goes back while up. */
+static uint64_t
+sync_mcast_boot_us(void)
+{
+	struct timespec	 ts;
+
+	if (clock_gettime(CLOCK_BOOTTIME, &ts) == -1)
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* The wall clock in milliseconds since the epoch (sent, never compared). */
+static uint64_t
+sync_mcast_wall_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (ts.tv_sec < 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
 
 /* Seconds on the monotonic clock. */
 static time_t
@@ -490,8 +516,9 @@ sync_mcast_conf(struct sync_mcast *m, const struct sync_conf *sc, char **cause)
 	a.port = (uint16_t)(port != 0 ? port : sync_default_port(s));
 	a.origin = sync_hostname(s);
 	a.originlen = strlen(a.origin);
-	a.advertise = host;
-	a.advertiselen = strlen(host);
+	/* Without advertise, each group gets the address we send it from. */
+	a.advertise = host[0] != '\0' ? host : "0.0.0.0";
+	a.advertiselen = strlen(a.advertise);
 	if (sync_mcast_encode(plain, sizeof(plain), &a) == -1) {
 		xasprintf(cause, "sync: mcast cannot announce hostname \"%s\" "
 		    "advertise \"%s\" port %u", a.origin, host,
@@ -513,7 +540,7 @@ sync_mcast_conf(struct sync_mcast *m, const struct sync_conf *sc, char **cause)
 	return 0;
 }
 
-/* Fill our announcement (without seq). */
+/* Fill our announcement (without seq, time and advertise). */
 static void
 sync_mcast_ann_fill(struct sync_mcast *m, struct sync_mcast_ann *a)
 {
@@ -525,8 +552,49 @@ sync_mcast_ann_fill(struct sync_mcast *m, struct sync_mcast_ann *a)
 	    sync_default_port(s));
 	a->origin = sync_hostname(s);
 	a->originlen = strlen(a->origin);
-	a->advertise = m->advhost;
-	a->advertiselen = strlen(m->advhost);
+}
+
+/*
+ * The address we send to ms's group from, which is what a receiver saw
+ * as the source before announcements carried it, as text without a
+ * scope; -1 if the kernel picks none (no address on the interface).
+ */
+static int
+sync_mcast_source(const struct sync_mcast_sock *ms, char *buf, size_t size)
+{
+	struct sockaddr_storage	 ss;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&ss;
+	socklen_t		 len = sizeof(ss);
+	struct ip_mreqn		 mr;
+	int			 fd, idx = (int)ms->ifindex, rv = -1;
+
+	if ((fd = socket(ms->family, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (ms->family == AF_INET && ms->ifindex != 0) {
+		memset(&mr, 0, sizeof(mr));
+		mr.imr_address = ms->ifaddr;
+		mr.imr_ifindex = idx;
+		(void)setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mr,
+		    sizeof(mr));
+	} else if (ms->family == AF_INET6 && ms->ifindex != 0)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &idx,
+		    sizeof(idx));
+	/* A UDP connect sends nothing: it only picks the route. */
+	if (connect(fd, (const struct sockaddr *)&ms->group, ms->grouplen) ==
+	    -1 || getsockname(fd, (struct sockaddr *)&ss, &len) == -1 ||
+	    ss.ss_family != ms->family)
+		goto out;
+	if (ms->family == AF_INET) {
+		if (sin->sin_addr.s_addr != htonl(INADDR_ANY) &&
+		    inet_ntop(AF_INET, &sin->sin_addr, buf, size) != NULL)
+			rv = 0;
+	} else if (!IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr) &&
+	    inet_ntop(AF_INET6, &sin6->sin6_addr, buf, size) != NULL)
+		rv = 0;
+out:
+	close(fd);
+	return rv;
 }
 
 /* Seal and send one announcement to every group. */
@@ -537,13 +605,34 @@ sync_mcast_announce_now(struct sync_mcast *m)
 	uint8_t			 plain[SYNC_MCAST_PLAIN_MAX];
 	uint8_t			 out[SYNC_MCAST_DGRAM_MAX];
 	char			 buf[MCAST_ADDR_MAX];
+	char			 src[INET6_ADDRSTRLEN];
 	char			 more[40];
 	size_t			 len;
 	int			 i, n, saved;
 
 	sync_mcast_ann_fill(m, &a);
 	for (i = 0; i < m->nsocks; i++) {
-		a.seq = ++m->seq;
+		if (m->advhost[0] != '\0')
+			a.advertise = m->advhost;
+		else if (sync_mcast_source(&m->socks[i], src,
+		    sizeof(src)) == 0)
+			a.advertise = src;
+		else {
+			if (sync_mcast_log_ok(&m->rl_src, more,
+			    sizeof(more))) {
+				sync_mcast_addr_str((struct sockaddr *)
+				    &m->socks[i].group, m->socks[i].grouplen,
+				    buf, sizeof(buf), 1);
+				log_warnx("mcast: no source address toward "
+				    "%s, not announcing there; set advertise%s",
+				    buf, more);
+			}
+			continue;
+		}
+		a.advertiselen = strlen(a.advertise);
+		a.seq = m->seq = sync_mcast_seq_next(m->seq,
+		    sync_mcast_boot_us());
+		a.time = sync_mcast_wall_ms();
 		if ((n = sync_mcast_encode(plain, sizeof(plain), &a)) == -1)
 			fatalx("sync_mcast_announce_now: encode");
 		len = sync_dgram_seal(sync_master_key(m->bi->sync), plain,
@@ -663,7 +752,31 @@ sync_mcast_origin_heard(struct sync_mcast *m, const struct sync_mcast_ann *a,
 	sync_peer_seen(m->bi, o->peer, o->port);
 }
 
-/* Handle one datagram from sa. */
+/*
+ * The host to dial for an announcement: the address sealed in it; an
+ * IPv6 link-local one gets the scope of the interface it arrived on.
+ */
+static void
+sync_mcast_peer_host(const struct sync_mcast_ann *a,
+    const struct sockaddr *sa, char *buf, size_t size)
+{
+	const struct sockaddr_in6	*sin6;
+	struct in6_addr			 a6;
+	char				 ifname[IF_NAMESIZE];
+	size_t				 n;
+
+	snprintf(buf, size, "%.*s", (int)a->advertiselen, a->advertise);
+	if (sa->sa_family != AF_INET6)
+		return;
+	sin6 = (const struct sockaddr_in6 *)(const void *)sa;
+	n = strlen(buf);
+	if (sin6->sin6_scope_id != 0 && inet_pton(AF_INET6, buf, &a6) == 1 &&
+	    IN6_IS_ADDR_LINKLOCAL(&a6) &&
+	    if_indextoname(sin6->sin6_scope_id, ifname) != NULL)
+		snprintf(buf + n, size - n, "%%%s", ifname);
+}
+
+/* Handle one datagram from sa (the source only names it in logs). */
 static void
 sync_mcast_receive(struct sync_mcast *m, const uint8_t *buf, size_t len,
     const struct sockaddr *sa, socklen_t salen)
@@ -677,6 +790,7 @@ sync_mcast_receive(struct sync_mcast *m, const uint8_t *buf, size_t len,
 	const char		*why, *me = sync_hostname(s);
 	char			 more[40];
 	long			 n;
+	int			 fresh;
 
 	sync_mcast_addr_str(sa, salen, from, sizeof(from), 1);
 	if (len > SYNC_MCAST_DGRAM_MAX ||
@@ -702,19 +816,24 @@ sync_mcast_receive(struct sync_mcast *m, const uint8_t *buf, size_t len,
 			    from, me, more);
 		return;
 	}
-	if (!sync_mcast_replay_check(m->replay, a.origin, a.originlen,
-	    a.incarnation, a.seq, sync_mcast_now())) {
+	if ((fresh = sync_mcast_replay_check(m->replay, &a, sync_mcast_now(),
+	    m->ttl)) != 1) {
 		memcpy(host, a.origin, a.originlen);
 		host[a.originlen] = '\0';
-		log_debug("mcast: dropped replayed announcement host=%s "
-		    "seq=%llu from=%s", host, (unsigned long long)a.seq, from);
+		/* A repeat may be a harmless duplicate; a stale one is not. */
+		if (fresh == 0)
+			log_debug("mcast: dropped replayed announcement host=%s "
+			    "seq=%llu from=%s", host,
+			    (unsigned long long)a.seq, from);
+		else if (sync_mcast_log_ok(&m->rl_stale, more, sizeof(more)))
+			log_warnx("mcast: dropped stale announcement of an "
+			    "earlier incarnation host=%s incarnation=%016llx "
+			    "from=%s (a replay, or two daemons named so)%s",
+			    host, (unsigned long long)a.incarnation, from,
+			    more);
 		return;
 	}
-	if (a.advertiselen > 0) {
-		memcpy(peer, a.advertise, a.advertiselen);
-		peer[a.advertiselen] = '\0';
-	} else
-		sync_mcast_addr_str(sa, salen, peer, sizeof(peer), 0);
+	sync_mcast_peer_host(&a, sa, peer, sizeof(peer));
 	sync_mcast_origin_heard(m, &a, peer, from);
 }
 
@@ -744,7 +863,7 @@ sync_mcast_read_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
-/* Withdraw origins silent for ttl; forget their replay state. */
+/* Withdraw origins silent for ttl (their replay state stays). */
 static void
 sync_mcast_expiry_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -763,7 +882,6 @@ sync_mcast_expiry_cb(evutil_socket_t fd, short what, void *arg)
 		m->norigins--;
 		free(o);
 	}
-	sync_mcast_replay_expire(m->replay, now, m->ttl);
 }
 
 /* Start reading a socket. */
@@ -781,7 +899,6 @@ sync_mcast_init(struct sync_backend_inst *bi, const struct sync_conf *sc,
     char **cause)
 {
 	struct sync_mcast	*m;
-	struct timespec		 ts;
 
 	m = xcalloc(1, sizeof(*m));
 	m->bi = bi;
@@ -795,12 +912,6 @@ sync_mcast_init(struct sync_backend_inst *bi, const struct sync_conf *sc,
 	}
 	m->replay = xcalloc(1, sizeof(*m->replay));
 	sync_mcast_replay_init(m->replay);
-	/*
-	 * Sequence numbers start at the wall clock in microseconds, so an
-	 * upgraded process (same incarnation) starts above its predecessor.
-	 */
-	clock_gettime(CLOCK_REALTIME, &ts);
-	m->seq = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 	bi->data = m;
 	return 0;
 fail:

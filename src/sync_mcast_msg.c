@@ -49,11 +49,10 @@ sync_mcast_encode(uint8_t *buf, size_t size, const struct sync_mcast_ann *a)
 	size_t	 len, off;
 
 	if (a->port == 0 || a->originlen == 0 ||
-	    a->originlen > SYNC_MCAST_HOST_MAX ||
+	    a->originlen > SYNC_MCAST_HOST_MAX || a->advertiselen == 0 ||
 	    a->advertiselen > SYNC_MCAST_HOST_MAX ||
 	    !sync_mcast_host_ok(a->origin, a->originlen) ||
-	    (a->advertiselen > 0 &&
-	    !sync_mcast_host_ok(a->advertise, a->advertiselen)))
+	    !sync_mcast_host_ok(a->advertise, a->advertiselen))
 		return -1;
 	len = SYNC_MCAST_FIXED + a->originlen + a->advertiselen;
 	if (len > size)
@@ -64,6 +63,8 @@ sync_mcast_encode(uint8_t *buf, size_t size, const struct sync_mcast_ann *a)
 	off += 8;
 	sync_mcast_put(buf + off, a->seq, 8);
 	off += 8;
+	sync_mcast_put(buf + off, a->time, 8);
+	off += 8;
 	sync_mcast_put(buf + off, a->port, 2);
 	off += 2;
 	sync_mcast_put(buf + off, a->originlen, 2);
@@ -72,8 +73,7 @@ sync_mcast_encode(uint8_t *buf, size_t size, const struct sync_mcast_ann *a)
 	off += a->originlen;
 	sync_mcast_put(buf + off, a->advertiselen, 2);
 	off += 2;
-	if (a->advertiselen > 0)
-		memcpy(buf + off, a->advertise, a->advertiselen);
+	memcpy(buf + off, a->advertise, a->advertiselen);
 	off += a->advertiselen;
 	return (int)off;
 }
@@ -97,13 +97,15 @@ sync_mcast_decode(const uint8_t *buf, size_t len, struct sync_mcast_ann *a,
 		return -1;
 	}
 	off = SYNC_MCAST_MAGIC_LEN;
-	if (len - off < 8 + 8 + 2 + 2) {
+	if (len - off < 8 + 8 + 8 + 2 + 2) {
 		*why = "truncated header";
 		return -1;
 	}
 	a->incarnation = sync_mcast_get(buf + off, 8);
 	off += 8;
 	a->seq = sync_mcast_get(buf + off, 8);
+	off += 8;
+	a->time = sync_mcast_get(buf + off, 8);
 	off += 8;
 	a->port = (uint16_t)sync_mcast_get(buf + off, 2);
 	off += 2;
@@ -126,7 +128,7 @@ sync_mcast_decode(const uint8_t *buf, size_t len, struct sync_mcast_ann *a,
 	}
 	n = (size_t)sync_mcast_get(buf + off, 2);
 	off += 2;
-	if (n > SYNC_MCAST_HOST_MAX) {
+	if (n == 0 || n > SYNC_MCAST_HOST_MAX) {
 		*why = "bad advertise length";
 		return -1;
 	}
@@ -160,54 +162,74 @@ sync_mcast_replay_init(struct sync_mcast_replay *r)
 	r->n = 0;
 }
 
-/* Accept seq only above the highest seen for (origin, incarnation). */
+/* The entry of an origin, or NULL. */
+static struct sync_mcast_replay_ent *
+sync_mcast_replay_find(struct sync_mcast_replay *r, const char *origin,
+    size_t originlen)
+{
+	struct sync_mcast_replay_ent	*e;
+	size_t				 i;
+
+	for (i = 0; i < r->n; i++) {
+		e = &r->ents[i];
+		if (strlen(e->origin) == originlen &&
+		    memcmp(e->origin, origin, originlen) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+/*
+ * Accept the incarnation accepted last only with a higher seq, another
+ * one only with a later time or once the last one has been silent for
+ * over ttl.  Times only ever grow in an entry, so a replay of an older
+ * incarnation stays behind whichever took over, even one that took over
+ * after silence with a time stepped back.
+ */
 int
-sync_mcast_replay_check(struct sync_mcast_replay *r, const char *origin,
-    size_t originlen, uint64_t incarnation, uint64_t seq, time_t now)
+sync_mcast_replay_check(struct sync_mcast_replay *r,
+    const struct sync_mcast_ann *a, time_t now, unsigned int ttl)
 {
 	struct sync_mcast_replay_ent	*e;
 	size_t				 i, oldest = 0;
 
-	if (originlen == 0 || originlen > SYNC_MCAST_HOST_MAX)
+	if (a->originlen == 0 || a->originlen > SYNC_MCAST_HOST_MAX)
 		return 0;
-	for (i = 0; i < r->n; i++) {
-		e = &r->ents[i];
-		if (e->incarnation == incarnation &&
-		    strlen(e->origin) == originlen &&
-		    memcmp(e->origin, origin, originlen) == 0) {
-			if (seq <= e->seq)
+	if ((e = sync_mcast_replay_find(r, a->origin, a->originlen)) != NULL) {
+		if (a->incarnation == e->incarnation) {
+			if (a->seq <= e->seq)
 				return 0;
-			e->seq = seq;
-			e->last = now;
-			return 1;
-		}
-		if (e->last < r->ents[oldest].last)
-			oldest = i;
+		} else if (a->time <= e->time && now - e->last <= (time_t)ttl)
+			return -1;
+		e->incarnation = a->incarnation;
+		e->seq = a->seq;
+		if (a->time > e->time)
+			e->time = a->time;
+		e->last = now;
+		return 1;
 	}
 	if (r->n < SYNC_MCAST_REPLAY_MAX)
 		e = &r->ents[r->n++];
-	else
+	else {
+		for (i = 1; i < r->n; i++)
+			if (r->ents[i].last < r->ents[oldest].last)
+				oldest = i;
 		e = &r->ents[oldest];
-	memcpy(e->origin, origin, originlen);
-	e->origin[originlen] = '\0';
-	e->incarnation = incarnation;
-	e->seq = seq;
+	}
+	memcpy(e->origin, a->origin, a->originlen);
+	e->origin[a->originlen] = '\0';
+	e->incarnation = a->incarnation;
+	e->seq = a->seq;
+	e->time = a->time;
 	e->last = now;
 	return 1;
 }
 
-/* Forget pairs not accepted for over ttl seconds (swap-remove). */
-void
-sync_mcast_replay_expire(struct sync_mcast_replay *r, time_t now,
-    unsigned int ttl)
+/* The next seq: on the boot clock, and always above the last. */
+uint64_t
+sync_mcast_seq_next(uint64_t last, uint64_t boot_us)
 {
-	size_t	 i = 0;
-
-	while (i < r->n) {
-		if (now - r->ents[i].last > (time_t)ttl) {
-			r->ents[i] = r->ents[r->n - 1];
-			r->n--;
-		} else
-			i++;
-	}
+	if (boot_us > last)
+		return boot_us;
+	return last == UINT64_MAX ? last : last + 1;
 }
