@@ -26,6 +26,10 @@ stderr and exit 1; usage errors exit 2.  Commands:
   frames KIND                the bad-frame cases of KIND (zero, oversized,
                              garbage, pipelined, bytewise): check the reply
   rst N                      N times: NAMES, read a few bytes, RST
+  names-noread N READYFILE SECS
+                             N connections with a tiny receive buffer,
+                             each sends NAMES and never reads; write the
+                             count to READYFILE, hold them for SECS
   halfclose-request N        NAMES then shutdown(SHUT_WR): the full reply
                              (N nodes listed) still arrives
   halfclose-idle SECS        half-close at once (and after one byte): the
@@ -250,6 +254,23 @@ def cmd_hold(args):
     hold_for(secs)
     for s in socks:
         s.close()
+
+
+def cmd_names_noread(args):
+    n, readyfile, secs = int(args[0]), args[1], args[2]
+    raise_nofile()
+    socks = []
+    for i in range(n):
+        try:
+            s = connect(10.0, rcvbuf=2048)
+            s.sendall(frame(b"n"))
+        except OSError as e:
+            die("connection %d of %d: %s" % (i + 1, n, e))
+        socks.append(s)
+    ready(readyfile, len(socks))
+    hold_for(secs)
+    for s in socks:
+        rst_close(s)
 
 
 def cmd_register(args):
@@ -641,6 +662,7 @@ COMMANDS = {
     "req": cmd_req,
     "hold": cmd_hold, "register": cmd_register, "fill": cmd_fill,
     "frames": cmd_frames, "rst": cmd_rst,
+    "names-noread": cmd_names_noread,
     "halfclose-request": cmd_halfclose_request,
     "halfclose-idle": cmd_halfclose_idle, "storm": cmd_storm,
     "random": cmd_random,
