@@ -3,7 +3,9 @@
 
     hclient.py -p PORT COMMAND [ARGS]
 
-Every socket goes to 127.0.0.1 (or ::1) and carries a timeout; every loop
+Every socket goes to 127.0.0.1 (or ::1, or HCLIENT_HOST, from
+HCLIENT_BIND when set: tests in a network namespace of their own use
+them) and carries a timeout; every loop
 is bounded in count and time.  Checks that fail print "hclient: ..." on
 stderr and exit 1; usage errors exit 2.  Commands:
 
@@ -50,7 +52,8 @@ import sys
 import threading
 import time
 
-HOST = "127.0.0.1"
+HOST = os.environ.get("HCLIENT_HOST", "127.0.0.1")
+BIND = os.environ.get("HCLIENT_BIND")
 PORT = 4369
 MAXPAYLOAD = 3057
 KEEPER = "keeper0000"       # the frames tests run "register keeper 1"
@@ -88,6 +91,8 @@ def connect(timeout=5.0, rcvbuf=None, host=None):
     s = socket.socket(fam, socket.SOCK_STREAM)
     if rcvbuf is not None:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    if BIND:
+        s.bind((BIND, 0))
     s.settimeout(timeout)
     s.connect((host or HOST, PORT))
     return s
