@@ -8,7 +8,8 @@
  * A request is read through a bufferevent; a registration is then held
  * with a bare read event, which is all it needs and costs far less.
  * conn_free() is the one teardown and the only place a local
- * registration is removed.
+ * registration is removed.  Replies waiting for slow readers count
+ * against reply_buffer_total, all connections together.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
