@@ -10,6 +10,7 @@
 
 #include <ini.h>
 
+#include "acl.h"
 #include "config.h"
 #include "log.h"
 #include "proto.h"
@@ -37,6 +38,8 @@ enum config_type {
 	CONF_HOSTPORTS,		/* host[:port], ... */
 	CONF_BACKENDS,		/* names of sync backends */
 	CONF_DNSTYPE,		/* a or srv */
+	CONF_SIZE,		/* bytes, or with K, M, G; min..max in KiB */
+	CONF_ACL,		/* allow list of networks (acl.h) */
 };
 
 /* One key: section ("" for the top level), type, offset, bounds. */
@@ -52,6 +55,8 @@ struct config_key {
 #define TOP(f)	offsetof(struct epmd_conf, f)
 #define SYNC(f)	(offsetof(struct epmd_conf, sync) + \
 		    offsetof(struct sync_conf, f))
+#define ACCESS(f) (offsetof(struct epmd_conf, access) + \
+		    offsetof(struct access_conf, f))
 
 static const struct config_key config_keys[] = {
 	{ "", "port", CONF_UINT, TOP(port), 1, 65535 },
@@ -64,6 +69,12 @@ static const struct config_key config_keys[] = {
 	    16, 10000000 },
 	{ "", "unreg_cache", CONF_UINT, TOP(unreg_cache), 0, 10000000 },
 	{ "", "log_level", CONF_LEVEL, TOP(log_level), 0, 0 },
+	{ "", "reply_buffer_total", CONF_SIZE, TOP(reply_buffer_total),
+	    64, 64 * 1024 * 1024 },
+	{ "access", "names_allow", CONF_ACL, ACCESS(names), 0, 0 },
+	{ "access", "port_please_allow", CONF_ACL, ACCESS(port_please),
+	    0, 0 },
+	{ "access", "sync_allow", CONF_ACL, ACCESS(sync), 0, 0 },
 	{ "metrics", "listen", CONF_HOSTPORT, TOP(metrics_listen), 0, 0 },
 	{ "sync", "backends", CONF_BACKENDS, SYNC(backends), 0, 0 },
 	{ "sync", "hostname", CONF_STRING, SYNC(hostname), 0, 0 },
@@ -110,7 +121,8 @@ static int
 config_is_string(const struct config_key *k)
 {
 	return k->type != CONF_UINT && k->type != CONF_BOOL &&
-	    k->type != CONF_LEVEL;
+	    k->type != CONF_LEVEL && k->type != CONF_SIZE &&
+	    k->type != CONF_ACL;
 }
 
 /* Fill conf with the built-in defaults. */
@@ -128,16 +140,23 @@ config_defaults(struct epmd_conf *conf)
 	conf->sync.dns_interval = CONF_DNS_INTERVAL;
 	conf->sync.mcast_port = CONF_MCAST_PORT;
 	conf->sync.mcast_ttl = 1;
+	conf->reply_buffer_total = CONF_REPLY_BUFFER_TOTAL;
 }
 
 /* Free what conf owns. */
 void
 config_free(struct epmd_conf *conf)
 {
+	struct acl **ap;
 	char	**sp;
 	size_t	  i;
 
 	for (i = 0; i < CONFIG_NKEYS; i++) {
+		if (config_keys[i].type == CONF_ACL) {
+			ap = config_field(conf, &config_keys[i]);
+			acl_free(*ap);
+			*ap = NULL;
+		}
 		if (!config_is_string(&config_keys[i]))
 			continue;
 		sp = config_field(conf, &config_keys[i]);
@@ -150,11 +169,16 @@ config_free(struct epmd_conf *conf)
 void
 config_copy(struct epmd_conf *dst, const struct epmd_conf *src)
 {
+	struct acl **ap;
 	char	**sp;
 	size_t	  i;
 
 	*dst = *src;
 	for (i = 0; i < CONFIG_NKEYS; i++) {
+		if (config_keys[i].type == CONF_ACL) {
+			ap = config_field(dst, &config_keys[i]);
+			*ap = acl_copy(*ap);
+		}
 		if (!config_is_string(&config_keys[i]))
 			continue;
 		sp = config_field(dst, &config_keys[i]);
@@ -426,6 +450,41 @@ config_check_backends(const char *value)
 	return NULL;
 }
 
+/* A size: bytes, or a number with K, M or G (1024-based); -1 if none. */
+static int
+config_size(const char *s, unsigned long long *bytes)
+{
+	unsigned long long	 v;
+	unsigned int		 shift = 0;
+	char			*end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*s < '0' || *s > '9' || errno != 0)
+		return -1;
+	switch (*end) {
+	case '\0':
+		break;
+	case 'k': case 'K':
+		shift = 10;
+		break;
+	case 'm': case 'M':
+		shift = 20;
+		break;
+	case 'g': case 'G':
+		shift = 30;
+		break;
+	default:
+		return -1;
+	}
+	if (*end != '\0' && end[1] != '\0')
+		return -1;
+	if (v > (ULLONG_MAX >> shift))
+		return -1;
+	*bytes = v << shift;
+	return 0;
+}
+
 /* Set one key; NULL or an error message (caller frees). */
 static char *
 config_set(struct epmd_conf *conf, const char *section, const char *key,
@@ -433,7 +492,9 @@ config_set(struct epmd_conf *conf, const char *section, const char *key,
 {
 	const struct config_key	*k = NULL;
 	unsigned long		 ul;
-	char			*end, *msg = NULL, **sp;
+	unsigned long long	 ull;
+	struct acl		**ap;
+	char			*end, *msg = NULL, **sp, *cause;
 	size_t			 i;
 	int			 v, found_section = *section == '\0';
 
@@ -459,6 +520,21 @@ config_set(struct epmd_conf *conf, const char *section, const char *key,
 		return msg;
 	}
 
+	/* [access]: an empty list is the default (everyone); lists add up. */
+	if (k->type == CONF_ACL) {
+		ap = config_field(conf, k);
+		if (strspn(value, ", \t") == strlen(value)) {
+			acl_free(*ap);
+			*ap = NULL;
+			return NULL;
+		}
+		if (acl_parse(value, ap, &cause) == -1) {
+			xasprintf(&msg, "%s: %s", key, cause);
+			free(cause);
+			return msg;
+		}
+		return NULL;
+	}
 	/* An empty text value means unset, whatever its type. */
 	if (config_is_string(k) && strspn(value, ", ") == strlen(value)) {
 		sp = config_field(conf, k);
@@ -478,6 +554,19 @@ config_set(struct epmd_conf *conf, const char *section, const char *key,
 		}
 		*(unsigned int *)config_field(conf, k) = (unsigned int)ul;
 		return NULL;
+	case CONF_SIZE:
+		if (config_size(value, &ull) == -1 ||
+		    ull < (unsigned long long)k->min << 10 ||
+		    ull > (unsigned long long)k->max << 10) {
+			xasprintf(&msg, "%s: \"%s\" is not a size from %uK to "
+			    "%uG (bytes, or with K, M or G)", key, value,
+			    k->min, k->max >> 20);
+			return msg;
+		}
+		*(size_t *)config_field(conf, k) = (size_t)ull;
+		return NULL;
+	case CONF_ACL:
+		break;	/* above */
 	case CONF_BOOL:
 		if ((v = config_bool(value)) == -1) {
 			xasprintf(&msg, "%s: \"%s\" is not yes or no", key,

@@ -22,6 +22,21 @@
 #define CONF_MCAST_GROUP	"239.255.43.69"
 #define CONF_MCAST_PORT		4370
 
+/* Bytes of replies queued for slow readers, all connections together. */
+#define CONF_REPLY_BUFFER_TOTAL	((size_t)64 << 20)
+
+struct acl;
+
+/*
+ * [access]: who may ask, by request, among the peers that are not local
+ * (stock's rule); NULL lets everyone in, as stock.  See acl.h.
+ */
+struct access_conf {
+	struct acl	*names;		/* names_allow: NAMES */
+	struct acl	*port_please;	/* port_please_allow: PORT_PLEASE2 */
+	struct acl	*sync;		/* sync_allow: sync streams */
+};
+
 /* [sync]: peer sync between daemons (see epmdx-sync(7)). */
 struct sync_conf {
 	char		*backends;	/* "static, dns"; NULL: sync off */
@@ -55,6 +70,8 @@ struct epmd_conf {
 	int		 log_level;	/* 0 warning, 1 info, 2 debug */
 	char		*metrics_listen; /* [metrics] listen = addr:port */
 	struct sync_conf sync;
+	size_t		 reply_buffer_total; /* bytes queued for readers */
+	struct access_conf access;
 };
 
 /* Fill conf with the built-in defaults. */

@@ -8,7 +8,8 @@
  * A request is read through a bufferevent; a registration is then held
  * with a bare read event, which is all it needs and costs far less.
  * conn_free() is the one teardown and the only place a local
- * registration is removed.
+ * registration is removed.  Replies waiting for slow readers count
+ * against reply_buffer_total, all connections together.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -28,6 +29,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
+#include "acl.h"
 #include "answer.h"
 #include "conn.h"
 #include "epmdx.h"
@@ -67,6 +69,15 @@ struct conn {
 	struct node		*node;		/* our registration, if any */
 	uint8_t			 alive[6];	/* ALIVE2 reply under delay */
 	uint8_t			 alivelen;
+	size_t			 queued;	/* reply bytes in reply_queued */
+};
+
+/* A log line rate limit: at most CONN_LOG_BURST a second, then a count. */
+#define CONN_LOG_BURST	10
+struct conn_ratelimit {
+	time_t		 window;
+	unsigned int	 count;
+	unsigned int	 suppressed;
 };
 
 static void	conn_enter_state(struct conn *, enum conn_state);
@@ -87,6 +98,10 @@ static void	conn_set_timeouts(struct conn *);
 static void	conn_delay(struct conn *, unsigned int);
 static const char *conn_peer(const struct conn *);
 static const char *conn_name(const uint8_t *, size_t);
+static int	conn_allowed(struct conn *, const struct acl *, uint64_t *,
+		    const char *);
+static void	conn_reply_account(struct conn *);
+static void	conn_reply_release(struct conn *);
 
 /* Whether a connected socket's peer is local, as stock decides it. */
 int
@@ -163,6 +178,8 @@ conn_fast(struct server *srv, int fd)
 	ssize_t			 got;
 	int			 len;
 
+	if (srv->conf.access.port_please != NULL)
+		return -1;	/* an allow list: conn_dispatch() decides */
 	if ((got = recv(fd, in, sizeof(in), MSG_PEEK)) <= 0 ||
 	    proto_decode(in, (size_t)got, &req, &used, NULL) != PROTO_OK ||
 	    req.op != PROTO_PORT2_REQ)
@@ -358,6 +375,7 @@ conn_free(struct conn *c, const char *reason)
 		TAILQ_REMOVE(&srv->conns, c, entry);
 		srv->nconns--;
 	}
+	conn_reply_release(c);
 	if (c->bev != NULL)
 		bufferevent_free(c->bev);
 	if (c->ev != NULL)
@@ -610,6 +628,7 @@ static void
 conn_flush(struct conn *c)
 {
 
+	conn_reply_account(c);
 	if (c->srv->conf.delay_write > 0) {
 		conn_enter_state(c, CONN_WRITE_DELAY);
 		conn_delay(c, c->srv->conf.delay_write);
@@ -655,11 +674,17 @@ conn_dispatch(struct conn *c, const struct proto_req *req)
 		conn_alive2(c, req);
 		return;
 	case PROTO_PORT2_REQ:
+		if (!conn_allowed(c, srv->conf.access.port_please,
+		    &srv->stats.refused_port_please, "PORT_PLEASE2"))
+			return;
 		len = answer_port2(registry_lookup(srv->reg, req->node.name,
 		    req->node.namelen), buf, sizeof(buf));
 		conn_reply(c, buf, (size_t)len);
 		break;
 	case PROTO_NAMES_REQ:
+		if (!conn_allowed(c, srv->conf.access.names,
+		    &srv->stats.refused_names, "NAMES"))
+			return;
 		answer_names(srv, bufferevent_get_output(c->bev));
 		break;
 	case PROTO_DUMP_REQ:
@@ -717,6 +742,9 @@ conn_dispatch(struct conn *c, const struct proto_req *req)
 			conn_drop(c, "SYNC request but sync is off");
 			return;
 		}
+		if (!conn_allowed(c, srv->conf.access.sync,
+		    &srv->stats.refused_sync, "sync"))
+			return;
 		conn_handoff_sync(c, req);
 		return;
 	case PROTO_X_CLUSTER_REQ:
@@ -830,4 +858,122 @@ conn_alive2_send(struct conn *c)
 	srv->nregs++;
 	conn_enter_state(c, CONN_REGISTERED);
 	fdstore_added(srv, c->node);
+}
+
+/* Whether a line may be logged under rl; says how many were not. */
+static int
+conn_ratelimit_ok(struct conn_ratelimit *rl, const char *what)
+{
+	time_t	 now = time(NULL);
+
+	if (now != rl->window) {
+		if (rl->suppressed > 0)
+			log_warnx("%s: %u more not logged", what,
+			    rl->suppressed);
+		rl->window = now;
+		rl->count = rl->suppressed = 0;
+	}
+	if (rl->count++ < CONN_LOG_BURST)
+		return 1;
+	rl->suppressed++;
+	return 0;
+}
+
+/*
+ * [access]: a local peer (stock's rule) may ask what stock lets it ask;
+ * another must be in the allow list, if there is one.  A refused request
+ * is closed unanswered, as stock closes the requests it refuses: 0, and
+ * c is freed.
+ */
+static int
+conn_allowed(struct conn *c, const struct acl *acl, uint64_t *counter,
+    const char *what)
+{
+	static struct conn_ratelimit	 rl;
+	struct sockaddr_storage		 ss;
+	socklen_t			 len = sizeof(ss);
+
+	if (acl == NULL || c->local)
+		return 1;
+	if (getpeername(c->fd, (struct sockaddr *)&ss, &len) == 0 &&
+	    acl_match(acl, (struct sockaddr *)&ss))
+		return 1;
+	(*counter)++;
+	if (conn_ratelimit_ok(&rl, "access refusals"))
+		log_warnx("access refused peer=%s request=%s, closing",
+		    conn_peer(c), what);
+	conn_free(c, "not in the allow list");
+	return 0;
+}
+
+/* Reply bytes went out (or were dropped): they no longer count. */
+static void
+conn_reply_drain_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct conn	*c = arg;
+	size_t		 n;
+
+	n = info->n_deleted < c->queued ? info->n_deleted : c->queued;
+	c->queued -= n;
+	c->srv->reply_queued -= n;
+}
+
+/*
+ * Count the reply just queued against reply_buffer_total, the bytes all
+ * replies together may hold while their readers are slow.  Room is made
+ * by closing the oldest connections still holding reply bytes, never by
+ * cutting a reply short; a reply larger than the whole budget is sent
+ * alone.
+ */
+static void
+conn_reply_account(struct conn *c)
+{
+	static struct conn_ratelimit	 rl;
+	struct server			*srv = c->srv;
+	struct evbuffer			*out = bufferevent_get_output(c->bev);
+	struct conn			*o, *next;
+	size_t				 len = evbuffer_get_length(out);
+
+	if (len == 0 || c->queued != 0)
+		return;
+	for (o = TAILQ_FIRST(&srv->conns); o != NULL &&
+	    srv->reply_queued + len > srv->conf.reply_buffer_total; o = next) {
+		next = TAILQ_NEXT(o, entry);
+		if (o == c || o->queued == 0 || (o->flags & CONN_F_KILL))
+			continue;
+		srv->stats.reply_evicted++;
+		srv->stats.evicted++;
+		if (conn_ratelimit_ok(&rl, "slow readers closed"))
+			log_warnx("reply_buffer_total reached (%zu bytes "
+			    "queued): closing slow reader peer=%s with %zu "
+			    "bytes unread", srv->reply_queued, conn_peer(o),
+			    o->queued);
+		conn_free(o, "reply_buffer_total reached");
+	}
+	c->queued = len;
+	srv->reply_queued += len;
+	evbuffer_add_cb(out, conn_reply_drain_cb, c);
+}
+
+/*
+ * Give back what c's reply still holds (c is being freed).  The bytes
+ * are freed now: libevent frees a bufferevent's buffers only later in
+ * the loop, and a burst of requests in one pass must not pile them up.
+ * (A socket bufferevent keeps its output frozen at the front between
+ * writes, so it must be thawed to drain.)
+ */
+static void
+conn_reply_release(struct conn *c)
+{
+	struct evbuffer	*out;
+
+	if (c->bev != NULL) {
+		out = bufferevent_get_output(c->bev);
+		evbuffer_remove_cb(out, conn_reply_drain_cb, c);
+		evbuffer_unfreeze(out, 1);
+		evbuffer_drain(out, evbuffer_get_length(out));
+	}
+	c->srv->reply_queued -= c->queued;
+	c->queued = 0;
 }

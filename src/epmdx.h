@@ -36,6 +36,12 @@ struct server_stats {
 	uint64_t	 fd_exhausted;	/* accept failed: out of fds */
 	uint64_t	 registered;	/* successful ALIVE2 */
 	uint64_t	 unregistered;
+	/* Replies closed unsent to stay within reply_buffer_total. */
+	uint64_t	 reply_evicted;
+	/* Requests refused by an [access] allow list, by request. */
+	uint64_t	 refused_names;
+	uint64_t	 refused_port_please;
+	uint64_t	 refused_sync;
 };
 
 struct server {
@@ -51,6 +57,7 @@ struct server {
 	struct conn_list	 regs;		/* holding a registration */
 	unsigned int		 nregs;
 	unsigned long		 nofile;	/* RLIMIT_NOFILE in force */
+	size_t			 reply_queued;	/* reply bytes not yet sent */
 
 	TAILQ_HEAD(listener_list, listener) listeners;
 	unsigned int		 nlisteners;

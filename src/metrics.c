@@ -148,6 +148,26 @@ metrics_render(struct server *srv, struct evbuffer *out)
 	    "epmdx_limit_hits_total{limit=\"nofile\"} %llu\n",
 	    (unsigned long long)st->limit_hits,
 	    (unsigned long long)st->fd_exhausted);
+	/* Slow readers closed to keep replies within reply_buffer_total. */
+	evbuffer_add_printf(out,
+	    "epmdx_limit_hits_total{limit=\"reply_buffer_total\"} %llu\n",
+	    (unsigned long long)st->reply_evicted);
+	metrics_one(out, "epmdx_reply_buffer_bytes", "gauge",
+	    "Reply bytes queued for clients that have not read them yet.",
+	    srv->reply_queued);
+	metrics_one(out, "epmdx_reply_buffer_limit_bytes", "gauge",
+	    "Cap on those bytes (reply_buffer_total).",
+	    srv->conf.reply_buffer_total);
+	metrics_family(out, "epmdx_access_refused_total", "counter",
+	    "Requests from non-local peers refused by an [access] allow "
+	    "list, by request.");
+	evbuffer_add_printf(out,
+	    "epmdx_access_refused_total{request=\"names\"} %llu\n"
+	    "epmdx_access_refused_total{request=\"port_please2\"} %llu\n"
+	    "epmdx_access_refused_total{request=\"sync\"} %llu\n",
+	    (unsigned long long)st->refused_names,
+	    (unsigned long long)st->refused_port_please,
+	    (unsigned long long)st->refused_sync);
 
 	sync_metrics(srv, out);
 

@@ -3,7 +3,9 @@
 
     hclient.py -p PORT COMMAND [ARGS]
 
-Every socket goes to 127.0.0.1 (or ::1) and carries a timeout; every loop
+Every socket goes to 127.0.0.1 (or ::1, or HCLIENT_HOST, from
+HCLIENT_BIND when set: tests in a network namespace of their own use
+them) and carries a timeout; every loop
 is bounded in count and time.  Checks that fail print "hclient: ..." on
 stderr and exit 1; usage errors exit 2.  Commands:
 
@@ -26,6 +28,10 @@ stderr and exit 1; usage errors exit 2.  Commands:
   frames KIND                the bad-frame cases of KIND (zero, oversized,
                              garbage, pipelined, bytewise): check the reply
   rst N                      N times: NAMES, read a few bytes, RST
+  names-noread N READYFILE SECS
+                             N connections with a tiny receive buffer,
+                             each sends NAMES and never reads; write the
+                             count to READYFILE, hold them for SECS
   halfclose-request N        NAMES then shutdown(SHUT_WR): the full reply
                              (N nodes listed) still arrives
   halfclose-idle SECS        half-close at once (and after one byte): the
@@ -46,7 +52,8 @@ import sys
 import threading
 import time
 
-HOST = "127.0.0.1"
+HOST = os.environ.get("HCLIENT_HOST", "127.0.0.1")
+BIND = os.environ.get("HCLIENT_BIND")
 PORT = 4369
 MAXPAYLOAD = 3057
 KEEPER = "keeper0000"       # the frames tests run "register keeper 1"
@@ -84,6 +91,8 @@ def connect(timeout=5.0, rcvbuf=None, host=None):
     s = socket.socket(fam, socket.SOCK_STREAM)
     if rcvbuf is not None:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    if BIND:
+        s.bind((BIND, 0))
     s.settimeout(timeout)
     s.connect((host or HOST, PORT))
     return s
@@ -250,6 +259,23 @@ def cmd_hold(args):
     hold_for(secs)
     for s in socks:
         s.close()
+
+
+def cmd_names_noread(args):
+    n, readyfile, secs = int(args[0]), args[1], args[2]
+    raise_nofile()
+    socks = []
+    for i in range(n):
+        try:
+            s = connect(10.0, rcvbuf=2048)
+            s.sendall(frame(b"n"))
+        except OSError as e:
+            die("connection %d of %d: %s" % (i + 1, n, e))
+        socks.append(s)
+    ready(readyfile, len(socks))
+    hold_for(secs)
+    for s in socks:
+        rst_close(s)
 
 
 def cmd_register(args):
@@ -641,6 +667,7 @@ COMMANDS = {
     "req": cmd_req,
     "hold": cmd_hold, "register": cmd_register, "fill": cmd_fill,
     "frames": cmd_frames, "rst": cmd_rst,
+    "names-noread": cmd_names_noread,
     "halfclose-request": cmd_halfclose_request,
     "halfclose-idle": cmd_halfclose_idle, "storm": cmd_storm,
     "random": cmd_random,

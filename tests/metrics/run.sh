@@ -114,7 +114,8 @@ for f in epmdx_registrations epmdx_unregistered_names_cached \
     epmdx_registrations_total epmdx_unregistrations_total \
     epmdx_refusals_total epmdx_errors_total epmdx_evictions_total \
     epmdx_timeouts_total epmdx_limit_hits_total epmdx_uptime_seconds \
-    epmdx_start_time_seconds epmdx_build_info; do
+    epmdx_start_time_seconds epmdx_build_info epmdx_reply_buffer_bytes \
+    epmdx_reply_buffer_limit_bytes epmdx_access_refused_total; do
 	if grep -q "^# HELP $f " "$TMP/body" &&
 	    grep -q "^# TYPE $f \(gauge\|counter\)$" "$TMP/body"; then
 		pass "$f has HELP and TYPE"
@@ -125,6 +126,12 @@ done
 expect epmdx_registrations 0
 expect epmdx_listeners 2
 expect epmdx_connections_max 8192
+expect 'epmdx_limit_hits_total{limit="reply_buffer_total"}' 0
+expect epmdx_reply_buffer_bytes 0
+expect epmdx_reply_buffer_limit_bytes $((64 * 1024 * 1024))
+for r in names port_please2 sync; do
+	expect "epmdx_access_refused_total{request=\"$r\"}" 0
+done
 version=$("$EPMDX" -V | awk '{ print $2 }')
 expect "epmdx_build_info{version=\"$version\"}" 1
 start=$(value epmdx_start_time_seconds)

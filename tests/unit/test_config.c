@@ -5,11 +5,15 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "acl.h"
 #include "config.h"
 
 #define NAME		"t.conf"	/* the name causes start with */
@@ -918,6 +922,95 @@ test_sync_keys(void **state)
 	    -1);
 }
 
+/* A sockaddr_in for an IPv4 literal (the [access] tests). */
+static const struct sockaddr *
+v4(const char *addr)
+{
+	static struct sockaddr_in	 sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	assert_int_equal(inet_pton(AF_INET, addr, &sin.sin_addr), 1);
+	return (const struct sockaddr *)&sin;
+}
+
+/* reply_buffer_total: default, suffixes, bounds. */
+static void
+test_reply_buffer_total(void **state)
+{
+	struct epmd_conf conf;
+
+	(void)state;
+	config_defaults(&conf);
+	assert_int_equal(conf.reply_buffer_total, 64 << 20);
+	config_free(&conf);
+	load_ok("reply_buffer_total = 8M\n", &conf);
+	assert_int_equal(conf.reply_buffer_total, 8 << 20);
+	config_free(&conf);
+	load_ok("reply_buffer_total = 512k\n", &conf);
+	assert_int_equal(conf.reply_buffer_total, 512 << 10);
+	config_free(&conf);
+	load_ok("reply_buffer_total = 2G\n", &conf);
+	assert_true(conf.reply_buffer_total == (size_t)2 << 30);
+	config_free(&conf);
+	load_ok("reply_buffer_total = 1048576\n", &conf);
+	assert_int_equal(conf.reply_buffer_total, 1 << 20);
+	config_free(&conf);
+	expect_error("port = 1\nreply_buffer_total = 1K\n", NAME ":2: "
+	    "reply_buffer_total: \"1K\" is not a size from 64K to 64G "
+	    "(bytes, or with K, M or G)");
+	expect_error_prefix("reply_buffer_total = 65G\n", NAME ":1: "
+	    "reply_buffer_total: \"65G\" is not a size");
+	expect_error_prefix("reply_buffer_total = 8MB\n", NAME ":1: ");
+	expect_error_prefix("reply_buffer_total = M\n", NAME ":1: ");
+	expect_error_prefix("reply_buffer_total = -8M\n", NAME ":1: ");
+}
+
+/* [access]: absent lets everyone in; lists parse, append and copy. */
+static void
+test_access(void **state)
+{
+	struct epmd_conf conf, copy;
+
+	(void)state;
+	config_defaults(&conf);
+	assert_null(conf.access.names);
+	assert_null(conf.access.port_please);
+	assert_null(conf.access.sync);
+	config_free(&conf);
+
+	load_ok("[access]\nnames_allow = 127.0.0.0/8, 10.0.0.0/8\n"
+	    "port_please_allow = none\n"
+	    "sync_allow = 192.0.2.0/24\nsync_allow = 198.51.100.7\n", &conf);
+	assert_true(acl_match(conf.access.names, v4("10.1.2.3")));
+	assert_false(acl_match(conf.access.names, v4("192.0.2.1")));
+	assert_false(acl_match(conf.access.port_please, v4("127.0.0.1")));
+	assert_true(acl_match(conf.access.sync, v4("192.0.2.9")));
+	assert_true(acl_match(conf.access.sync, v4("198.51.100.7")));
+	config_copy(&copy, &conf);
+	config_free(&conf);
+	assert_true(acl_match(copy.access.sync, v4("198.51.100.7")));
+	assert_int_equal(acl_count(copy.access.names), 2);
+	config_free(&copy);
+
+	/* An empty value is the default again: everyone. */
+	load_ok("[access]\nnames_allow = 10.0.0.0/8\nnames_allow =\n", &conf);
+	assert_null(conf.access.names);
+	config_free(&conf);
+
+	expect_error("[access]\n\nnames_allow = 10.0.0.1/8\n", NAME ":3: "
+	    "names_allow: \"10.0.0.1/8\": address has bits set beyond the "
+	    "/8 prefix");
+	expect_error("[access]\nsync_allow = ::1, example.org\n", NAME ":2: "
+	    "sync_allow: \"example.org\" is not an IPv4 or IPv6 address or "
+	    "address/prefix");
+	expect_error("[access]\nport_please_allow = 10.0.0.0/40\n",
+	    NAME ":2: port_please_allow: \"10.0.0.0/40\": prefix length is "
+	    "not a number from 0 to 32");
+	expect_error("[access]\nnames = 10.0.0.0/8\n",
+	    NAME ":2: unknown key \"names\" in [access]");
+}
+
 int
 main(void)
 {
@@ -943,6 +1036,8 @@ main(void)
 		cmocka_unit_test(test_copy),
 		cmocka_unit_test(test_split_addresses),
 		cmocka_unit_test(test_check_address),
+		cmocka_unit_test(test_reply_buffer_total),
+		cmocka_unit_test(test_access),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
