@@ -421,15 +421,19 @@ control_bind(const char *path, int successor, char **cause)
 		close(fd);
 		return -1;
 	}
-	if (ctl.have_gid && fchownat(AT_FDCWD, path, (uid_t)-1, ctl.gid,
-	    AT_SYMLINK_NOFOLLOW) == -1) {
+	if (lstat(path, &st) == -1) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	ctl.dev = st.st_dev;
+	ctl.ino = st.st_ino;
+	/* Under systemd the group is usually ours already: no chown(2). */
+	if (ctl.have_gid && st.st_gid != ctl.gid && fchownat(AT_FDCWD, path,
+	    (uid_t)-1, ctl.gid, AT_SYMLINK_NOFOLLOW) == -1) {
 		log_warn("control: %s: cannot give it to group %s, only root "
 		    "may use it", path, ctl.group);
 		chmod(path, 0600);
-	}
-	if (lstat(path, &st) == 0) {
-		ctl.dev = st.st_dev;
-		ctl.ino = st.st_ino;
 	}
 	return fd;
 }
@@ -514,7 +518,11 @@ control_close_listener(void)
 	ctl.path = NULL;
 }
 
-/* Listen on path (inherited or new); logged either way. */
+/*
+ * Listen on path (inherited or new).  Without it the daemon serves on: a
+ * warning if control_socket was configured, else (a user running epmdx
+ * without /run/epmdx) a notice.
+ */
 static void
 control_listen(struct server *srv, const char *path)
 {
@@ -524,8 +532,12 @@ control_listen(struct server *srv, const char *path)
 	if ((ctl.fd = control_inherit(path)) != -1)
 		log_debug("control: adopted the socket path=%s", path);
 	else if ((ctl.fd = control_bind(path, successor, &cause)) == -1) {
-		log_warnx("control socket: %s; upgrades only by SIGUSR2",
-		    cause);
+		if (srv->conf.control_socket != NULL)
+			log_warnx("control socket: %s; upgrades only by "
+			    "SIGUSR2", cause);
+		else
+			log_info("control socket: %s; upgrades only by "
+			    "SIGUSR2", cause);
 		free(cause);
 		return;
 	}
