@@ -79,6 +79,8 @@ static struct {
 	unsigned int		 nrefused;
 } ctl = { .fd = -1 };
 
+static void	control_refused(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
 static void	control_accept_cb(evutil_socket_t, short, void *);
 static void	control_read_cb(evutil_socket_t, short, void *);
 
