@@ -1,4 +1,6 @@
 /* Configuration file (inih), environment and defaults. */
+#include <sys/un.h>
+
 #include <arpa/inet.h>
 
 #include <errno.h>
@@ -40,6 +42,8 @@ enum config_type {
 	CONF_DNSTYPE,		/* a or srv */
 	CONF_SIZE,		/* bytes, or with K, M, G; min..max in KiB */
 	CONF_ACL,		/* allow list of networks (acl.h) */
+	CONF_SOCKPATH,		/* absolute path that fits a sun_path */
+	CONF_GROUPNAME,		/* a user or group name */
 };
 
 /* One key: section ("" for the top level), type, offset, bounds. */
@@ -75,6 +79,8 @@ static const struct config_key config_keys[] = {
 	{ "access", "port_please_allow", CONF_ACL, ACCESS(port_please),
 	    0, 0 },
 	{ "access", "sync_allow", CONF_ACL, ACCESS(sync), 0, 0 },
+	{ "", "control_socket", CONF_SOCKPATH, TOP(control_socket), 0, 0 },
+	{ "", "control_group", CONF_GROUPNAME, TOP(control_group), 0, 0 },
 	{ "metrics", "listen", CONF_HOSTPORT, TOP(metrics_listen), 0, 0 },
 	{ "sync", "backends", CONF_BACKENDS, SYNC(backends), 0, 0 },
 	{ "sync", "hostname", CONF_STRING, SYNC(hostname), 0, 0 },
@@ -326,6 +332,29 @@ config_validate(const struct epmd_conf *conf, char **cause)
 	return 0;
 }
 
+/* The control socket's path for a daemon on port. */
+const char *
+config_control_path(const struct epmd_conf *conf, unsigned int port,
+    char *buf, size_t size)
+{
+	if (conf->control_socket != NULL)
+		return conf->control_socket;
+	if (port == 0 || port == EPMD_PORT_DEFAULT)
+		snprintf(buf, size, "%s/control.sock", CONF_CONTROL_DIR);
+	else
+		snprintf(buf, size, "%s/control.%u.sock", CONF_CONTROL_DIR,
+		    port);
+	return buf;
+}
+
+/* The group that may use the control socket. */
+const char *
+config_control_group(const struct epmd_conf *conf)
+{
+	return conf->control_group != NULL ? conf->control_group :
+	    CONF_CONTROL_GROUP;
+}
+
 /* Whether name is an item of a comma/space separated list. */
 int
 config_list_has(const char *list, const char *name)
@@ -485,6 +514,35 @@ config_size(const char *s, unsigned long long *bytes)
 	return 0;
 }
 
+/* An absolute path a unix socket can be bound to. */
+static char *
+config_check_sockpath(const char *key, const char *value)
+{
+	struct sockaddr_un	 sun;
+	char			*msg = NULL;
+
+	if (*value != '/')
+		xasprintf(&msg, "%s: \"%s\" is not an absolute path", key,
+		    value);
+	else if (strlen(value) >= sizeof(sun.sun_path))
+		xasprintf(&msg, "%s: longer than %zu characters", key,
+		    sizeof(sun.sun_path) - 1);
+	return msg;
+}
+
+/* A group name as useradd(8) takes it: [A-Za-z0-9._-], not "-" first. */
+static char *
+config_check_groupname(const char *key, const char *value)
+{
+	char	*msg = NULL;
+
+	if (*value == '-' || strlen(value) > 32 || strspn(value,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789._-") != strlen(value))
+		xasprintf(&msg, "%s: \"%s\" is not a group name", key, value);
+	return msg;
+}
+
 /* Set one key; NULL or an error message (caller frees). */
 static char *
 config_set(struct epmd_conf *conf, const char *section, const char *key,
@@ -600,6 +658,12 @@ config_set(struct epmd_conf *conf, const char *section, const char *key,
 		    strcasecmp(value, "srv") != 0)
 			xasprintf(&msg, "%s: \"%s\" is not a or srv", key,
 			    value);
+		break;
+	case CONF_SOCKPATH:
+		msg = config_check_sockpath(key, value);
+		break;
+	case CONF_GROUPNAME:
+		msg = config_check_groupname(key, value);
 		break;
 	case CONF_STRING:
 		break;

@@ -36,6 +36,9 @@ struct access_conf {
 	struct acl	*port_please;	/* port_please_allow: PORT_PLEASE2 */
 	struct acl	*sync;		/* sync_allow: sync streams */
 };
+/* The control socket (control.c); port 4369's, else control.PORT.sock. */
+#define CONF_CONTROL_DIR	"/run/epmdx"
+#define CONF_CONTROL_GROUP	"epmdx"
 
 /* [sync]: peer sync between daemons (see epmdx-sync(7)). */
 struct sync_conf {
@@ -68,6 +71,8 @@ struct epmd_conf {
 	unsigned int	 max_connections;
 	unsigned int	 unreg_cache;	/* remembered unregistered names */
 	int		 log_level;	/* 0 warning, 1 info, 2 debug */
+	char		*control_socket; /* NULL: CONF_CONTROL_DIR default */
+	char		*control_group;	/* NULL: CONF_CONTROL_GROUP */
 	char		*metrics_listen; /* [metrics] listen = addr:port */
 	struct sync_conf sync;
 	size_t		 reply_buffer_total; /* bytes queued for readers */
@@ -117,6 +122,14 @@ int	 config_list_has(const char *list, const char *name);
 int	 config_is_loopback(const char *);
 /* 0 if s is an IPv4 or IPv6 literal, else -1. */
 int	 config_check_address(const char *s);
+/*
+ * The control socket's path for a daemon on port: control_socket, else
+ * CONF_CONTROL_DIR/control.sock on 4369, control.PORT.sock on another.
+ */
+const char *config_control_path(const struct epmd_conf *, unsigned int port,
+	    char *buf, size_t size);
+/* The group that may use the control socket. */
+const char *config_control_group(const struct epmd_conf *);
 /* The log level for a name ("warning", "info", "debug"), or -1. */
 int	 config_log_level(const char *);
 

@@ -38,7 +38,6 @@
 #include "proto.h"
 #include "registry.h"
 #include "sync.h"
-#include "upgrade.h"
 #include "xmalloc.h"
 
 enum conn_state {
@@ -92,6 +91,7 @@ static void	conn_dispatch(struct conn *, const struct proto_req *);
 static void	conn_alive2(struct conn *, const struct proto_req *);
 static void	conn_alive2_send(struct conn *);
 static void	conn_handoff_sync(struct conn *, const struct proto_req *);
+static void	conn_upgrade_refused(struct conn *);
 static void	conn_reply(struct conn *, const void *, size_t);
 static void	conn_flush(struct conn *);
 static void	conn_set_timeouts(struct conn *);
@@ -656,6 +656,31 @@ conn_handoff_sync(struct conn *c, const struct proto_req *req)
 	sync_accept(srv, fd, body, sizeof(body));
 }
 
+/*
+ * UPGRADE over TCP: TCP cannot tell who asks, so it is refused with the
+ * way to do it (control.c); an old epmdxctl prints the message.
+ */
+static void
+conn_upgrade_refused(struct conn *c)
+{
+	static time_t	 last_warn;
+	char		 buf[256], path[128];
+	time_t		 now = time(NULL);
+	int		 n;
+
+	if (now - last_warn >= 10) {
+		log_warnx("UPGRADE refused peer=%s: not the control socket",
+		    conn_peer(c));
+		last_warn = now;
+	}
+	n = snprintf(buf, sizeof(buf), "ERR use the control socket %s "
+	    "(epmdxctl upgrade, as root or group %s)\n",
+	    config_control_path(&c->srv->conf, c->srv->names_port, path,
+	    sizeof(path)), config_control_group(&c->srv->conf));
+	if (n > 0 && (size_t)n < sizeof(buf))
+		conn_reply(c, buf, (size_t)n);
+}
+
 /* Answer one decoded request. */
 static void
 conn_dispatch(struct conn *c, const struct proto_req *req)
@@ -663,7 +688,7 @@ conn_dispatch(struct conn *c, const struct proto_req *req)
 	struct server	*srv = c->srv;
 	struct node	*n;
 	uint8_t		 buf[ANSWER_PORT2_MAX];
-	int		 len, fd;
+	int		 len;
 
 	switch (req->op) {
 	case PROTO_ALIVE2_REQ:
@@ -763,13 +788,8 @@ conn_dispatch(struct conn *c, const struct proto_req *req)
 			conn_drop(c, "UPGRADE from a non-local peer");
 			return;
 		}
-		fd = dup(c->fd);
-		conn_free(c, "upgrade requested");
-		if (fd == -1)
-			log_warn("upgrade: dup");
-		else
-			upgrade_start(srv, fd);
-		return;
+		conn_upgrade_refused(c);
+		break;
 	case PROTO_X_RESOLVE_REQ:
 		if (!c->local) {
 			conn_drop(c, "RESOLVE from a non-local peer");

@@ -1,6 +1,7 @@
 /* CLI clients: stock epmd's interactive flags, and epmdxctl. */
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/un.h>
 
 #include <netinet/in.h>
 
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "ctl.h"
 #include "epmdx.h"
 #include "proto.h"
@@ -550,19 +552,57 @@ ctl_resolve(const char *host, unsigned int port, int json, const char *node)
 	return 0;
 }
 
-/* epmdxctl upgrade: the daemon re-executes its binary, keeping state. */
+/* Connect to the daemon's control socket; -1 with a message. */
 static int
-ctl_upgrade(const char *host, unsigned int port, int json)
+ctl_control_connect(const char *path, const char *group)
+{
+	struct sockaddr_un	 sun;
+	int			 fd, saved;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if ((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s",
+	    path) >= sizeof(sun.sun_path)) {
+		fprintf(stderr, "epmdxctl: %s: path too long\n", path);
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) != -1 &&
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+		return fd;
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	fprintf(stderr, "epmdxctl: cannot connect to the control socket %s: "
+	    "%s%s%s%s\n", path, strerror(saved), saved == EACCES ?
+	    " (only root and group " : "", saved == EACCES ? group : "",
+	    saved == EACCES ? " may)" : saved == ENOENT ||
+	    saved == ECONNREFUSED ? " (is epmdx running? control_socket in "
+	    "epmdx.conf(5), --control)" : "");
+	return -1;
+}
+
+/*
+ * epmdxctl upgrade: the daemon re-executes its binary, keeping state.
+ * Asked on the control socket, which knows who asks.
+ */
+static int
+ctl_upgrade(const char *path, const char *group, int json)
 {
 	struct ctl_buf	 b;
 	int		 fd, ok;
 	char		*nl;
 
-	if ((fd = ctl_request(host, port, PROTO_X_UPGRADE_REQ, NULL, 0)) == -1)
+	if ((fd = ctl_control_connect(path, group)) == -1)
 		return 1;
+	if (ctl_send(fd, PROTO_X_UPGRADE_REQ, NULL, 0) == -1) {
+		fprintf(stderr, "epmdxctl: sending request: %s\n",
+		    strerror(errno));
+		close(fd);
+		return 1;
+	}
 	if (ctl_read_all(fd, &b) == -1 || b.len == 0) {
-		fprintf(stderr, "epmdxctl: upgrade: no answer (not epmdx, not "
-		    "a local peer, or the new process died)\n");
+		fprintf(stderr, "epmdxctl: upgrade: no answer (the new process "
+		    "died?)\n");
 		close(fd);
 		free(b.data);
 		return 1;
@@ -592,7 +632,9 @@ static void
 ctl_usage(void)
 {
 	fprintf(stderr,
-	    "usage: epmdxctl [--host host] [--port port] [--json] command\n"
+	    "usage: epmdxctl [--host host] [--port port] [--json] "
+	    "[-f file]\n"
+	    "                [--control path] command\n"
 	    "commands:\n"
 	    "    names        nodes registered on this host\n"
 	    "    status       daemon version, uptime, counts and limits\n"
@@ -600,16 +642,18 @@ ctl_usage(void)
 	    "    resolve n@h  port and versions of a node of the cluster\n"
 	    "    peers        sync peers, their state and entries\n"
 	    "    upgrade      re-execute the daemon's binary, keeping every\n"
-	    "                 registration\n"
+	    "                 registration (control socket: root or group)\n"
 	    "    stop name    unregister a node (relaxed_command_check)\n"
 	    "    kill         stop the daemon\n");
 }
 
 /* epmdxctl's main. */
 int
-ctl_main(int argc, char **argv, unsigned int default_port)
+ctl_main(int argc, char **argv, const char *default_conf)
 {
 	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'f' },
+		{ "control", required_argument, NULL, 'c' },
 		{ "host", required_argument, NULL, 'H' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
@@ -617,14 +661,22 @@ ctl_main(int argc, char **argv, unsigned int default_port)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char	*host = NULL, *cmd;
-	unsigned int	 port = default_port;
+	struct epmd_conf conf;
+	const char	*host = NULL, *cmd, *conf_path = NULL, *control = NULL;
+	unsigned int	 port = 0;
 	unsigned long	 ul;
-	char		*end;
-	int		 ch, json = 0;
+	char		*end, *cause = NULL, pathbuf[128];
+	int		 ch, json = 0, rc;
 
-	while ((ch = getopt_long(argc, argv, "H:p:jhV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:f:H:p:jhV", opts, NULL)) !=
+	    -1) {
 		switch (ch) {
+		case 'c':
+			control = optarg;
+			break;
+		case 'f':
+			conf_path = optarg;
+			break;
 		case 'H':
 			host = optarg;
 			break;
@@ -658,7 +710,37 @@ ctl_main(int argc, char **argv, unsigned int default_port)
 		ctl_usage();
 		return 2;
 	}
+
+	/* The port and the control socket: options, environment, file. */
+	config_defaults(&conf);
+	if (config_load(conf_path != NULL ? conf_path : default_conf,
+	    conf_path == NULL, &conf, &cause) == -1 || (config_apply_env(&conf),
+	    config_validate(&conf, &cause) == -1)) {
+		fprintf(stderr, "epmdxctl: %s\n", cause);
+		free(cause);
+		config_free(&conf);
+		return 2;
+	}
+	if (port == 0)
+		port = conf.port;
+	if (control == NULL && (control = getenv("EPMDX_CONTROL")) != NULL &&
+	    *control == '\0')
+		control = NULL;
 	cmd = argv[0];
+	if (strcmp(cmd, "upgrade") == 0 && argc == 1) {
+		if (host != NULL) {
+			fprintf(stderr, "epmdxctl: upgrade goes through the "
+			    "local control socket, not --host\n");
+			config_free(&conf);
+			return 2;
+		}
+		rc = ctl_upgrade(control != NULL ? control :
+		    config_control_path(&conf, port, pathbuf, sizeof(pathbuf)),
+		    config_control_group(&conf), json);
+		config_free(&conf);
+		return rc;
+	}
+	config_free(&conf);
 	if (strcmp(cmd, "names") == 0 && argc == 1)
 		return ctl_names(host, port, json);
 	if (strcmp(cmd, "status") == 0 && argc == 1)
@@ -669,8 +751,6 @@ ctl_main(int argc, char **argv, unsigned int default_port)
 		return ctl_table(host, port, json, PROTO_X_PEERS_REQ);
 	if (strcmp(cmd, "resolve") == 0 && argc == 2)
 		return ctl_resolve(host, port, json, argv[1]);
-	if (strcmp(cmd, "upgrade") == 0 && argc == 1)
-		return ctl_upgrade(host, port, json);
 	if (strcmp(cmd, "stop") == 0 && argc == 2)
 		return ctl_stop_kill(host, port, json, argv[1]);
 	if (strcmp(cmd, "kill") == 0 && argc == 1)

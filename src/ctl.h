@@ -16,7 +16,11 @@ enum ctl_epmd_cmd {
 
 /* Run a stock epmd client command; returns the exit status. */
 int	ctl_epmd(enum ctl_epmd_cmd, const char *name, unsigned int port);
-/* epmdxctl's main; default_port from env/config.  Returns exit status. */
-int	ctl_main(int argc, char **argv, unsigned int default_port);
+/*
+ * epmdxctl's main: the port and control socket come from the options,
+ * then the environment, then the file (-f, else default_conf if it
+ * exists).  Returns the exit status.
+ */
+int	ctl_main(int argc, char **argv, const char *default_conf);
 
 #endif /* CTL_H */

@@ -21,6 +21,7 @@
 
 #include "config.h"
 #include "conn.h"
+#include "control.h"
 #include "ctl.h"
 #include "epmdx.h"
 #include "fdstore.h"
@@ -277,18 +278,8 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	memset(&conf, 0, sizeof(conf));
-	if (strcmp(prog, "epmdxctl") == 0) {
-		memset(&cli, 0, sizeof(cli));
-		cli.conf_path = EPMDX_CONF;
-		if (conf_build(&conf, &cause) == -1) {
-			fprintf(stderr, "epmdxctl: %s\n", cause);
-			free(cause);
-			return 2;
-		}
-		port = conf.port;
-		config_free(&conf);
-		return ctl_main(argc, argv, port);
-	}
+	if (strcmp(prog, "epmdxctl") == 0)
+		return ctl_main(argc, argv, EPMDX_CONF);
 
 	parse_args(argc, argv);
 	upgrade_init(argc, argv);
@@ -424,6 +415,7 @@ server_reload(void)
 		free(cause);
 		cause = NULL;
 	}
+	control_reload(&srv);
 	if (sync_reload(&srv, &cause) == -1) {
 		log_warnx("reload: %s", cause);
 		free(cause);
@@ -545,6 +537,7 @@ server_run(void)
 		log_warnx("%s", cause);
 		exit(1);
 	}
+	control_open(&srv);
 	upgrade_finish(&srv);
 	fdstore_start(&srv);
 	upgrade_ready();
@@ -585,6 +578,7 @@ server_run(void)
 	sync_close(&srv);
 	conn_free_all(&srv, "shutting down");
 	metrics_close(&srv);
+	control_close();
 	listen_close_all(&srv);
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		event_free(sigev[i]);

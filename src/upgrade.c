@@ -29,6 +29,7 @@
 #include <event2/event.h>
 
 #include "conn.h"
+#include "control.h"
 #include "epmdx.h"
 #include "fdstore.h"
 #include "handover.h"
@@ -471,6 +472,7 @@ upgrade_exec(struct server *srv)
 		upgrade_cloexec(upgrade_reply, &on);
 	if ((jfd = fdstore_export()) != -1)
 		upgrade_cloexec(jfd, &on);
+	control_handover(1);		/* the control socket goes on */
 	snprintf(fdstr, sizeof(fdstr), "%d", fd);
 	setenv(UPGRADE_ENV_FD, fdstr, 1);
 	listen_foreach_fd(srv, upgrade_listen_list, &lst);
@@ -502,6 +504,7 @@ upgrade_exec(struct server *srv)
 	listen_foreach_fd(srv, upgrade_cloexec, &off);
 	registry_foreach_fd(srv->reg, upgrade_cloexec, &off);
 	conn_foreach_kept(srv, upgrade_cloexec, &off);
+	control_handover(0);
 	upgrade_abort(srv, "exec failed");
 }
 

@@ -1011,6 +1011,56 @@ test_access(void **state)
 	    NAME ":2: unknown key \"names\" in [access]");
 }
 
+/* control_socket and control_group: defaults, the derived path, checks. */
+static void
+test_control_keys(void **state)
+{
+	struct epmd_conf conf;
+	char		 buf[128], longpath[200];
+
+	(void)state;
+	load_ok("", &conf);
+	assert_null(conf.control_socket);
+	assert_string_equal(config_control_group(&conf), "epmdx");
+	assert_string_equal(config_control_path(&conf, 4369, buf,
+	    sizeof(buf)), "/run/epmdx/control.sock");
+	assert_string_equal(config_control_path(&conf, 0, buf, sizeof(buf)),
+	    "/run/epmdx/control.sock");
+	assert_string_equal(config_control_path(&conf, 4370, buf,
+	    sizeof(buf)), "/run/epmdx/control.4370.sock");
+	config_free(&conf);
+
+	load_ok("control_socket = /tmp/x/c.sock\ncontrol_group = wheel_2.a-b\n",
+	    &conf);
+	assert_string_equal(config_control_path(&conf, 4370, buf,
+	    sizeof(buf)), "/tmp/x/c.sock");
+	assert_string_equal(config_control_group(&conf), "wheel_2.a-b");
+	config_free(&conf);
+	assert_null(conf.control_socket);
+	assert_null(conf.control_group);
+
+	/* Empty means the default again. */
+	load_ok("control_group = staff\ncontrol_group =\n", &conf);
+	assert_string_equal(config_control_group(&conf), "epmdx");
+	config_free(&conf);
+
+	expect_error("control_socket = run/c.sock\n", NAME ":1: "
+	    "control_socket: \"run/c.sock\" is not an absolute path");
+	memset(longpath, 'a', sizeof(longpath) - 1);
+	longpath[0] = '/';
+	longpath[sizeof(longpath) - 1] = '\0';
+	snprintf(buf, sizeof(buf), "control_socket = %.108s\n", longpath);
+	expect_error(buf, NAME ":1: control_socket: longer than 107 "
+	    "characters");
+	expect_error("\ncontrol_group = -x\n", NAME ":2: control_group: "
+	    "\"-x\" is not a group name");
+	expect_error("control_group = a:b\n", NAME ":1: control_group: "
+	    "\"a:b\" is not a group name");
+	expect_error("control_group = abcdefghijabcdefghijabcdefghijabc\n",
+	    NAME ":1: control_group: \"abcdefghijabcdefghijabcdefghijabc\" "
+	    "is not a group name");
+}
+
 int
 main(void)
 {
@@ -1023,6 +1073,7 @@ main(void)
 		cmocka_unit_test(test_address),
 		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_sync_keys),
+		cmocka_unit_test(test_control_keys),
 		cmocka_unit_test(test_line_numbers),
 		cmocka_unit_test(test_syntax_error),
 		cmocka_unit_test(test_first_error),
@@ -1038,6 +1089,7 @@ main(void)
 		cmocka_unit_test(test_check_address),
 		cmocka_unit_test(test_reply_buffer_total),
 		cmocka_unit_test(test_access),
+		cmocka_unit_test(test_control_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

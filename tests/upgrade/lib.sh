@@ -6,8 +6,15 @@
 # $TMP/daemon.log), start_node, erl_run, names, names_has.  Adds:
 #   EPMDXCTL     the control tool next to $EPMD (else a symlink to it)
 #   EPMDCL       tests/upgrade/epmdcl.py (holder, hammer, checkers)
-#   ctl ARGS     epmdxctl --port $PORT ARGS, bounded to 30 s: stdout in
-#                $TMP/ctl.out, stderr in $TMP/ctl.err, exit code in CTL_RC
+#   CTL_DIR      $TMP/run (0755; $TMP made 0711 so that other users can
+#                reach it), where the daemon's control socket lives
+#   CTL_SOCK     $CTL_DIR/control.sock
+#   CTL_CONF     $TMP/epmdx.conf: control_socket = $CTL_SOCK (add keys
+#                with conf_add KEY VALUE before start_daemon)
+#   start_daemon ARGS   as e2e's, with -f $CTL_CONF
+#   ctl ARGS     epmdxctl -f $CTL_CONF --port $PORT ARGS, bounded to 30 s:
+#                stdout in $TMP/ctl.out, stderr in $TMP/ctl.err, exit code
+#                in CTL_RC
 #   upgrade_ok   ctl upgrade must print "upgraded: pid $DAEMON_PID", exit 0
 #   hold_start N [ARGS]   a python holder of N raw registrations (coproc;
 #                pid HOLD_PID, tracked); fails unless all N registered
@@ -34,10 +41,36 @@ else
 	EPMDXCTL=$TMP/ctlbin/epmdxctl
 fi
 
-# ctl ARGS...: the control tool against $PORT.
+CTL_DIR=$TMP/run
+CTL_SOCK=$CTL_DIR/control.sock
+CTL_CONF=$TMP/epmdx.conf
+chmod 711 "$TMP"
+mkdir -p "$CTL_DIR"
+chmod 755 "$CTL_DIR"
+printf 'control_socket = %s\n' "$CTL_SOCK" >"$CTL_CONF"
+chmod 644 "$CTL_CONF"
+
+# conf_add KEY VALUE: one more top-level key in $CTL_CONF.
+conf_add()
+{
+	printf '%s = %s\n' "$1" "$2" >>"$CTL_CONF"
+}
+
+# start_daemon [ARGS...]: e2e's, with the test's configuration file.
+start_daemon()
+{
+	[ -x "$EPMD" ] || fail "binary under test not executable: $EPMD"
+	"$EPMD" -port "$PORT" -f "$CTL_CONF" "$@" >>"$TMP/daemon.log" 2>&1 \
+	    </dev/null &
+	DAEMON_PID=$!
+	track_pid "$DAEMON_PID"
+	wait_daemon "$PORT" "$DAEMON_PID" "$TMP/daemon.log"
+}
+
+# ctl ARGS...: the control tool against $PORT and the test's socket.
 ctl()
 {
-	timeout --foreground -k 2 30 "$EPMDXCTL" --port "$PORT" "$@" \
+	timeout --foreground -k 2 30 "$EPMDXCTL" -f "$CTL_CONF" --port "$PORT" "$@" \
 	    >"$TMP/ctl.out" 2>"$TMP/ctl.err" </dev/null
 	CTL_RC=$?
 }
