@@ -19,6 +19,8 @@
 #define SYNC_BACKOFF_MIN	1	/* seconds */
 #define SYNC_BACKOFF_MAX	30
 #define SYNC_MAX_INBOUND	1024	/* accepted sync streams at once */
+#define SYNC_MAX_UNAUTH_SRC	8	/* not yet authenticated, per source */
+#define SYNC_HANDSHAKE_SECS	5	/* from connect or accept to HELLO */
 
 struct evdns_base;
 struct evdns_getaddrinfo_request;
@@ -57,12 +59,16 @@ struct sync_session {
 	struct sess_resolve	*resolve;	/* out: lookup under way */
 	struct evdns_getaddrinfo_request *dnsreq;
 	char			 addr[SYNC_HOST_MAX + 8];
+	uint8_t			 src[16];	/* in: source, v4-mapped or /64 */
+	struct event		*deadline;	/* until HELLO authenticates */
 	uint8_t			 mine[SYNC_RANDOM_BYTES];
+	uint8_t			 theirs[SYNC_RANDOM_BYTES]; /* in: dialer's */
 	uint8_t			 key_tx[SYNC_KEY_BYTES];
 	uint8_t			 key_rx[SYNC_KEY_BYTES];
 	struct sync_stream	 tx;
 	struct sync_stream	 rx;
 	int			 hello_seen;	/* the remote proved the key */
+						/* (in: until then, evictable) */
 	/* Inbound: what the remote told us. */
 	struct sync_origin	*origin;
 	uint64_t		 incarnation;
@@ -84,7 +90,9 @@ struct sync_peer {
 	struct sync_session	*sess;		/* NULL while backing off */
 	struct event		*retry;
 	unsigned int		 backoff;
-	int			 self;		/* it is us: never dial again */
+	int			 self;		/* it is us (an authenticated HELLO
+						   said so): not dialled again
+						   until a reload */
 	char			 status[48];	/* for `epmdxctl peers` */
 	char			 origin[SYNC_HOST_MAX + 1];
 	time_t			 last_ok;	/* last HELLO from it */
@@ -99,6 +107,9 @@ struct sync_stats {
 	uint64_t		 bad_frames;
 	uint64_t		 resyncs;
 	uint64_t		 expired;
+	uint64_t		 handshake_timeouts; /* no HELLO in time */
+	uint64_t		 handshake_evictions; /* unauthenticated,
+						   closed to make room */
 };
 
 struct sync {

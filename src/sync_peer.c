@@ -14,6 +14,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,8 +34,6 @@
 #include "sync_int.h"
 #include "xmalloc.h"
 
-#define SESS_HANDSHAKE_SECS	10	/* to get from connect to OPEN */
-
 /* Ties an evdns lookup to its session, which may go first. */
 struct sess_resolve {
 	struct sync_session	*sess;
@@ -46,6 +45,7 @@ static void	sess_resolved_cb(int, struct evutil_addrinfo *, void *);
 static void	sess_connect(struct sync_session *, const struct sockaddr *,
 		    socklen_t);
 static void	sess_set_status(struct sync_session *, const char *);
+static void	sess_deadline_cb(evutil_socket_t, short, void *);
 
 /* Warn about a peer's failure, at most a few times a second. */
 static void
@@ -96,6 +96,8 @@ sync_session_free(struct sync_session *sess, const char *reason)
 		if (sess->dnsreq != NULL)
 			evdns_getaddrinfo_cancel(sess->dnsreq);
 	}
+	if (sess->deadline != NULL)
+		event_free(sess->deadline);
 	if (sess->bev != NULL)
 		bufferevent_free(sess->bev);
 	if (sess->staging != NULL)
@@ -114,22 +116,63 @@ sess_set_status(struct sync_session *sess, const char *status)
 		    status);
 }
 
-/* Timeouts: handshakes must finish; open inbound streams hear beats. */
+/*
+ * Read and write timeouts.  Until HELLO, the handshake deadline rules
+ * (sess_deadline_start); then an accepted stream must hear a frame (the
+ * dialer's heartbeat) within ttl + interval.  A dialled stream hears
+ * nothing regular from the acceptor: its output, a heartbeat every
+ * interval, must be taken (write timeout) and acknowledged by the peer's
+ * TCP (TCP_USER_TIMEOUT, set at connect) within ttl + interval.
+ */
 static void
 sess_timeouts(struct sync_session *sess)
 {
-	struct timeval	 rtv, wtv;
+	struct timeval	 tv;
 
-	wtv.tv_sec = sess->sync->ttl + sess->sync->interval;
-	wtv.tv_usec = 0;
-	if (sess->state != SESS_OPEN) {
-		rtv.tv_sec = SESS_HANDSHAKE_SECS;
-		rtv.tv_usec = 0;
-		bufferevent_set_timeouts(sess->bev, &rtv, &wtv);
-	} else if (!sess->outbound)
-		bufferevent_set_timeouts(sess->bev, &wtv, &wtv);
+	tv.tv_sec = sess->sync->ttl + sess->sync->interval;
+	tv.tv_usec = 0;
+	if (!sess->outbound && sess->hello_seen)
+		bufferevent_set_timeouts(sess->bev, &tv, &tv);
 	else
-		bufferevent_set_timeouts(sess->bev, NULL, &wtv);
+		bufferevent_set_timeouts(sess->bev, NULL, &tv);
+}
+
+/* Arm the handshake deadline: HELLO within SYNC_HANDSHAKE_SECS. */
+static void
+sess_deadline_start(struct sync_session *sess)
+{
+	struct timeval	 tv;
+
+	tv.tv_sec = SYNC_HANDSHAKE_SECS;
+	tv.tv_usec = 0;
+	sess->deadline = evtimer_new(sess->sync->base, sess_deadline_cb, sess);
+	if (sess->deadline == NULL)
+		fatalx("sess_deadline_start: evtimer_new");
+	evtimer_add(sess->deadline, &tv);
+}
+
+/* No authenticated HELLO in time: the stream goes, whatever its state. */
+static void
+sess_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sync_session	*sess = arg;
+
+	sess->sync->stats.handshake_timeouts++;
+	sess_set_status(sess, "timeout");
+	sess_warn(sess, "no HELLO within the handshake deadline");
+	sync_session_free(sess, "handshake deadline");
+}
+
+/* HELLO authenticated: no deadline any more, the stream's own timeouts. */
+static void
+sess_authenticated(struct sync_session *sess)
+{
+	sess->hello_seen = 1;
+	if (sess->deadline != NULL) {
+		event_free(sess->deadline);
+		sess->deadline = NULL;
+	}
+	sess_timeouts(sess);
 }
 
 /* Seal and queue one message. */
@@ -228,19 +271,110 @@ sess_open(struct sync_session *sess, const uint8_t *theirs,
 	return 0;
 }
 
+/*
+ * The source of an accepted stream, as a key for the per-source cap: an
+ * IPv4 address (v4-mapped), or the /64 of an IPv6 one.
+ */
+static void
+sess_source(const struct sockaddr_storage *ss, uint8_t key[16])
+{
+	const struct sockaddr_in	*sin = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6	*sin6 = (const struct sockaddr_in6 *)ss;
+
+	memset(key, 0, 16);
+	if (ss->ss_family == AF_INET) {
+		key[10] = key[11] = 0xff;
+		memcpy(key + 12, &sin->sin_addr, 4);
+	} else if (ss->ss_family == AF_INET6) {
+		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+			memcpy(key, &sin6->sin6_addr, 16);
+		else
+			memcpy(key, &sin6->sin6_addr, 8);
+	}
+}
+
+/*
+ * Room for one more accepted stream from src.  Streams that have not yet
+ * authenticated give way: the oldest from src when src holds
+ * SYNC_MAX_UNAUTH_SRC of them, else the oldest of all when every slot is
+ * taken.  An authenticated stream is never closed for a new one; -1 when
+ * only such streams hold the slots.
+ */
+static int
+sess_make_room(struct sync *s, const uint8_t *src, const char *addr)
+{
+	struct sync_session	*sess, *oldest = NULL, *oldest_src = NULL;
+	unsigned int		 nsrc = 0;
+
+	TAILQ_FOREACH(sess, &s->inbound, entry) {	/* oldest first */
+		if (sess->hello_seen)
+			continue;
+		if (oldest == NULL)
+			oldest = sess;
+		if (memcmp(sess->src, src, sizeof(sess->src)) == 0) {
+			if (oldest_src == NULL)
+				oldest_src = sess;
+			nsrc++;
+		}
+	}
+	if (nsrc >= SYNC_MAX_UNAUTH_SRC)
+		oldest = oldest_src;
+	else if (s->ninbound < SYNC_MAX_INBOUND)
+		return 0;
+	if (oldest == NULL) {
+		sess_warn_addr(addr, "every sync slot holds an authenticated "
+		    "stream, refusing");
+		return -1;
+	}
+	s->stats.handshake_evictions++;
+	sess_warn(oldest, nsrc >= SYNC_MAX_UNAUTH_SRC ? "too many "
+	    "unauthenticated sync streams from one source, closing the oldest" :
+	    "sync slots full, closing the oldest unauthenticated stream");
+	sync_session_free(oldest, "evicted before authenticating");
+	return 0;
+}
+
+/*
+ * We dialled ourselves: an authenticated HELLO names our host name and
+ * incarnation, and the dialer's random is that of one of our own streams.
+ * Only a holder of the secret can seal that HELLO under this stream's
+ * keys, which our fresh random makes new: a replayed opening cannot.
+ */
+static void
+sess_check_self(struct sync_session *sess, const struct sync_msg *m)
+{
+	struct sync		*s = sess->sync;
+	struct sync_peer	*p;
+
+	if (m->incarnation != s->incarnation ||
+	    m->originlen != strlen(s->hostname) ||
+	    memcmp(m->origin, s->hostname, m->originlen) != 0)
+		return;
+	TAILQ_FOREACH(p, &s->peers, entry) {
+		if (p->sess == NULL || memcmp(p->sess->mine, sess->theirs,
+		    SYNC_RANDOM_BYTES) != 0)
+			continue;
+		p->self = 1;
+		snprintf(p->status, sizeof(p->status), "self");
+		log_info("sync: peer %s is this daemon", p->sess->addr);
+		return;
+	}
+}
+
 /* An inbound stream: conn.c read the opening SYNC request. */
 void
 sync_session_accept(struct sync *s, int fd, const uint8_t *body)
 {
 	struct sync_session	*sess;
-	struct sync_peer	*p;
 	struct sockaddr_storage	 ss;
 	socklen_t		 len = sizeof(ss);
 	char			 host[INET6_ADDRSTRLEN] = "?";
 	char			 addr[INET6_ADDRSTRLEN + 8];
+	uint8_t			 src[16];
 	unsigned int		 port = 0;
 	int			 on = 1;
 
+	memset(&ss, 0, sizeof(ss));
 	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
 		if (ss.ss_family == AF_INET) {
 			inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->
@@ -254,31 +388,21 @@ sync_session_accept(struct sync *s, int fd, const uint8_t *body)
 	}
 	snprintf(addr, sizeof(addr), strchr(host, ':') != NULL ? "[%s]:%u" :
 	    "%s:%u", host, port);
-	/* Our own dial, come back to us: that peer is ourselves. */
-	TAILQ_FOREACH(p, &s->peers, entry) {
-		if (p->sess != NULL && memcmp(p->sess->mine, body + 1,
-		    SYNC_RANDOM_BYTES) == 0) {
-			p->self = 1;
-			snprintf(p->status, sizeof(p->status), "self");
-			log_info("sync: peer %s is this daemon", p->sess->addr);
-			close(fd);
-			return;
-		}
+	if (body[0] != SYNC_PROTO_VERSION) {
+		sess_warn_addr(addr, "unsupported sync protocol version");
+		close(fd);
+		return;
 	}
-	if (s->ninbound >= SYNC_MAX_INBOUND) {
-		sess_warn_addr(addr, "too many sync streams, refusing");
+	sess_source(&ss, src);
+	if (sess_make_room(s, src, addr) == -1) {
 		close(fd);
 		return;
 	}
 	sess = sess_new(s, 0, addr);
+	memcpy(sess->src, src, sizeof(sess->src));
+	memcpy(sess->theirs, body + 1, sizeof(sess->theirs));
 	TAILQ_INSERT_TAIL(&s->inbound, sess, entry);
 	s->ninbound++;
-	if (body[0] != SYNC_PROTO_VERSION) {
-		sess_warn(sess, "unsupported sync protocol version");
-		close(fd);
-		sync_session_free(sess, "bad version");
-		return;
-	}
 	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	sess->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
@@ -290,8 +414,9 @@ sync_session_accept(struct sync *s, int fd, const uint8_t *body)
 	bufferevent_setcb(sess->bev, sess_read_cb, NULL, sess_event_cb, sess);
 	sess->state = SESS_WAIT_HEADER;
 	sess_timeouts(sess);
+	sess_deadline_start(sess);
 	/* Our random and header now; theirs arrives next. */
-	if (sess_open(sess, body + 1, NULL) == -1) {
+	if (sess_open(sess, sess->theirs, NULL) == -1) {
 		sync_session_free(sess, "handshake failed");
 		return;
 	}
@@ -372,15 +497,31 @@ sess_resolved_cb(int err, struct evutil_addrinfo *ai, void *arg)
 	evutil_freeaddrinfo(ai);
 }
 
-/* Start the TCP connect. */
+/* Start the TCP connect, on a close-on-exec socket of our own. */
 static void
 sess_connect(struct sync_session *sess, const struct sockaddr *sa,
     socklen_t len)
 {
 	struct sync	*s = sess->sync;
+	int		 fd;
+#ifdef TCP_USER_TIMEOUT
+	unsigned int	 ms = (s->ttl + s->interval) * 1000;
+#endif
 
-	sess->bev = bufferevent_socket_new(s->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if ((fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, IPPROTO_TCP)) == -1) {
+		sess_set_status(sess, "error");
+		sess_warn(sess, strerror(errno));
+		sync_session_free(sess, "socket failed");
+		return;
+	}
+#ifdef TCP_USER_TIMEOUT
+	/* Heartbeats the peer's TCP does not acknowledge close the stream. */
+	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof(ms));
+#endif
+	sess->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (sess->bev == NULL) {
+		close(fd);
 		sync_session_free(sess, "out of memory");
 		return;
 	}
@@ -388,6 +529,7 @@ sess_connect(struct sync_session *sess, const struct sockaddr *sa,
 	sess->state = SESS_CONNECTING;
 	sess_set_status(sess, "connecting");
 	sess_timeouts(sess);
+	sess_deadline_start(sess);
 	bufferevent_enable(sess->bev, EV_READ | EV_WRITE);
 	if (bufferevent_socket_connect(sess->bev, sa, (int)len) == -1) {
 		sess_set_status(sess, "unreachable");
@@ -455,9 +597,11 @@ sess_message(struct sync_session *sess, const struct sync_msg *m)
 			sess_warn(sess, "unsupported sync protocol version");
 			return -1;
 		}
+		if (!sess->outbound)
+			sess_check_self(sess, m);
 		if (sync_core_hello(sess, m) == -1)
 			return -1;
-		sess->hello_seen = 1;
+		sess_authenticated(sess);
 		if (sess->outbound) {
 			/* The acceptor proved the key: now push. */
 			sess_set_status(sess, "established");
@@ -502,7 +646,6 @@ sess_read_cb(struct bufferevent *bev, void *arg)
 			return;
 		}
 		sess->state = SESS_OPEN;
-		sess_timeouts(sess);
 		sess_send_hello(sess);
 	} else if (sess->state == SESS_WAIT_HEADER) {
 		if (evbuffer_get_length(in) < SYNC_STREAM_HEADER)
@@ -514,7 +657,6 @@ sess_read_cb(struct bufferevent *bev, void *arg)
 			return;
 		}
 		sess->state = SESS_OPEN;
-		sess_timeouts(sess);
 	}
 	if (sess->state != SESS_OPEN)
 		return;

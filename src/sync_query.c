@@ -256,4 +256,10 @@ sync_metrics(struct server *srv, struct evbuffer *out)
 	    "Snapshots sent because a peer asked.", s->stats.resyncs);
 	sync_metric(out, "epmdx_sync_expired_total", "counter",
 	    "Origins dropped after ttl.", s->stats.expired);
+	sync_metric(out, "epmdx_sync_handshake_timeouts_total", "counter",
+	    "Streams closed for want of an authenticated HELLO in time.",
+	    s->stats.handshake_timeouts);
+	sync_metric(out, "epmdx_sync_handshake_evictions_total", "counter",
+	    "Unauthenticated accepted streams closed to make room.",
+	    s->stats.handshake_evictions);
 }
