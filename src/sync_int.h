@@ -21,6 +21,7 @@
 #define SYNC_MAX_INBOUND	1024	/* accepted sync streams at once */
 #define SYNC_MAX_UNAUTH_SRC	8	/* not yet authenticated, per source */
 #define SYNC_HANDSHAKE_SECS	5	/* from connect or accept to HELLO */
+#define SYNC_SRC_BYTES		16	/* a source key: v4-mapped, or a /64 */
 
 struct evdns_base;
 struct evdns_getaddrinfo_request;
@@ -59,7 +60,7 @@ struct sync_session {
 	struct sess_resolve	*resolve;	/* out: lookup under way */
 	struct evdns_getaddrinfo_request *dnsreq;
 	char			 addr[SYNC_HOST_MAX + 8];
-	uint8_t			 src[16];	/* in: source, v4-mapped or /64 */
+	uint8_t			 src[SYNC_SRC_BYTES]; /* in: source address */
 	struct event		*deadline;	/* until HELLO authenticates */
 	uint8_t			 mine[SYNC_RANDOM_BYTES];
 	uint8_t			 theirs[SYNC_RANDOM_BYTES]; /* in: dialer's */
@@ -141,6 +142,14 @@ void	sync_session_accept(struct sync *, int fd, const uint8_t *body);
 void	sync_session_send(struct sync_session *, const struct sync_msg *);
 void	sync_session_snapshot(struct sync_session *);
 void	sync_peer_free(struct sync_peer *, const char *reason);
+
+/* sync_admit.c: slots for accepted streams, the self rule. */
+struct sockaddr_storage;
+void	sync_admit_source(const struct sockaddr_storage *,
+	    uint8_t key[SYNC_SRC_BYTES]);
+struct sync_session *sync_admit(struct sync *,
+	    const uint8_t src[SYNC_SRC_BYTES], const char **why);
+int	sync_self_check(struct sync_session *, const struct sync_msg *);
 
 /* sync.c: what streams deliver to the core. */
 int	sync_core_hello(struct sync_session *, const struct sync_msg *);

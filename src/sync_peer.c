@@ -14,7 +14,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -271,96 +270,6 @@ sess_open(struct sync_session *sess, const uint8_t *theirs,
 	return 0;
 }
 
-/*
- * The source of an accepted stream, as a key for the per-source cap: an
- * IPv4 address (v4-mapped), or the /64 of an IPv6 one.
- */
-static void
-sess_source(const struct sockaddr_storage *ss, uint8_t key[16])
-{
-	const struct sockaddr_in	*sin = (const struct sockaddr_in *)ss;
-	const struct sockaddr_in6	*sin6 = (const struct sockaddr_in6 *)ss;
-
-	memset(key, 0, 16);
-	if (ss->ss_family == AF_INET) {
-		key[10] = key[11] = 0xff;
-		memcpy(key + 12, &sin->sin_addr, 4);
-	} else if (ss->ss_family == AF_INET6) {
-		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
-			memcpy(key, &sin6->sin6_addr, 16);
-		else
-			memcpy(key, &sin6->sin6_addr, 8);
-	}
-}
-
-/*
- * Room for one more accepted stream from src.  Streams that have not yet
- * authenticated give way: the oldest from src when src holds
- * SYNC_MAX_UNAUTH_SRC of them, else the oldest of all when every slot is
- * taken.  An authenticated stream is never closed for a new one; -1 when
- * only such streams hold the slots.
- */
-static int
-sess_make_room(struct sync *s, const uint8_t *src, const char *addr)
-{
-	struct sync_session	*sess, *oldest = NULL, *oldest_src = NULL;
-	unsigned int		 nsrc = 0;
-
-	TAILQ_FOREACH(sess, &s->inbound, entry) {	/* oldest first */
-		if (sess->hello_seen)
-			continue;
-		if (oldest == NULL)
-			oldest = sess;
-		if (memcmp(sess->src, src, sizeof(sess->src)) == 0) {
-			if (oldest_src == NULL)
-				oldest_src = sess;
-			nsrc++;
-		}
-	}
-	if (nsrc >= SYNC_MAX_UNAUTH_SRC)
-		oldest = oldest_src;
-	else if (s->ninbound < SYNC_MAX_INBOUND)
-		return 0;
-	if (oldest == NULL) {
-		sess_warn_addr(addr, "every sync slot holds an authenticated "
-		    "stream, refusing");
-		return -1;
-	}
-	s->stats.handshake_evictions++;
-	sess_warn(oldest, nsrc >= SYNC_MAX_UNAUTH_SRC ? "too many "
-	    "unauthenticated sync streams from one source, closing the oldest" :
-	    "sync slots full, closing the oldest unauthenticated stream");
-	sync_session_free(oldest, "evicted before authenticating");
-	return 0;
-}
-
-/*
- * We dialled ourselves: an authenticated HELLO names our host name and
- * incarnation, and the dialer's random is that of one of our own streams.
- * Only a holder of the secret can seal that HELLO under this stream's
- * keys, which our fresh random makes new: a replayed opening cannot.
- */
-static void
-sess_check_self(struct sync_session *sess, const struct sync_msg *m)
-{
-	struct sync		*s = sess->sync;
-	struct sync_peer	*p;
-
-	if (m->incarnation != s->incarnation ||
-	    m->originlen != strlen(s->hostname) ||
-	    memcmp(m->origin, s->hostname, m->originlen) != 0)
-		return;
-	TAILQ_FOREACH(p, &s->peers, entry) {
-		if (p->sess == NULL || memcmp(p->sess->mine, sess->theirs,
-		    SYNC_RANDOM_BYTES) != 0)
-			continue;
-		p->self = 1;
-		snprintf(p->status, sizeof(p->status), "self");
-		log_info("sync: peer %s is this daemon", p->sess->addr);
-		return;
-	}
-}
-
 /* An inbound stream: conn.c read the opening SYNC request. */
 void
 sync_session_accept(struct sync *s, int fd, const uint8_t *body)
@@ -370,7 +279,8 @@ sync_session_accept(struct sync *s, int fd, const uint8_t *body)
 	socklen_t		 len = sizeof(ss);
 	char			 host[INET6_ADDRSTRLEN] = "?";
 	char			 addr[INET6_ADDRSTRLEN + 8];
-	uint8_t			 src[16];
+	uint8_t			 src[SYNC_SRC_BYTES];
+	const char		*why;
 	unsigned int		 port = 0;
 	int			 on = 1;
 
@@ -393,8 +303,13 @@ sync_session_accept(struct sync *s, int fd, const uint8_t *body)
 		close(fd);
 		return;
 	}
-	sess_source(&ss, src);
-	if (sess_make_room(s, src, addr) == -1) {
+	sync_admit_source(&ss, src);
+	if ((sess = sync_admit(s, src, &why)) != NULL) {
+		s->stats.handshake_evictions++;
+		sess_warn(sess, why);
+		sync_session_free(sess, "evicted before authenticating");
+	} else if (why != NULL) {
+		sess_warn_addr(addr, why);
 		close(fd);
 		return;
 	}
@@ -597,8 +512,7 @@ sess_message(struct sync_session *sess, const struct sync_msg *m)
 			sess_warn(sess, "unsupported sync protocol version");
 			return -1;
 		}
-		if (!sess->outbound)
-			sess_check_self(sess, m);
+		sync_self_check(sess, m);
 		if (sync_core_hello(sess, m) == -1)
 			return -1;
 		sess_authenticated(sess);
