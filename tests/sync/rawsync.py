@@ -18,8 +18,9 @@ its header).  Commands:
   silent LPORT LOG SECS [answer]
         accept connections on 127.0.0.1:LPORT; read the opening, answer
         it with 56 random bytes when "answer" is given, then say nothing;
-        LOG gets "open T" when one is accepted and "closed T DUR" when the
-        other end closes it (T, DUR in seconds, monotonic)
+        LOG gets "listening" first, "open T" when one is accepted and
+        "closed T DUR" when the other end closes it (T, DUR in seconds,
+        monotonic)
   flood PORT FIRST NSRC PER SECS READY
         from 127.0.0.FIRST .. 127.0.0.(FIRST+NSRC-1), keep PER silent
         streams each open to 127.0.0.1:PORT (an opening, then nothing),
@@ -135,6 +136,8 @@ def cmd_silent(lport, log, secs, *mode):
     def note(line):
         with open(log, "a") as f:
             f.write(line + "\n")
+
+    note("listening")
 
     while time.monotonic() < end:
         for key, _ in sel.select(timeout=0.1):
