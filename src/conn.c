@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -647,7 +648,7 @@ conn_handoff_sync(struct conn *c, const struct proto_req *req)
 	int		 fd;
 
 	memcpy(body, req->body, sizeof(body));	/* req points into bev */
-	fd = dup(c->fd);
+	fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0);	/* no exec'd child gets it */
 	conn_free(c, "handed to sync");
 	if (fd == -1) {
 		log_warn("sync handoff: dup");

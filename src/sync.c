@@ -407,6 +407,13 @@ sync_reload(struct server *srv, char **cause)
 		if (p->sources == 0)
 			sync_peer_free(p, "no longer configured");
 	}
+	/* A peer found to be us is asked again: addresses move. */
+	TAILQ_FOREACH(p, &s->peers, entry)
+		if (p->self) {
+			p->self = 0;
+			if (p->sess == NULL)
+				sync_peer_dial(p);
+		}
 	tv.tv_sec = s->interval;
 	tv.tv_usec = 0;
 	event_add(s->heartbeat, &tv);

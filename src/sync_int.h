@@ -19,6 +19,9 @@
 #define SYNC_BACKOFF_MIN	1	/* seconds */
 #define SYNC_BACKOFF_MAX	30
 #define SYNC_MAX_INBOUND	1024	/* accepted sync streams at once */
+#define SYNC_MAX_UNAUTH_SRC	8	/* not yet authenticated, per source */
+#define SYNC_HANDSHAKE_SECS	5	/* from connect or accept to HELLO */
+#define SYNC_SRC_BYTES		16	/* a source key: v4-mapped, or a /64 */
 
 /*
  * What a peer with the secret may make us hold (epmdx-sync(7), LIMITS).
@@ -68,12 +71,16 @@ struct sync_session {
 	struct sess_resolve	*resolve;	/* out: lookup under way */
 	struct evdns_getaddrinfo_request *dnsreq;
 	char			 addr[SYNC_HOST_MAX + 8];
+	uint8_t			 src[SYNC_SRC_BYTES]; /* in: source address */
+	struct event		*deadline;	/* until HELLO authenticates */
 	uint8_t			 mine[SYNC_RANDOM_BYTES];
+	uint8_t			 theirs[SYNC_RANDOM_BYTES]; /* in: dialer's */
 	uint8_t			 key_tx[SYNC_KEY_BYTES];
 	uint8_t			 key_rx[SYNC_KEY_BYTES];
 	struct sync_stream	 tx;
 	struct sync_stream	 rx;
 	int			 hello_seen;	/* the remote proved the key */
+						/* (in: until then, evictable) */
 	/* Inbound: what the remote told us. */
 	struct sync_origin	*origin;
 	uint64_t		 incarnation;
@@ -98,7 +105,9 @@ struct sync_peer {
 	struct sync_session	*sess;		/* NULL while backing off */
 	struct event		*retry;
 	unsigned int		 backoff;
-	int			 self;		/* it is us: never dial again */
+	int			 self;		/* it is us (an authenticated HELLO
+						   said so): not dialled again
+						   until a reload */
 	char			 status[48];	/* for `epmdxctl peers` */
 	char			 origin[SYNC_HOST_MAX + 1];
 	time_t			 last_ok;	/* last HELLO (sync_clock) */
@@ -117,6 +126,9 @@ struct sync_stats {
 	uint64_t		 refused_origins;
 	uint64_t		 refused_peers;
 	uint64_t		 resyncs_ignored;
+	uint64_t		 handshake_timeouts; /* no HELLO in time */
+	uint64_t		 handshake_evictions; /* unauthenticated,
+						   closed to make room */
 };
 
 /* The caps in force: the SYNC_MAX_* defaults (tests lower them). */
@@ -160,6 +172,14 @@ void	sync_session_send(struct sync_session *, const struct sync_msg *);
 void	sync_session_snapshot(struct sync_session *);
 size_t	sync_session_pending(struct sync_session *);
 void	sync_peer_free(struct sync_peer *, const char *reason);
+
+/* sync_admit.c: slots for accepted streams, the self rule. */
+struct sockaddr_storage;
+void	sync_admit_source(const struct sockaddr_storage *,
+	    uint8_t key[SYNC_SRC_BYTES]);
+struct sync_session *sync_admit(struct sync *,
+	    const uint8_t src[SYNC_SRC_BYTES], const char **why);
+int	sync_self_check(struct sync_session *, const struct sync_msg *);
 
 /* sync.c: what streams deliver to the core. */
 int	sync_core_hello(struct sync_session *, const struct sync_msg *);

@@ -33,8 +33,6 @@
 #include "sync_int.h"
 #include "xmalloc.h"
 
-#define SESS_HANDSHAKE_SECS	10	/* to get from connect to OPEN */
-
 /* Ties an evdns lookup to its session, which may go first. */
 struct sess_resolve {
 	struct sync_session	*sess;
@@ -46,6 +44,7 @@ static void	sess_resolved_cb(int, struct evutil_addrinfo *, void *);
 static void	sess_connect(struct sync_session *, const struct sockaddr *,
 		    socklen_t);
 static void	sess_set_status(struct sync_session *, const char *);
+static void	sess_deadline_cb(evutil_socket_t, short, void *);
 
 /* Warn about a peer's failure, at most a few times a second. */
 static void
@@ -96,6 +95,8 @@ sync_session_free(struct sync_session *sess, const char *reason)
 		if (sess->dnsreq != NULL)
 			evdns_getaddrinfo_cancel(sess->dnsreq);
 	}
+	if (sess->deadline != NULL)
+		event_free(sess->deadline);
 	if (sess->bev != NULL)
 		bufferevent_free(sess->bev);
 	if (sess->staging != NULL)
@@ -114,22 +115,63 @@ sess_set_status(struct sync_session *sess, const char *status)
 		    status);
 }
 
-/* Timeouts: handshakes must finish; open inbound streams hear beats. */
+/*
+ * Read and write timeouts.  Until HELLO, the handshake deadline rules
+ * (sess_deadline_start); then an accepted stream must hear a frame (the
+ * dialer's heartbeat) within ttl + interval.  A dialled stream hears
+ * nothing regular from the acceptor: its output, a heartbeat every
+ * interval, must be taken (write timeout) and acknowledged by the peer's
+ * TCP (TCP_USER_TIMEOUT, set at connect) within ttl + interval.
+ */
 static void
 sess_timeouts(struct sync_session *sess)
 {
-	struct timeval	 rtv, wtv;
+	struct timeval	 tv;
 
-	wtv.tv_sec = sess->sync->ttl + sess->sync->interval;
-	wtv.tv_usec = 0;
-	if (sess->state != SESS_OPEN) {
-		rtv.tv_sec = SESS_HANDSHAKE_SECS;
-		rtv.tv_usec = 0;
-		bufferevent_set_timeouts(sess->bev, &rtv, &wtv);
-	} else if (!sess->outbound)
-		bufferevent_set_timeouts(sess->bev, &wtv, &wtv);
+	tv.tv_sec = sess->sync->ttl + sess->sync->interval;
+	tv.tv_usec = 0;
+	if (!sess->outbound && sess->hello_seen)
+		bufferevent_set_timeouts(sess->bev, &tv, &tv);
 	else
-		bufferevent_set_timeouts(sess->bev, NULL, &wtv);
+		bufferevent_set_timeouts(sess->bev, NULL, &tv);
+}
+
+/* Arm the handshake deadline: HELLO within SYNC_HANDSHAKE_SECS. */
+static void
+sess_deadline_start(struct sync_session *sess)
+{
+	struct timeval	 tv;
+
+	tv.tv_sec = SYNC_HANDSHAKE_SECS;
+	tv.tv_usec = 0;
+	sess->deadline = evtimer_new(sess->sync->base, sess_deadline_cb, sess);
+	if (sess->deadline == NULL)
+		fatalx("sess_deadline_start: evtimer_new");
+	evtimer_add(sess->deadline, &tv);
+}
+
+/* No authenticated HELLO in time: the stream goes, whatever its state. */
+static void
+sess_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sync_session	*sess = arg;
+
+	sess->sync->stats.handshake_timeouts++;
+	sess_set_status(sess, "timeout");
+	sess_warn(sess, "no HELLO within the handshake deadline");
+	sync_session_free(sess, "handshake deadline");
+}
+
+/* HELLO authenticated: no deadline any more, the stream's own timeouts. */
+static void
+sess_authenticated(struct sync_session *sess)
+{
+	sess->hello_seen = 1;
+	if (sess->deadline != NULL) {
+		event_free(sess->deadline);
+		sess->deadline = NULL;
+	}
+	sess_timeouts(sess);
 }
 
 /* Seal and queue one message. */
@@ -244,14 +286,16 @@ void
 sync_session_accept(struct sync *s, int fd, const uint8_t *body)
 {
 	struct sync_session	*sess;
-	struct sync_peer	*p;
 	struct sockaddr_storage	 ss;
 	socklen_t		 len = sizeof(ss);
 	char			 host[INET6_ADDRSTRLEN] = "?";
 	char			 addr[INET6_ADDRSTRLEN + 8];
+	uint8_t			 src[SYNC_SRC_BYTES];
+	const char		*why;
 	unsigned int		 port = 0;
 	int			 on = 1;
 
+	memset(&ss, 0, sizeof(ss));
 	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
 		if (ss.ss_family == AF_INET) {
 			inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->
@@ -265,31 +309,26 @@ sync_session_accept(struct sync *s, int fd, const uint8_t *body)
 	}
 	snprintf(addr, sizeof(addr), strchr(host, ':') != NULL ? "[%s]:%u" :
 	    "%s:%u", host, port);
-	/* Our own dial, come back to us: that peer is ourselves. */
-	TAILQ_FOREACH(p, &s->peers, entry) {
-		if (p->sess != NULL && memcmp(p->sess->mine, body + 1,
-		    SYNC_RANDOM_BYTES) == 0) {
-			p->self = 1;
-			snprintf(p->status, sizeof(p->status), "self");
-			log_info("sync: peer %s is this daemon", p->sess->addr);
-			close(fd);
-			return;
-		}
+	if (body[0] != SYNC_PROTO_VERSION) {
+		sess_warn_addr(addr, "unsupported sync protocol version");
+		close(fd);
+		return;
 	}
-	if (s->ninbound >= SYNC_MAX_INBOUND) {
-		sess_warn_addr(addr, "too many sync streams, refusing");
+	sync_admit_source(&ss, src);
+	if ((sess = sync_admit(s, src, &why)) != NULL) {
+		s->stats.handshake_evictions++;
+		sess_warn(sess, why);
+		sync_session_free(sess, "evicted before authenticating");
+	} else if (why != NULL) {
+		sess_warn_addr(addr, why);
 		close(fd);
 		return;
 	}
 	sess = sess_new(s, 0, addr);
+	memcpy(sess->src, src, sizeof(sess->src));
+	memcpy(sess->theirs, body + 1, sizeof(sess->theirs));
 	TAILQ_INSERT_TAIL(&s->inbound, sess, entry);
 	s->ninbound++;
-	if (body[0] != SYNC_PROTO_VERSION) {
-		sess_warn(sess, "unsupported sync protocol version");
-		close(fd);
-		sync_session_free(sess, "bad version");
-		return;
-	}
 	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	sess->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
@@ -301,8 +340,9 @@ sync_session_accept(struct sync *s, int fd, const uint8_t *body)
 	bufferevent_setcb(sess->bev, sess_read_cb, NULL, sess_event_cb, sess);
 	sess->state = SESS_WAIT_HEADER;
 	sess_timeouts(sess);
+	sess_deadline_start(sess);
 	/* Our random and header now; theirs arrives next. */
-	if (sess_open(sess, body + 1, NULL) == -1) {
+	if (sess_open(sess, sess->theirs, NULL) == -1) {
 		sync_session_free(sess, "handshake failed");
 		return;
 	}
@@ -383,15 +423,31 @@ sess_resolved_cb(int err, struct evutil_addrinfo *ai, void *arg)
 	evutil_freeaddrinfo(ai);
 }
 
-/* Start the TCP connect. */
+/* Start the TCP connect, on a close-on-exec socket of our own. */
 static void
 sess_connect(struct sync_session *sess, const struct sockaddr *sa,
     socklen_t len)
 {
 	struct sync	*s = sess->sync;
+	int		 fd;
+#ifdef TCP_USER_TIMEOUT
+	unsigned int	 ms = (s->ttl + s->interval) * 1000;
+#endif
 
-	sess->bev = bufferevent_socket_new(s->base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if ((fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, IPPROTO_TCP)) == -1) {
+		sess_set_status(sess, "error");
+		sess_warn(sess, strerror(errno));
+		sync_session_free(sess, "socket failed");
+		return;
+	}
+#ifdef TCP_USER_TIMEOUT
+	/* Heartbeats the peer's TCP does not acknowledge close the stream. */
+	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof(ms));
+#endif
+	sess->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (sess->bev == NULL) {
+		close(fd);
 		sync_session_free(sess, "out of memory");
 		return;
 	}
@@ -399,6 +455,7 @@ sess_connect(struct sync_session *sess, const struct sockaddr *sa,
 	sess->state = SESS_CONNECTING;
 	sess_set_status(sess, "connecting");
 	sess_timeouts(sess);
+	sess_deadline_start(sess);
 	bufferevent_enable(sess->bev, EV_READ | EV_WRITE);
 	if (bufferevent_socket_connect(sess->bev, sa, (int)len) == -1) {
 		sess_set_status(sess, "unreachable");
@@ -466,9 +523,10 @@ sess_message(struct sync_session *sess, const struct sync_msg *m)
 			sess_warn(sess, "unsupported sync protocol version");
 			return -1;
 		}
+		sync_self_check(sess, m);
 		if (sync_core_hello(sess, m) == -1)
 			return -1;
-		sess->hello_seen = 1;
+		sess_authenticated(sess);
 		if (sess->outbound) {
 			/* The acceptor proved the key: now push. */
 			sess_set_status(sess, "established");
@@ -512,7 +570,6 @@ sess_read_cb(struct bufferevent *bev, void *arg)
 			return;
 		}
 		sess->state = SESS_OPEN;
-		sess_timeouts(sess);
 		sess_send_hello(sess);
 	} else if (sess->state == SESS_WAIT_HEADER) {
 		if (evbuffer_get_length(in) < SYNC_STREAM_HEADER)
@@ -524,7 +581,6 @@ sess_read_cb(struct bufferevent *bev, void *arg)
 			return;
 		}
 		sess->state = SESS_OPEN;
-		sess_timeouts(sess);
 	}
 	if (sess->state != SESS_OPEN)
 		return;

@@ -277,4 +277,10 @@ sync_metrics(struct server *srv, struct evbuffer *out)
 	sync_metric(out, "epmdx_sync_resyncs_ignored_total", "counter",
 	    "RESYNC requests answered by a snapshot already queued.",
 	    s->stats.resyncs_ignored);
+	sync_metric(out, "epmdx_sync_handshake_timeouts_total", "counter",
+	    "Streams closed for want of an authenticated HELLO in time.",
+	    s->stats.handshake_timeouts);
+	sync_metric(out, "epmdx_sync_handshake_evictions_total", "counter",
+	    "Unauthenticated accepted streams closed to make room.",
+	    s->stats.handshake_evictions);
 }

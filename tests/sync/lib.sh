@@ -41,6 +41,7 @@
 #   peers EP                       "peer state origin sources" lines, sorted,
 #                                  from epmdxctl --json peers
 #   peer_state EP PEER             the state of one peer ("" if absent)
+#   metric HOSTPORT NAME           one unlabelled metric from /metrics
 #   watch_cluster EP SECS OUT NODE:PORT...   poll EP's CLUSTER every 20 ms
 #                                  for SECS in the background (pid in
 #                                  WATCH_PID); OUT gets "polls=N missing=M"
@@ -338,6 +339,24 @@ with open(out, "w") as f:
 ' "$(ep_host "$ep")" "$(ep_port "$ep")" "$secs" "$out" "$@" </dev/null &
 	WATCH_PID=$!
 	track_pid "$WATCH_PID"
+}
+
+# metric HOSTPORT NAME: the value of the metric NAME (no labels) served
+# at http://HOSTPORT/metrics, "" if absent or unreachable.
+metric()
+{
+	"$PYTHON" -c '
+import sys, urllib.request
+try:
+    body = urllib.request.urlopen("http://%s/metrics" % sys.argv[1],
+        timeout=5).read().decode()
+except OSError:
+    sys.exit(1)
+for line in body.splitlines():
+    f = line.split()
+    if len(f) == 2 and f[0] == sys.argv[2]:
+        print(f[1])
+' "$1" "$2" </dev/null
 }
 
 # ------------------------------------------------------------ registering

@@ -1,7 +1,8 @@
 /*
  * Unit tests for sync.c, the sync core: HELLO checks, the merge rules
  * (snapshots, deltas, versions, incarnations, RESYNC), expiry, the peer
- * set the backends feed, local pushes and reload.
+ * set the backends feed, local pushes and reload; and for sync_admit.c:
+ * the slots of accepted streams and the self rule.
  *
  * The core is linked alone.  This file provides fakes of what it calls:
  * the stream transport of sync_peer.c (sync_session_send() records what
@@ -16,7 +17,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+
+#include <netinet/in.h>
+
+#include <arpa/inet.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -2182,6 +2188,201 @@ test_handover_empty_name(void **state)
 	assert_true(srv.sync->nremote == 2);
 }
 
+/* --- Slots for accepted streams, and self (sync_admit.c) ----------- */
+
+/* An accepted stream not yet authenticated, from 10.0.0.<host>. */
+static struct sync_session *
+pending(unsigned int host)
+{
+	struct sync_session	*sess;
+	struct sockaddr_in	 sin;
+
+	sess = xcalloc(1, sizeof(*sess));
+	sess->sync = srv.sync;
+	sess->state = SESS_WAIT_HEADER;
+	snprintf(sess->addr, sizeof(sess->addr), "10.0.0.%u:5000", host);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(0x0a000000U | host);
+	sync_admit_source((const struct sockaddr_storage *)&sin, sess->src);
+	TAILQ_INSERT_TAIL(&srv.sync->inbound, sess, entry);
+	srv.sync->ninbound++;
+	return sess;
+}
+
+/* The source key of 10.0.0.<host>. */
+static void
+source_of(unsigned int host, uint8_t key[SYNC_SRC_BYTES])
+{
+	struct sockaddr_in	 sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(0x0a000000U | host);
+	sync_admit_source((const struct sockaddr_storage *)&sin, key);
+}
+
+/* One source holds at most SYNC_MAX_UNAUTH_SRC unauthenticated streams. */
+static void
+test_admit_per_source(void **state)
+{
+	struct sync_session	*first, *sess;
+	uint8_t			 src[SYNC_SRC_BYTES];
+	const char		*why;
+	int			 i;
+
+	(void)state;
+	start();
+	source_of(7, src);
+	first = pending(7);
+	pending(8);
+	for (i = 1; i < SYNC_MAX_UNAUTH_SRC; i++) {
+		assert_null(sync_admit(srv.sync, src, &why));
+		assert_null(why);
+		pending(7);
+	}
+	/* Full for 7: its oldest goes, not 8's (older still). */
+	sess = sync_admit(srv.sync, src, &why);
+	assert_ptr_equal(sess, first);
+	assert_non_null(why);
+	/* Authenticated streams of 7 do not count. */
+	first->hello_seen = 1;
+	sess = sync_admit(srv.sync, src, &why);
+	assert_null(sess);
+	assert_null(why);
+	/* Another source is not held back. */
+	source_of(9, src);
+	assert_null(sync_admit(srv.sync, src, &why));
+	assert_null(why);
+}
+
+/* Every slot taken: the oldest unauthenticated goes; never a HELLO'd one. */
+static void
+test_admit_slots_full(void **state)
+{
+	struct sync_session	*sess, *want = NULL;
+	uint8_t			 src[SYNC_SRC_BYTES];
+	const char		*why;
+	unsigned int		 i;
+
+	(void)state;
+	start();
+	for (i = 0; i < SYNC_MAX_INBOUND; i++) {
+		sess = pending(1 + i % 200);
+		if (i < 10)
+			sess->hello_seen = 1;	/* real peers, oldest */
+		else if (want == NULL)
+			want = sess;
+	}
+	source_of(250, src);
+	sess = sync_admit(srv.sync, src, &why);
+	assert_ptr_equal(sess, want);
+	assert_non_null(why);
+	/* All authenticated: the new stream is refused. */
+	TAILQ_FOREACH(sess, &srv.sync->inbound, entry)
+		sess->hello_seen = 1;
+	assert_null(sync_admit(srv.sync, src, &why));
+	assert_non_null(why);
+}
+
+/* IPv6 sources count by /64; v4-mapped ones as their IPv4 address. */
+static void
+test_admit_source_keys(void **state)
+{
+	struct sockaddr_in6	 a, b;
+	struct sockaddr_in	 c;
+	uint8_t			 ka[SYNC_SRC_BYTES], kb[SYNC_SRC_BYTES];
+	uint8_t			 kc[SYNC_SRC_BYTES];
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.sin6_family = AF_INET6;
+	inet_pton(AF_INET6, "2001:db8:1:2::1", &a.sin6_addr);
+	b = a;
+	inet_pton(AF_INET6, "2001:db8:1:2:ffff::9", &b.sin6_addr);
+	sync_admit_source((const struct sockaddr_storage *)&a, ka);
+	sync_admit_source((const struct sockaddr_storage *)&b, kb);
+	assert_memory_equal(ka, kb, SYNC_SRC_BYTES);
+	inet_pton(AF_INET6, "2001:db8:1:3::1", &b.sin6_addr);
+	sync_admit_source((const struct sockaddr_storage *)&b, kb);
+	assert_memory_not_equal(ka, kb, SYNC_SRC_BYTES);
+	inet_pton(AF_INET6, "::ffff:192.0.2.7", &b.sin6_addr);
+	sync_admit_source((const struct sockaddr_storage *)&b, kb);
+	memset(&c, 0, sizeof(c));
+	c.sin_family = AF_INET;
+	inet_pton(AF_INET, "192.0.2.7", &c.sin_addr);
+	sync_admit_source((const struct sockaddr_storage *)&c, kc);
+	assert_memory_equal(kb, kc, SYNC_SRC_BYTES);
+}
+
+/*
+ * Self needs the authenticated HELLO: our random alone, or our host name
+ * with another incarnation, marks nothing; our host name and incarnation
+ * on the stream that carries one of our randoms marks that peer.
+ */
+static void
+test_self_needs_hello(void **state)
+{
+	struct sync		*s;
+	struct sync_session	*in, *out;
+	struct sync_peer	*p;
+	struct sync_msg		 m;
+
+	(void)state;
+	fk[BE_STATIC].rep[0].host = "10.0.0.9";
+	fk[BE_STATIC].nrep = 1;
+	s = start();
+	p = sync_peer_find(s, "10.0.0.9", NAMES_PORT);
+	assert_non_null(p);
+	out = outbound(p, 0);
+	memset(out->mine, 0x5a, sizeof(out->mine));
+	in = pending(9);
+	memcpy(in->theirs, out->mine, sizeof(in->theirs));
+
+	memset(&m, 0, sizeof(m));
+	m.type = SYNC_MSG_HELLO;
+	m.proto = SYNC_PROTO_VERSION;
+	m.origin = (const uint8_t *)"other";
+	m.originlen = 5;
+	m.incarnation = s->incarnation;
+	assert_int_equal(sync_self_check(in, &m), 0);	/* not our name */
+	m.origin = (const uint8_t *)ME;
+	m.originlen = strlen(ME);
+	m.incarnation = s->incarnation + 1;
+	assert_int_equal(sync_self_check(in, &m), 0);	/* another daemon */
+	assert_int_equal(p->self, 0);
+	m.incarnation = s->incarnation;
+	in->theirs[0] ^= 1;
+	assert_int_equal(sync_self_check(in, &m), 0);	/* not our stream */
+	in->theirs[0] ^= 1;
+	assert_int_equal(sync_self_check(in, &m), 1);
+	assert_int_equal(p->self, 1);
+	assert_string_equal(p->status, "self");
+}
+
+/* A reload asks a self peer again. */
+static void
+test_reload_rechecks_self(void **state)
+{
+	struct sync		*s;
+	struct sync_peer	*p;
+	char			*cause = NULL;
+	int			 dials;
+
+	(void)state;
+	fk[BE_STATIC].rep[0].host = "10.0.0.9";
+	fk[BE_STATIC].nrep = 1;
+	s = start();
+	p = sync_peer_find(s, "10.0.0.9", NAMES_PORT);
+	assert_non_null(p);
+	p->self = 1;
+	dials = ndials;
+	assert_int_equal(sync_reload(&srv, &cause), 0);
+	assert_ptr_equal(sync_peer_find(s, "10.0.0.9", NAMES_PORT), p);
+	assert_int_equal(p->self, 0);
+	assert_int_equal(ndials, dials + 1);
+}
+
 int
 main(void)
 {
@@ -2231,6 +2432,11 @@ main(void)
 		T(test_resync_flood),
 		T(test_host_names),
 		T(test_handover_empty_name),
+		T(test_admit_per_source),
+		T(test_admit_slots_full),
+		T(test_admit_source_keys),
+		T(test_self_needs_hello),
+		T(test_reload_rechecks_self),
 #undef T
 	};
 
