@@ -67,12 +67,13 @@ stop_pid() {
 		gone "$1" && return 0
 		sleep 0.1
 	done
-	echo "cleanup: pid $1 still there" >&2
+	echo "cleanup: pid $1 still there"
 	return 1
 }
 
 cleanup() {
 	trap - EXIT INT TERM
+	exec 2>/dev/null	# not the shell's "Killed" notices
 	[ -n "$watchdog" ] && kill "$watchdog" 2>/dev/null
 	# Killing its PID 1 tears the whole namespace down.
 	stop_pid "$sdpid"
@@ -108,7 +109,7 @@ cp "$EPMDX" "$work/bin/epmdx" && cp "$EPMDX" "$work/bin/epmdxctl" &&
 	sleep "$LIMIT" &
 	s=$!
 	wait "$s"
-	echo "FAIL - the suite ran past $LIMIT s: stopping"
+	echo "timeout: the suite ran past $LIMIT s: stopping its systemd"
 	p=$(cat "$work/sdpid" 2>/dev/null) && [ -n "$p" ] && kill -9 "$p"
 ) 2>/dev/null &
 watchdog=$!
@@ -239,6 +240,12 @@ nsenter -t "$sdpid" -m -p -n env HOME="$IN/home" ERL_EPMD_PORT=$PORT \
 holder=$!
 check "socket activation starts the service and the node registers" \
     wait_until 30 has alpha
+if [ "$fail" -gt 0 ]; then
+	# Nothing after this can pass: stop now, not after every timeout.
+	tail -n 20 "$work/epmdx.log"
+	sctl status epmdx.service | tail -n 15
+	die "no daemon serves: the remaining checks are not run"
+fi
 check "service is active" test "$(sctl is-active epmdx.service)" = active
 check "systemctl status shows the live STATUS line" \
     wait_until 5 sh -c "timeout 10 nsenter -t $sdpid -m -p -n systemctl --no-pager status epmdx.service | grep -q 'Status: \"Serving port $PORT: 1 registrations'"
