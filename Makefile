@@ -75,7 +75,8 @@ test_sync_OBJS		= sync.o sync_query.o registry.o proto.o sync_msg.o \
 			  xmalloc.o log.o config.o
 test_mcast_OBJS		= sync_mcast_msg.o sync_crypto.o xmalloc.o log.o
 test_dns_OBJS		= dns.o
-test_handover_OBJS	= handover.o proto.o wire.o
+test_handover_OBJS	= handover.o proto.o wire.o fdstore.o registry.o \
+			  xmalloc.o log.o
 
 .PHONY: all run check unit e2e deps test-deps lint install clean
 
