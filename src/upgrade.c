@@ -4,9 +4,10 @@
  * wait in the listen backlog), lets requests under way finish, writes a
  * snapshot to a memfd, clears close-on-exec on every socket it hands
  * over (only then: until the exec every descriptor is close-on-exec, so
- * the -n check inherits none) and execs.  The new process validates the whole snapshot before
- * using any of it, then adopts it; a damaged one is logged and the
- * daemon starts clean (nodes re-register by themselves).
+ * the -n check inherits none) and execs.  The new process validates the
+ * whole snapshot before using any of it, then adopts it (close-on-exec
+ * again); a damaged one is logged and the daemon starts clean, every
+ * handed-over connection shut down (nodes re-register by themselves).
  */
 #include <sys/mman.h>
 #include <sys/socket.h>

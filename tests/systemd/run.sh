@@ -19,6 +19,8 @@
 #   - kill -9 of the main process: Restart=on-failure brings it back with
 #     every registration;
 #   - epmdxctl upgrade under systemd: same pid, registrations kept;
+#   - after a restart (fd store) and after an upgrade (exec), every socket
+#     and memfd of the daemon is close-on-exec;
 #   - an upgrade whose new process rejects the handed-over state (another
 #     format version): no node is stranded; each registration socket is
 #     closed (the node sees EOF and can register again), and systemd's fd
@@ -267,6 +269,25 @@ check "restart starts a new process" test "$pid2" != "$pid1"
 check "restart keeps the registration (fd store)" wait_until 10 has alpha
 check "restart restored from the fd store" \
     grep -q 'fd store: restored registrations=1' "$work/epmdx.log"
+# Sockets and memfds of the main process without close-on-exec (fdinfo
+# flags without O_CLOEXEC, 02000000): a child of its must inherit none.
+leaky() {
+	local p
+	p=$(mainpid)
+	[ -n "$p" ] && [ "$p" != 0 ] || { echo "no main pid"; return; }
+	ns sh -c 'cd /proc/'"$p"'/fd || exit 1
+	for fd in *; do
+		[ "$fd" -ge 3 ] || continue
+		case $(readlink "$fd") in
+		socket:*|/memfd:*) ;;
+		*) continue ;;
+		esac
+		fl=$(sed -n "s/^flags:[[:space:]]*//p" "../fdinfo/$fd")
+		[ $((0$fl & 02000000)) -ne 0 ] || echo "fd $fd flags $fl"
+	done' 2>&1
+}
+check "restart: every adopted descriptor is close-on-exec" \
+    test -z "$(leaky)"
 check "the node registered once, and not again after the restart" \
     test "$(grep -c 'node registered name=alpha' "$work/epmdx.log")" -eq 1
 
@@ -283,6 +304,8 @@ ns "$IN/bin/epmdxctl" --port $PORT upgrade >"$work/upgrade.txt" 2>&1
 check "epmdxctl upgrade under systemd" grep -q '^upgraded' "$work/upgrade.txt"
 check "upgrade keeps the main pid" test "$(mainpid)" = "$pid3"
 check "upgrade keeps the registration" wait_until 10 has alpha
+check "upgrade: every adopted descriptor is close-on-exec" \
+    test -z "$(leaky)"
 sctl restart epmdx.service
 check "restart after an upgrade keeps the registration" \
     wait_until 10 has alpha
