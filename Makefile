@@ -78,7 +78,8 @@ test_sync_OBJS		= sync.o sync_query.o sync_admit.o registry.o proto.o \
 test_mcast_OBJS		= sync_mcast_msg.o sync_crypto.o xmalloc.o log.o
 test_dns_OBJS		= dns.o
 test_sync_dns_set_OBJS	= sync_dns_set.o
-test_handover_OBJS	= handover.o proto.o wire.o
+test_handover_OBJS	= handover.o proto.o wire.o fdstore.o registry.o \
+			  xmalloc.o log.o
 test_acl_OBJS		= acl.o xmalloc.o log.o
 
 .PHONY: all run check unit e2e deps test-deps lint install clean

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,11 +74,21 @@ fdstore_init(struct server *srv)
 		    FDSTORE_ENV_STATE);
 		return;
 	}
+	/* Ours again: no child of ours inherits it. */
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)
+		log_warn("fd store: journal close-on-exec");
 	fs.fd = fd;
 	fs.which = which;
 	fs.generation = gen;
 	fs.next_id = next;
 	fs.len = st.st_size;
+}
+
+/* The journal inherited over an exec, or -1. */
+int
+fdstore_fd(void)
+{
+	return fs.fd;
 }
 
 /*
@@ -400,6 +411,51 @@ fdstore_replay(const uint8_t *buf, size_t len, struct registry *reg,
 		}
 	}
 	return applied;
+}
+
+/*
+ * A handed-over state was rejected: the journal still names every
+ * registration whose socket sits in the store.  Drop them all, so that
+ * the last copy of each closes and its node sees EOF and registers again;
+ * fdstore_start() then journals the state we start with instead.
+ */
+void
+fdstore_forget(void)
+{
+	struct fdstore_map	 map;
+	struct registry		*reg;
+	struct ho_rec		 meta;
+	struct node		*n;
+	uint8_t			*buf;
+	size_t			 len, dropped = 0;
+	uint64_t		 gen;
+	char			 name[48];
+
+	if (!fs.on || fs.fd == -1)
+		return;
+	if ((buf = fdstore_read(fs.fd, &len, &gen)) == NULL) {
+		log_warnx("fd store: journal unreadable: stored registrations "
+		    "stay until their nodes go");
+		return;
+	}
+	memset(&map, 0, sizeof(map));
+	memset(&meta, 0, sizeof(meta));
+	reg = registry_new(UINT_MAX);
+	fdstore_replay(buf, len, reg, &map, &meta);
+	for (n = registry_first(reg); n != NULL; n = registry_next(n)) {
+		snprintf(name, sizeof(name), FDSTORE_REG "%llu",
+		    (unsigned long long)n->sid);
+		sd_store_remove(name);
+		dropped++;
+	}
+	if (meta.next_id > fs.next_id)
+		fs.next_id = meta.next_id;
+	registry_free(reg);
+	free(map.ids);
+	free(map.nodes);
+	free(buf);
+	log_info("fd store: dropped registrations=%zu of the rejected state",
+	    dropped);
 }
 
 /* Whether fd is a connected stream socket. */

@@ -28,6 +28,13 @@ void	fdstore_added(struct server *, struct node *);
 void	fdstore_removed(struct server *, struct node *);
 /* Before an exec: keep the journal across it; its fd or -1. */
 int	fdstore_export(void);
+/* The journal inherited over an exec, or -1 (after fdstore_init()). */
+int	fdstore_fd(void);
+/*
+ * A handed-over state was rejected: drop every journaled registration's
+ * socket from the store, so none outlives the state that described it.
+ */
+void	fdstore_forget(void);
 /* Shutting down: keep the store as it is, so a restart finds it all. */
 void	fdstore_freeze(void);
 

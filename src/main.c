@@ -491,8 +491,8 @@ server_run(void)
 	}
 	log_setverbose(srv.conf.log_level);
 	raise_nofile();
+	fdstore_init(&srv);	/* first: upgrade_load() keeps its journal */
 	upgrade_load(&srv);
-	fdstore_init(&srv);
 
 	event_set_log_callback(libevent_log_cb);
 	if ((srv.base = event_base_new()) == NULL)

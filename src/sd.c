@@ -1,5 +1,6 @@
 /* systemd: passed descriptors, notify, fd store; stubs without it. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -139,6 +140,8 @@ sd_take(const char *prefix, int *fds, char **names, int max)
 			continue;
 		sd_claimed[i] = 1;
 		fds[n] = SD_FDS_START + i;
+		/* libsystemd sets it too; a child of ours inherits none. */
+		fcntl(fds[n], F_SETFD, FD_CLOEXEC);
 		if (names != NULL)
 			names[n] = xstrdup(sd_names[i]);
 		n++;

@@ -3,9 +3,11 @@
  * must accept our command line with -n), stops accepting (connections
  * wait in the listen backlog), lets requests under way finish, writes a
  * snapshot to a memfd, clears close-on-exec on every socket it hands
- * over and execs.  The new process validates the whole snapshot before
- * using any of it, then adopts it; a damaged one is logged and the
- * daemon starts clean (nodes re-register by themselves).
+ * over (only then: until the exec every descriptor is close-on-exec, so
+ * the -n check inherits none) and execs.  The new process validates the
+ * whole snapshot before using any of it, then adopts it (close-on-exec
+ * again); a damaged one is logged and the daemon starts clean, every
+ * handed-over connection shut down (nodes re-register by themselves).
  */
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -357,11 +359,15 @@ upgrade_start(struct server *srv, int reply_fd)
 {
 	struct timeval	 tv = { 0, 10 * 1000 };
 	char		*cause = NULL;
+	int		 on = 1;
 
 	if (upgrade_phase != UPGRADE_IDLE) {
 		upgrade_answer(&reply_fd, "ERR an upgrade is under way\n");
 		return;
 	}
+	/* However it was made (a dup), the -n check must not inherit it. */
+	if (reply_fd != -1)
+		upgrade_cloexec(reply_fd, &on);
 	upgrade_reply = reply_fd;
 	log_info("upgrade requested binary=%s", upgrade_path);
 	sd_notifyf_state("RELOADING=1\nSTATUS=Upgrading");
@@ -392,7 +398,7 @@ upgrade_standby(struct server *srv, int *wfd)
 	int		 p[2], n;
 	char		 c = 0, why[160];
 
-	if (pipe(p) == -1)
+	if (pipe2(p, O_CLOEXEC) == -1)
 		return -1;
 	switch ((pid = fork())) {
 	case -1:
@@ -434,7 +440,7 @@ upgrade_exec(struct server *srv)
 {
 	struct upgrade_out	 o;
 	char			 fdstr[16], *lst = NULL, *tmp;
-	int			 fd, jfd, wfd = -1, on = 0, off = 1;
+	int			 fd, jfd, wfd = -1, cloexec = 0;
 	pid_t			 standby;
 
 	memset(&o, 0, sizeof(o));
@@ -444,7 +450,7 @@ upgrade_exec(struct server *srv)
 		upgrade_abort(srv, "state does not fit the handover format");
 		return;
 	}
-	if ((fd = memfd_create("epmdx-handover", 0)) == -1 ||
+	if ((fd = memfd_create("epmdx-handover", MFD_CLOEXEC)) == -1 ||
 	    write(fd, o.p, o.len) != (ssize_t)o.len) {
 		if (fd != -1)
 			close(fd);
@@ -462,16 +468,16 @@ upgrade_exec(struct server *srv)
 
 	/* Nothing but what we hand over survives the exec. */
 	upgrade_cloexec_all();
-	upgrade_cloexec(fd, &on);
+	upgrade_cloexec(fd, &cloexec);
 	if (wfd != -1)
-		upgrade_cloexec(wfd, &on);
-	listen_foreach_fd(srv, upgrade_cloexec, &on);
-	registry_foreach_fd(srv->reg, upgrade_cloexec, &on);
-	conn_foreach_kept(srv, upgrade_cloexec, &on);
+		upgrade_cloexec(wfd, &cloexec);
+	listen_foreach_fd(srv, upgrade_cloexec, &cloexec);
+	registry_foreach_fd(srv->reg, upgrade_cloexec, &cloexec);
+	conn_foreach_kept(srv, upgrade_cloexec, &cloexec);
 	if (upgrade_reply != -1)
-		upgrade_cloexec(upgrade_reply, &on);
+		upgrade_cloexec(upgrade_reply, &cloexec);
 	if ((jfd = fdstore_export()) != -1)
-		upgrade_cloexec(jfd, &on);
+		upgrade_cloexec(jfd, &cloexec);
 	control_handover(1);		/* the control socket goes on */
 	snprintf(fdstr, sizeof(fdstr), "%d", fd);
 	setenv(UPGRADE_ENV_FD, fdstr, 1);
@@ -501,9 +507,8 @@ upgrade_exec(struct server *srv)
 		close(wfd);
 		waitpid(standby, NULL, 0);
 	}
-	listen_foreach_fd(srv, upgrade_cloexec, &off);
-	registry_foreach_fd(srv->reg, upgrade_cloexec, &off);
-	conn_foreach_kept(srv, upgrade_cloexec, &off);
+	/* Close-on-exec again: the reply and the journal included. */
+	upgrade_cloexec_all();
 	control_handover(0);
 	upgrade_abort(srv, "exec failed");
 }
@@ -599,7 +604,13 @@ upgrade_cloexec_all(void)
 	closedir(d);
 }
 
-/* Close every descriptor from 3 up but those in keep[]. */
+/*
+ * Close every descriptor from 3 up but those in keep[].  A connected
+ * socket is shut down first: another copy of it (in systemd's fd store,
+ * in the standby) would otherwise keep its node connected, registered
+ * nowhere.  Shut down, its node sees EOF and registers again, and systemd
+ * drops its stored copy.
+ */
 static void
 upgrade_close_others(const int *keep, int nkeep)
 {
@@ -619,8 +630,11 @@ upgrade_close_others(const int *keep, int nkeep)
 		for (i = 0; i < nkeep; i++)
 			if (keep[i] == fd)
 				break;
-		if (i == nkeep)
-			close(fd);
+		if (i < nkeep)
+			continue;
+		if (upgrade_is_socket(fd, 0))
+			shutdown(fd, SHUT_RDWR);
+		close(fd);
 	}
 	closedir(d);
 }
@@ -763,18 +777,34 @@ upgrade_validate(struct registry *reg, int *fds, int *nfds, int maxfds,
 	return rc;
 }
 
+/* The pipe to the standby an exec handed over, or -1. */
+static int
+upgrade_ready_fd(void)
+{
+	const char	*s;
+	int		 fd;
+	long		 pid;
+
+	if ((s = getenv(UPGRADE_ENV_READY)) == NULL ||
+	    sscanf(s, "%d,%ld", &fd, &pid) != 2 || fd < 3 || pid <= 0)
+		return -1;
+	return fd;
+}
+
 /*
  * Early at start, before any descriptor of ours is open: read and
- * validate a handed-over state.  A damaged one is dropped and every
- * inherited descriptor but the listeners the environment names is
- * closed, so nodes see EOF and register again.
+ * validate a handed-over state.  A damaged one (or one of a format we do
+ * not know) is dropped whole: every inherited descriptor but the
+ * listeners the environment names is shut down and closed, and the fd
+ * store forgets the registrations it journaled, so every node sees EOF
+ * and registers again; none stays registered nowhere.
  */
 void
 upgrade_load(struct server *srv)
 {
 	const char	*s, *lst;
 	char		*cause = NULL, *copy, *p, *tok;
-	int		 statefd, maxfds;
+	int		 statefd, maxfds, i, on = 1, *keep, nkeep;
 
 	if ((s = getenv(UPGRADE_ENV_FD)) == NULL)
 		return;
@@ -792,6 +822,11 @@ upgrade_load(struct server *srv)
 	    upgrade_validate(adopt_reg, adopt_fds, &adopt_nfds, maxfds,
 	    &adopt_meta, &cause) == 0) {
 		close(statefd);
+		/* Ours again: no child of ours inherits them. */
+		for (i = 0; i < adopt_nfds; i++)
+			upgrade_cloexec(adopt_fds[i], &on);
+		if (upgrade_ready_fd() != -1)
+			upgrade_cloexec(upgrade_ready_fd(), &on);
 		adopt_valid = 1;
 		free(copy);
 		return;
@@ -810,7 +845,21 @@ upgrade_load(struct server *srv)
 		    adopt_nfds < maxfds)
 			adopt_fds[adopt_nfds++] = atoi(tok);
 	free(copy);
-	upgrade_close_others(adopt_fds, adopt_nfds);
+	/*
+	 * Kept besides the listeners: the fd-store journal (its stored
+	 * registrations are dropped below) and the standby's pipe (it must
+	 * hear that we serve, or it takes over with the old state).
+	 */
+	keep = xcalloc((size_t)adopt_nfds + 2, sizeof(*keep));
+	memcpy(keep, adopt_fds, (size_t)adopt_nfds * sizeof(*keep));
+	nkeep = adopt_nfds;
+	if ((keep[nkeep] = fdstore_fd()) != -1)
+		nkeep++;
+	if ((keep[nkeep] = upgrade_ready_fd()) != -1)
+		upgrade_cloexec(keep[nkeep++], &on);
+	upgrade_close_others(keep, nkeep);
+	free(keep);
+	fdstore_forget();
 }
 
 /* registry_foreach_node() callback: a registration gets its conn. */

@@ -43,7 +43,7 @@ Subcommands (all take -p PORT, -H HOST default 127.0.0.1):
   request HEX
       Send one framed request (payload as hex), print the reply as hex.
 
-  state --kind K --epmd BIN -p PORT [--log FILE]
+  state --kind K --epmd BIN -p PORT [--log FILE] [--keep-copy]
       Start BIN -port PORT -d with EPMDX_HANDOVER_FD pointing at a state
       built here (K: valid, garbage, header-only, bad-crc, truncated,
       version, not-socket), EPMDX_HANDOVER_LISTEN naming a listening
@@ -53,7 +53,9 @@ Subcommands (all take -p PORT, -H HOST default 127.0.0.1):
       daemon's "ready" log line and prints "peer eof" or "peer open"
       (whether our end of that connection saw EOF within 3 s), then keeps
       its end open for --hold seconds or until SIGTERM, and then stops
-      the daemon (SIGTERM, 5 s, SIGKILL) and reaps it.
+      the daemon (SIGTERM, 5 s, SIGKILL) and reaps it.  --keep-copy: a
+      copy of the handed-over connection stays open here, as one stays
+      in systemd's fd store.
 
   analyze --log FILE [--from T --to T] [--json]
       Latency of a hammer log: requests, failures, max and p99 of the
@@ -581,10 +583,12 @@ def cmd_state(a):
                          pass_fds=(memfd, lfd, cfd), stdin=subprocess.DEVNULL,
                          stdout=logf, stderr=logf, start_new_session=False)
     print("pid %d" % p.pid, flush=True)
-    # Only the daemon holds them now.
+    # Only the daemon holds them now (but for --keep-copy: a second copy
+    # of the connection stays here, as one stays in systemd's fd store).
     os.close(memfd)
     lsock.close()
-    conn.close()
+    if not a.keep_copy:
+        conn.close()
     end = time.monotonic() + 10
     ready = False
     while time.monotonic() < end and p.poll() is None:
@@ -719,6 +723,9 @@ def main():
     sp.add_argument("--hold", type=float, default=0.0)
     sp.add_argument("--epmd", required=True)
     sp.add_argument("--log", default="")
+    sp.add_argument("--keep-copy", action="store_true",
+                    help="keep our copy of the handed-over connection, as "
+                    "systemd's fd store does")
     sp = sub.add_parser("analyze")
     sp.add_argument("--log", required=True)
     sp.add_argument("--from", dest="t_from", type=float, default=None)
