@@ -162,3 +162,40 @@ fatalx(const char *fmt, ...)
 	va_end(ap);
 	fatal_msg(0, buf);
 }
+
+/* Whether one more line may be logged now under r. */
+int
+log_rate_ok(struct log_rate *r)
+{
+	struct timespec	 ts;
+	time_t		 now;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = ts.tv_sec;
+	if (r->start == 0 || now - r->start >= (time_t)r->period) {
+		if (r->suppressed > 0)
+			log_warnx("%s: %u more not logged", r->what,
+			    r->suppressed);
+		r->start = now;
+		r->count = r->suppressed = 0;
+	}
+	if (r->count < r->burst) {
+		r->count++;
+		return 1;
+	}
+	r->suppressed++;
+	return 0;
+}
+
+/* log_warnx() under r. */
+void
+log_rate_warnx(struct log_rate *r, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (!log_rate_ok(r))
+		return;
+	va_start(ap, fmt);
+	vlog(LOG_WARNING, fmt, ap);
+	va_end(ap);
+}

@@ -7,6 +7,7 @@
 #define LOG_H
 
 #include <stdarg.h>
+#include <time.h>
 
 #define LOG_TO_STDERR	0
 #define LOG_TO_SYSLOG	1
@@ -23,5 +24,27 @@ void	fatal(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
 void	fatalx(const char *, ...)
 	    __attribute__((format(printf, 1, 2), noreturn));
+
+/*
+ * A rate limit for one kind of warning: at most burst lines in each
+ * period of seconds (monotonic clock); the lines held back are counted and
+ * reported as "<what>: N more not logged" when the next period starts.
+ * Declare one per kind: static struct log_rate r = LOG_RATE("x", 10, 1);
+ */
+struct log_rate {
+	const char	*what;
+	unsigned int	 burst;
+	unsigned int	 period;	/* seconds */
+	time_t		 start;		/* of the current period */
+	unsigned int	 count;		/* lines logged in it */
+	unsigned int	 suppressed;	/* lines held back in it */
+};
+#define LOG_RATE(what, burst, period)	{ (what), (burst), (period), 0, 0, 0 }
+
+/* Whether one more line may be logged now under r. */
+int	log_rate_ok(struct log_rate *r);
+/* log_warnx() under r. */
+void	log_rate_warnx(struct log_rate *r, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
 
 #endif /* LOG_H */
