@@ -18,6 +18,9 @@ start_state()
 {
 	PORT=$(free_port) || fail "no free port"
 	: >"$TMP/daemon.log"
+	# Not truncated by the helper's redirection, which runs later: a
+	# wait below would read the last kind's lines.
+	rm -f "$TMP/state.out"
 	"$PYTHON" "$EPMDCL" state --kind "$1" --epmd "$EPMD" -p "$PORT" \
 	    --log "$TMP/daemon.log" --hold 60 >"$TMP/state.out" 2>&1 &
 	STATE_PID=$!
