@@ -11,8 +11,13 @@
  * then frees everything (ASan reports a leak).
  *
  * Input: [ctl:8] then messages [len:16 big-endian][bytes].  The top bit
- * of len picks the stream (two may be open at once; a message for one
- * that closed dials a new one), the rest is capped
+ * of len picks the accepted stream (two may be open at once; a message
+ * for one that closed dials a new one); the next bit sends the message
+ * the other way instead, on the stream the daemon dialled (the first
+ * peer a HELLO taught it), where the harness is the acceptor: it answers
+ * the opening and checks what is pushed (and the second accepted stream
+ * opens with the daemon's own random then, as when it dials itself).
+ * The rest of len is capped
  * at SYNC_MSG_MAX and at what is left.  ctl & 3: 0 nothing special, 1
  * corrupt the sealed frame of message ctl >> 2, 2 send half of that
  * frame and hang up, 3 write that message's bytes raw, unsealed and
@@ -20,15 +25,17 @@
  *
  * Faked at link time, as tests/unit/test_sync.c does: the four backend
  * tables (sync starts with "static" and no peers).  Faked so that no
- * packet leaves the host: evdns_getaddrinfo() and
- * bufferevent_socket_connect() fail at once, so a peer a HELLO teaches
- * is dialled and its dial fails, as with an unreachable host.
+ * packet leaves the host: evdns_getaddrinfo() (the first lookup of an
+ * input gives 127.0.0.1, the others fail) and
+ * bufferevent_socket_connect() (the first dial of an input is given a
+ * socketpair, the others find the peer unreachable).
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -94,29 +101,79 @@ be_free(struct sync_backend_inst *bi)
 	(void)bi;
 }
 
-/* No lookup leaves the host: every name fails to resolve, at once. */
+static int	 resolved;	/* lookups answered this input */
+
+/*
+ * No lookup leaves the host: the first of an input answers 127.0.0.1
+ * (then the dial below), every other fails, at once.
+ */
 struct evdns_getaddrinfo_request *
 evdns_getaddrinfo(struct evdns_base *base, const char *node,
     const char *service, const struct evutil_addrinfo *hints,
     evdns_getaddrinfo_cb cb, void *arg)
 {
+	struct evutil_addrinfo	 h, *ai = NULL;
+
 	(void)base;
 	(void)node;
-	(void)service;
-	(void)hints;
+	if (resolved++ == 0) {
+		h = *hints;
+		h.ai_family = AF_INET;
+		h.ai_flags = EVUTIL_AI_NUMERICHOST;
+		if (evutil_getaddrinfo("127.0.0.1", service, &h, &ai) == 0) {
+			cb(0, ai, arg);
+			return NULL;
+		}
+	}
 	cb(EVUTIL_EAI_FAIL, NULL, arg);
 	return NULL;
 }
 
-/* No connect leaves the host either: every address is unreachable. */
+/*
+ * No connect leaves the host either.  The first dial of an input is
+ * connected to a socketpair whose other end the harness plays (the
+ * acceptor, struct acceptor); any other dial finds the peer unreachable.
+ */
+struct acceptor {
+	int			 fd;		/* -1: none */
+	int			 used;		/* a dial took it this input */
+	int			 stage;		/* 0 SYNC, 1 header, 2 frames */
+	struct sync_stream	 tx, rx;
+	uint8_t			 key_rx[SYNC_KEY_BYTES];
+	uint8_t			 dialer[SYNC_RANDOM_BYTES]; /* its random */
+	uint8_t			 in[SYNC_FRAME_MAX + 4];
+	size_t			 inlen;
+	int			 hellos;	/* HELLOs the daemon sent */
+	int			 in_snap;	/* inside a snapshot */
+	uint32_t		 snap_count, snap_adds;
+};
+
+static struct acceptor	 acc = { .fd = -1 };
+
 int
 bufferevent_socket_connect(struct bufferevent *bev,
     const struct sockaddr *sa, int len)
 {
-	(void)bev;
+	static int	(*real)(struct bufferevent *, const struct sockaddr *,
+			    int);
+	int		 fds[2], fd = bufferevent_getfd(bev);
+
 	(void)sa;
 	(void)len;
-	return -1;
+	if (acc.used || fd == -1)
+		return -1;
+	if (real == NULL)
+		*(void **)&real = dlsym(RTLD_NEXT,
+		    "bufferevent_socket_connect");
+	check(real != NULL);
+	check(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0, fds) == 0);
+	check(dup2(fds[0], fd) == fd);	/* the session's socket, now ours */
+	close(fds[0]);
+	memset(&acc, 0, sizeof(acc));
+	acc.fd = fds[1];
+	acc.used = 1;
+	return real(bev, NULL, 0);	/* "connected": fd is set */
 }
 
 /* --- The daemon ------------------------------------------------------ */
@@ -130,6 +187,21 @@ static void
 unlink_secret(void)
 {
 	unlink(secret_path);
+}
+
+/* A local registration, for the snapshots the daemon pushes. */
+static void
+local(const char *name, uint16_t port)
+{
+	struct proto_node	 n;
+
+	memset(&n, 0, sizeof(n));
+	n.port = port;
+	n.type = 77;
+	n.high = n.low = 6;
+	n.name = (const uint8_t *)name;
+	n.namelen = strlen(name);
+	check(registry_add(srv.reg, &n, 0, -1, NULL) != NULL);
 }
 
 /* Once: the secret file, the base, the (empty) local registry. */
@@ -153,6 +225,8 @@ init(void)
 	check((srv.reg = registry_new(0)) != NULL);
 	check((scratch = evbuffer_new()) != NULL);
 	srv.names_port = 4369;
+	local("here1", 5001);
+	local("here2", 5002);
 	srv.conf.sync.backends = xstrdup("static");
 	srv.conf.sync.secret_file = xstrdup(secret_path);
 	srv.conf.sync.hostname = xstrdup(ME);
@@ -161,6 +235,154 @@ init(void)
 	/* A fixed incarnation (as after an upgrade): inputs may claim it. */
 	srv.restored = 1;
 	srv.sync_incarnation = INCARNATION;
+}
+
+/* --- Our side of the dialled stream: the acceptor -------------------- */
+
+static void
+acc_consume(size_t n)
+{
+	memmove(acc.in, acc.in + n, acc.inlen - n);
+	acc.inlen -= n;
+}
+
+static void
+acc_hangup(void)
+{
+	if (acc.fd != -1)
+		close(acc.fd);
+	acc.fd = -1;
+}
+
+static void
+acc_put(const uint8_t *buf, size_t len)
+{
+	ssize_t	 n;
+
+	while (acc.fd != -1 && len > 0) {
+		if ((n = send(acc.fd, buf, len, MSG_NOSIGNAL)) <= 0) {
+			acc_hangup();	/* gone, or not reading */
+			return;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+/* What the daemon pushes: HELLO, then whole snapshots and deltas. */
+static void
+acc_frame(const struct sync_msg *m)
+{
+	if (acc.hellos++ == 0) {
+		check(m->type == SYNC_MSG_HELLO);
+		check(m->proto == SYNC_PROTO_VERSION);
+		check(m->incarnation == INCARNATION);
+		check(m->originlen == strlen(ME) &&
+		    memcmp(m->origin, ME, m->originlen) == 0);
+		return;
+	}
+	switch (m->type) {
+	case SYNC_MSG_SNAP_BEGIN:
+		check(!acc.in_snap && m->incarnation == INCARNATION);
+		check(m->count == registry_count(srv.reg));
+		acc.in_snap = 1;
+		acc.snap_count = m->count;
+		acc.snap_adds = 0;
+		break;
+	case SYNC_MSG_ADD:
+		check(m->reject == NULL);
+		if (acc.in_snap)
+			acc.snap_adds++;
+		break;
+	case SYNC_MSG_SNAP_END:
+		check(acc.in_snap && acc.snap_adds == acc.snap_count);
+		acc.in_snap = 0;
+		break;
+	case SYNC_MSG_HEARTBEAT:
+	case SYNC_MSG_DEL:
+		check(!acc.in_snap);
+		break;
+	default:
+		check(0);	/* a second HELLO, a RESYNC: not from a dialer */
+	}
+}
+
+/* Read what the dialled stream brought: opening, header, frames. */
+static void
+acc_step(void)
+{
+	uint8_t		 out[SYNC_RANDOM_BYTES + SYNC_STREAM_HEADER];
+	uint8_t		 plain[SYNC_FRAME_MAX], s2c[SYNC_KEY_BYTES];
+	struct sync_msg	 m;
+	const char	*why;
+	ssize_t		 n;
+	uint32_t	 len;
+	int		 eof;
+
+	if (acc.fd == -1)
+		return;
+	while ((n = read(acc.fd, acc.in + acc.inlen, sizeof(acc.in) -
+	    acc.inlen)) > 0)
+		acc.inlen += (size_t)n;
+	eof = n == 0 || (n == -1 && errno != EAGAIN);
+	/* [Len:16 = 34][SYNC][version][random:32], then our answer. */
+	if (acc.stage == 0 && acc.inlen >= 3 + PROTO_SYNC_OPEN_LEN) {
+		check(acc.in[0] == 0 && acc.in[1] == 1 + PROTO_SYNC_OPEN_LEN);
+		check(acc.in[2] == PROTO_X_SYNC_REQ &&
+		    acc.in[3] == SYNC_PROTO_VERSION);
+		sync_random(out, SYNC_RANDOM_BYTES);
+		memcpy(acc.dialer, acc.in + 4, SYNC_RANDOM_BYTES);
+		sync_stream_keys(master, acc.in + 4, out, acc.key_rx, s2c);
+		sync_stream_push_init(&acc.tx, s2c, out + SYNC_RANDOM_BYTES);
+		acc_consume(3 + PROTO_SYNC_OPEN_LEN);
+		acc.stage = 1;
+		acc_put(out, sizeof(out));
+	}
+	if (acc.stage == 1 && acc.inlen >= SYNC_STREAM_HEADER) {
+		check(sync_stream_pull_init(&acc.rx, acc.key_rx, acc.in) == 0);
+		acc_consume(SYNC_STREAM_HEADER);
+		acc.stage = 2;
+	}
+	while (acc.stage == 2 && acc.inlen >= 4) {
+		len = (uint32_t)acc.in[0] << 24 | (uint32_t)acc.in[1] << 16 |
+		    (uint32_t)acc.in[2] << 8 | acc.in[3];
+		check(len > SYNC_STREAM_ABYTES &&
+		    len <= SYNC_MSG_MAX + SYNC_STREAM_ABYTES);
+		if (acc.inlen < 4 + len)
+			break;
+		check(sync_stream_open(&acc.rx, acc.in + 4, len, plain) == 0);
+		check(sync_msg_decode(plain, len - SYNC_STREAM_ABYTES, &m,
+		    &why) == 0);
+		acc_frame(&m);
+		acc_consume(4 + len);
+	}
+	if (eof)
+		acc_hangup();
+}
+
+/* A message from the acceptor to the daemon's dialled stream. */
+static void
+acc_send(const uint8_t *msg, size_t len, int action)
+{
+	uint8_t		 frame[4 + SYNC_MSG_MAX + SYNC_STREAM_ABYTES];
+	uint32_t	 flen = (uint32_t)len + SYNC_STREAM_ABYTES;
+
+	if (acc.fd == -1 || acc.stage == 0)
+		return;
+	if (action == 3) {
+		acc_put(msg, len);
+		return;
+	}
+	frame[0] = (uint8_t)(flen >> 24);
+	frame[1] = (uint8_t)(flen >> 16);
+	frame[2] = (uint8_t)(flen >> 8);
+	frame[3] = (uint8_t)flen;
+	sync_stream_seal(&acc.tx, msg, len, frame + 4);
+	if (action == 1)
+		frame[4 + (len * 7) % flen] ^= 0x20;
+	acc_put(frame, action == 2 ? (4 + flen) / 2 : 4 + flen);
+	if (action == 2)
+		acc_hangup();
 }
 
 /* --- Our side of a stream: the dialer -------------------------------- */
@@ -192,8 +414,11 @@ pump(int fd)
 		if (ioctl(fd, FIONREAD, &avail) == -1 || avail == 0)
 			break;
 	}
-	/* And once more, for what the read callbacks queued to write. */
-	event_base_loop(srv.base, EVLOOP_NONBLOCK);
+	/* And a few more, for what was queued, and the dialled stream. */
+	for (i = 0; i < 4; i++) {
+		event_base_loop(srv.base, EVLOOP_NONBLOCK);
+		acc_step();
+	}
 }
 
 /* Open and check what the daemon sent: HELLO first, then RESYNCs. */
@@ -285,6 +510,9 @@ dial(struct dialer *dl, uint8_t seed)
 	    0, fds) == 0);
 	body[0] = SYNC_PROTO_VERSION;
 	memset(body + 1, seed, SYNC_RANDOM_BYTES);
+	/* The second stream replays the daemon's own dial: it meets itself. */
+	if (dl == &d[1] && acc.stage > 0)
+		memcpy(body + 1, acc.dialer, SYNC_RANDOM_BYTES);
 	sync_accept(&srv, fds[0], body, sizeof(body));
 	check(srv.sync->ninbound >= 1);
 	dl->fd = fds[1];
@@ -417,7 +645,7 @@ invariants(void)
 	for (n = 0, i = 0; i < evbuffer_get_length(scratch); i++)
 		if (lines[i] == '\n')
 			n++;
-	check(n == tables);
+	check(n == registry_count(srv.reg) + tables);	/* local first */
 	sync_peers_dump(&srv, scratch);
 	sync_metrics(&srv, scratch);
 	evbuffer_drain(scratch, evbuffer_get_length(scratch));
@@ -437,6 +665,19 @@ invariants(void)
 }
 
 /* --- One input ------------------------------------------------------- */
+
+/* Streams open: accepted, and dialled (which close once the peer does). */
+static unsigned int
+streams(struct sync *s)
+{
+	struct sync_peer	*p;
+	unsigned int		 n = s->ninbound;
+
+	TAILQ_FOREACH(p, &s->peers, entry)
+		if (p->sess != NULL && p->sess->bev != NULL)
+			n++;
+	return n;
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -466,6 +707,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s->lim.learned = 2;
 	for (i = 0; i < NSTREAMS; i++)
 		d[i].fd = d[i].peer = -1;
+	memset(&acc, 0, sizeof(acc));
+	acc.fd = -1;
+	resolved = 0;
 
 	action = data[0] & 3;
 	at = data[0] >> 2;
@@ -473,11 +717,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		hdr = (uint16_t)(data[off] << 8 | data[off + 1]);
 		off += 2;
 		which = hdr >> 15;
-		len = hdr & 0x7fff;
+		len = hdr & 0x3fff;
 		if (len > SYNC_MSG_MAX)
 			len = SYNC_MSG_MAX;
 		if (len > size - off)
 			len = size - off;
+		if (hdr & 0x4000) {		/* to the dialled stream */
+			acc_send(data + off, len, idx == at ? action : 0);
+			off += len;
+			pump(-1);
+			invariants();
+			continue;
+		}
 		if (d[which].fd == -1)
 			dial(&d[which], (uint8_t)(0xa0 + which));
 		send_msg(&d[which], data + off, len, idx == at ? action : 0);
@@ -490,9 +741,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Our ends close: every session goes, nothing is left behind. */
 	for (i = 0; i < NSTREAMS; i++)
 		hangup(&d[i]);
-	for (i = 0; i < PUMP_MAX && s->ninbound > 0; i++)
+	acc_hangup();
+	for (i = 0; i < PUMP_MAX && streams(s) > 0; i++)
 		event_base_loop(srv.base, EVLOOP_NONBLOCK);
-	check(s->ninbound == 0 && TAILQ_EMPTY(&s->inbound));
+	check(streams(s) == 0 && TAILQ_EMPTY(&s->inbound));
 	invariants();
 	sync_close(&srv);
 	check(srv.sync == NULL);

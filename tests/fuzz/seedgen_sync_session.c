@@ -2,7 +2,8 @@
  * Writes the seeds of fuzz_sync_session into the directory argv[1]: the
  * streams tests/unit/test_sync.c and test_sync_msg.c play, as that
  * harness reads them ([ctl:8], then [len:16][plaintext] per message, the
- * top bit of len picking the second stream).  Plaintexts come from
+ * top bit of len picking the second accepted stream, the next one the
+ * stream the daemon dials).  Plaintexts come from
  * sync_msg_encode().  `make fuzz-seeds` runs it; the output is committed.
  */
 #include <errno.h>
@@ -16,6 +17,7 @@
 
 #define INC_A		7
 #define INC_ME		0x1122334455667788ULL	/* the harness's incarnation */
+#define DIALLED		2	/* the stream the daemon dials */
 
 static uint8_t	 seed[8192];
 static size_t	 seedlen;
@@ -28,7 +30,14 @@ start(uint8_t ctl)
 	seedlen = 1;
 }
 
-/* One message on stream which (0 or 1). */
+/* The len bits for stream which: accepted 0 or 1, or the dialled one. */
+static int
+flag(int which)
+{
+	return which == DIALLED ? 0x40 : which ? 0x80 : 0;
+}
+
+/* One message on stream which. */
 static void
 msg(int which, const struct sync_msg *m)
 {
@@ -40,7 +49,7 @@ msg(int which, const struct sync_msg *m)
 		fprintf(stderr, "seedgen: message does not fit\n");
 		exit(1);
 	}
-	seed[seedlen++] = (uint8_t)((which ? 0x80 : 0) | n >> 8);
+	seed[seedlen++] = (uint8_t)(flag(which) | n >> 8);
 	seed[seedlen++] = (uint8_t)n;
 	memcpy(seed + seedlen, buf, (size_t)n);
 	seedlen += (size_t)n;
@@ -50,7 +59,7 @@ msg(int which, const struct sync_msg *m)
 static void
 raw(int which, const void *p, size_t n)
 {
-	seed[seedlen++] = (uint8_t)((which ? 0x80 : 0) | n >> 8);
+	seed[seedlen++] = (uint8_t)(flag(which) | n >> 8);
 	seed[seedlen++] = (uint8_t)n;
 	memcpy(seed + seedlen, p, n);
 	seedlen += n;
@@ -294,6 +303,33 @@ main(int argc, char **argv)
 	hello(0, "e", INC_A, "he:1");	/* a second HELLO: closed */
 	hello(0, "e", INC_A, "he:1");	/* a new stream: no room to dial */
 	finish("learned-cap");
+
+	/* The daemon dials the peer a HELLO taught it; we accept. */
+	start(0xfc);
+	hello(0, "a", INC_A, "127.0.0.1:4370");
+	hello(DIALLED, "a", INC_A, "");
+	bare(DIALLED, SYNC_MSG_RESYNC);
+	bare(0, SYNC_MSG_RESYNC);	/* not for an acceptor: closed */
+	bare(DIALLED, SYNC_MSG_RESYNC);
+	heartbeat(DIALLED, INC_A, 1);	/* not for a dialer: closed */
+	finish("dial-back");
+	start(0xfc);
+	hello(0, "a", INC_A, "ha:99");
+	hello(DIALLED, "me", INC_ME, "");	/* we dialled ourselves */
+	finish("dial-self");
+	start(0xfc);
+	hello(0, "a", INC_A, "ha:99");
+	hello(DIALLED, "me", INC_A, "");	/* another with our name */
+	finish("dial-conflict");
+	start(0xfc);
+	hello(0, "a", INC_A, "ha:99");
+	hello(1, "me", INC_ME, "");	/* our dial, accepted by us */
+	hello(DIALLED, "me", INC_ME, "");
+	finish("dial-itself");
+	start(0xfc);
+	hello(0, "a", INC_A, ":4370");
+	add(DIALLED, 1, "x", 5000);		/* no HELLO first */
+	finish("dial-no-hello");
 
 	/* No HELLO first, a wrong protocol, an unknown type. */
 	start(0xfc);
