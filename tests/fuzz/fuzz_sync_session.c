@@ -303,7 +303,7 @@ acc_frame(const struct sync_msg *m)
 		check(!acc.in_snap);
 		break;
 	default:
-		check(0);	/* a second HELLO, a RESYNC: not from a dialer */
+		check(0);	/* a second HELLO, RESYNC: not a dialer's */
 	}
 }
 
