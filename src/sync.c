@@ -643,8 +643,8 @@ sync_core_hello(struct sync_session *sess, const struct sync_msg *m)
 			}
 			return -1;
 		}
-		log_warnx("sync: peer=%s claims our own hostname %s: two "
-		    "daemons with one hostname; set [sync] hostname",
+		sync_warn_limited("sync: peer=%s claims our own hostname %s: "
+		    "two daemons with one hostname; set [sync] hostname",
 		    sess->addr, host);
 		return -1;
 	}
@@ -844,9 +844,9 @@ sync_core_message(struct sync_session *sess, const struct sync_msg *m)
 			return -1;
 		if (sess->snap_adds != sess->snap_count) {
 			/* Not the table announced: keep the old, ask again. */
-			log_warnx("sync: snapshot from %s has %u entries, %u "
-			    "announced: ignored", o->host, sess->snap_adds,
-			    sess->snap_count);
+			sync_warn_limited("sync: snapshot from %s has %u "
+			    "entries, %u announced: ignored", o->host,
+			    sess->snap_adds, sess->snap_count);
 			sync_staging_drop(sess);
 			sess->resync_asked = 0;
 			sync_ask_resync(sess);

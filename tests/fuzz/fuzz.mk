@@ -5,6 +5,8 @@
 #                                 run each for FUZZ_SECONDS from its seeds
 #   make fuzz-smoke               the same, 10 s per target (CI)
 #   make fuzz-bins                build only ($(FUZZ_BUILD)/fuzz_*)
+#   make fuzz-seeds               write the generated seeds again
+#                                 (tests/fuzz/seedgen_*.c), to commit
 #
 # Each harness is linked with exactly the src/ objects listed in
 # FUZZ_OBJS_<name> below, compiled again by clang with coverage, ASan and
@@ -31,11 +33,15 @@ FUZZ_OBJS_dns		= dns.o
 FUZZ_OBJS_mcast		= sync_mcast_msg.o
 FUZZ_OBJS_sync_msg	= sync_msg.o proto.o wire.o
 FUZZ_OBJS_handover	= handover.o proto.o wire.o
+FUZZ_OBJS_sync_session	= sync.o sync_peer.o sync_admit.o sync_query.o \
+			  sync_clock.o sync_msg.o sync_crypto.o registry.o \
+			  proto.o wire.o handover.o config.o acl.o xmalloc.o \
+			  log.o
 
 FUZZ_NAMES	= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS	= $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
 
-.PHONY: fuzz fuzz-smoke fuzz-deps fuzz-bins
+.PHONY: fuzz fuzz-smoke fuzz-deps fuzz-bins fuzz-seeds
 
 fuzz-deps:
 	@sh packaging/install-deps.sh fuzz
@@ -65,3 +71,15 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c src/*.h \
 	$(FUZZ_CC) $(CPPFLAGS) -Isrc $(FUZZ_CFLAGS) \
 	    -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< \
 	    $(addprefix $(FUZZ_BUILD)/src/,$(FUZZ_OBJS_$*)) $(FUZZ_LIBS)
+
+# Seed generators: tests/fuzz/seedgen_NAME.c writes seeds/NAME/, from the
+# codec itself (plain build, no sanitizers, no fuzzer).
+SEEDGEN_SRCS_sync_session = src/sync_msg.c src/proto.c src/wire.c
+
+fuzz-seeds: $(FUZZ_BUILD)/seedgen_sync_session
+	mkdir -p tests/fuzz/seeds/sync_session
+	$(FUZZ_BUILD)/seedgen_sync_session tests/fuzz/seeds/sync_session
+
+$(FUZZ_BUILD)/seedgen_%: tests/fuzz/seedgen_%.c $$(SEEDGEN_SRCS_$$*) \
+    src/*.h | $(FUZZ_BUILD)
+	$(CC) $(CPPFLAGS) -Isrc $(ALL_CFLAGS) -o $@ $< $(SEEDGEN_SRCS_$*)

@@ -2383,6 +2383,50 @@ test_reload_rechecks_self(void **state)
 	assert_int_equal(ndials, dials + 1);
 }
 
+/*
+ * An authenticated peer that sends snapshot after short snapshot, or
+ * HELLO after HELLO claiming our host name, gets a few warnings a second
+ * logged, not one per frame (found by reading, with fuzz_sync_session).
+ */
+static void
+test_warnings_limited(void **state)
+{
+	struct sync		*s;
+	struct sync_session	*sess, *other;
+	char			 line[512];
+	FILE			*tmp;
+	int			 saved, i, n = 0;
+
+	(void)state;
+	s = start();
+	fake_mono = 2000000;		/* a second no other test logs in */
+	sess = origin_with("127.0.0.7:5555", "a", 11, 3,
+	    (const char *const[]){ "n1" }, 1);
+	assert_non_null(tmp = tmpfile());
+	fflush(stderr);
+	assert_true((saved = dup(STDERR_FILENO)) != -1);
+	assert_true(dup2(fileno(tmp), STDERR_FILENO) != -1);
+	for (i = 0; i < 50; i++) {
+		assert_int_equal(snap_begin(sess, 11, 4, 2), 0);
+		assert_int_equal(add(sess, 0, "x", 4000), 0);
+		assert_int_equal(snap_end(sess), 0);	/* 1 of 2: ignored */
+		other = inbound("127.0.0.8:5555");
+		assert_int_equal(hello(other, ME, s->incarnation + 1, ""), -1);
+	}
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(tmp);
+	while (fgets(line, sizeof(line), tmp) != NULL)
+		if (strstr(line, "announced") != NULL ||
+		    strstr(line, "claims our own hostname") != NULL)
+			n++;
+	fclose(tmp);
+	assert_true(n >= 1);
+	assert_true(n <= 5);
+	assert_true(cluster_has("n1", "a", 1000));
+}
+
 int
 main(void)
 {
@@ -2437,6 +2481,7 @@ main(void)
 		T(test_admit_source_keys),
 		T(test_self_needs_hello),
 		T(test_reload_rechecks_self),
+		T(test_warnings_limited),
 #undef T
 	};
 
