@@ -63,7 +63,7 @@ SRCS		= main.c log.c xmalloc.c config.c listen.c conn.c answer.c proto.c \
 OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
 
 UNIT_TESTS	= test_proto test_registry test_config test_sync_msg \
-		  test_sync_crypto test_sync test_mcast test_dns test_handover \
+		  test_sync_crypto test_sync test_sync_mcast_msg test_dns test_handover \
 		  test_sync_dns_set test_acl test_addr test_log
 UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/tests/%)
 # The objects each unit test links besides itself (pure parts only).
@@ -75,7 +75,7 @@ test_sync_crypto_OBJS	= sync_crypto.o xmalloc.o log.o
 test_sync_OBJS		= sync.o sync_query.o sync_admit.o registry.o proto.o \
 			  sync_msg.o sync_crypto.o wire.o handover.o \
 			  xmalloc.o log.o config.o acl.o
-test_mcast_OBJS		= sync_mcast_msg.o sync_crypto.o xmalloc.o log.o
+test_sync_mcast_msg_OBJS = sync_mcast_msg.o sync_crypto.o xmalloc.o log.o
 test_dns_OBJS		= dns.o
 test_sync_dns_set_OBJS	= sync_dns_set.o
 test_handover_OBJS	= handover.o proto.o wire.o fdstore.o registry.o \

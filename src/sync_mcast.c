@@ -31,7 +31,7 @@
 #include "sync.h"
 #include "sync_crypto.h"
 #include "mcast_sock.h"
-#include "sync_mcast.h"
+#include "sync_mcast_msg.h"
 #include "xmalloc.h"
 
 #define MCAST_ORIGINS_MAX	1024	/* origins tracked at once */

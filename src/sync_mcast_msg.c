@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "sync_mcast.h"
+#include "sync_mcast_msg.h"
 
 /* Append a big-endian integer of n bytes. */
 static void

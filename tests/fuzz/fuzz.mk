@@ -28,7 +28,7 @@ FUZZ_LIBS	= `pkg-config --libs $(FUZZ_PKGS)`
 FUZZ_OBJS_proto		= proto.o
 FUZZ_OBJS_config	= config.o acl.o log.o xmalloc.o
 FUZZ_OBJS_dns		= dns.o
-FUZZ_OBJS_mcast		= sync_mcast_msg.o
+FUZZ_OBJS_sync_mcast_msg = sync_mcast_msg.o
 FUZZ_OBJS_sync_msg	= sync_msg.o proto.o wire.o
 FUZZ_OBJS_handover	= handover.o proto.o wire.o
 
