@@ -75,8 +75,8 @@ test_sync_crypto_OBJS	= sync_crypto.o xmalloc.o log.o
 test_sync_OBJS		= sync.o sync_query.o sync_admit.o registry.o proto.o \
 			  sync_msg.o sync_crypto.o wire.o handover.o \
 			  xmalloc.o log.o config.o acl.o
-test_sync_mcast_msg_OBJS = sync_mcast_msg.o sync_crypto.o xmalloc.o log.o
-test_dns_OBJS		= dns.o
+test_sync_mcast_msg_OBJS = sync_mcast_msg.o wire.o sync_crypto.o xmalloc.o log.o
+test_dns_OBJS		= dns.o wire.o
 test_sync_dns_set_OBJS	= sync_dns_set.o
 test_handover_OBJS	= handover.o proto.o wire.o fdstore.o registry.o \
 			  xmalloc.o log.o
