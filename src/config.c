@@ -97,7 +97,9 @@ static const struct config_key config_keys[] = {
 	{ "sync", "dns_server", CONF_HOSTPORT, SYNC(dns_server), 0, 0 },
 	{ "sync", "mcast_group", CONF_STRING, SYNC(mcast_group), 0, 0 },
 	{ "sync", "mcast_port", CONF_UINT, SYNC(mcast_port), 1, 65535 },
-	{ "sync", "mcast_ttl", CONF_UINT, SYNC(mcast_ttl), 1, 255 },
+	{ "sync", "mcast_hops", CONF_UINT, SYNC(mcast_hops), 1, 255 },
+	/* The first name of mcast_hops, kept: a hop limit, not a lifetime. */
+	{ "sync", "mcast_ttl", CONF_UINT, SYNC(mcast_hops), 1, 255 },
 	{ "sync", "mcast_interface", CONF_STRING, SYNC(mcast_interface),
 	    0, 0 },
 };
@@ -141,7 +143,7 @@ config_defaults(struct epmd_conf *conf)
 	conf->sync.interval = CONF_SYNC_INTERVAL;
 	conf->sync.dns_interval = CONF_DNS_INTERVAL;
 	conf->sync.mcast_port = CONF_MCAST_PORT;
-	conf->sync.mcast_ttl = 1;
+	conf->sync.mcast_hops = 1;
 	conf->reply_buffer_total = CONF_REPLY_BUFFER_TOTAL;
 }
 

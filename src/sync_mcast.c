@@ -148,7 +148,7 @@ sync_mcast_conf(struct sync_mcast *m, const struct sync_conf *sc, char **cause)
 	free(m->iface);
 	m->iface = sc->mcast_interface != NULL ?
 	    xstrdup(sc->mcast_interface) : NULL;
-	m->hops = sc->mcast_ttl != 0 ? sc->mcast_ttl : 1;
+	m->hops = sc->mcast_hops != 0 ? sc->mcast_hops : 1;
 	m->interval = sc->interval != 0 ? sc->interval : 1;
 	m->ttl = sc->ttl != 0 ? sc->ttl : 1;
 	return 0;
@@ -469,7 +469,7 @@ sync_mcast_start(struct sync_backend_inst *bi)
 		    sync_mcast_receive, m);
 		mcast_addr_text((struct sockaddr *)&m->socks[i].group,
 		    m->socks[i].grouplen, buf, sizeof(buf));
-		log_info("mcast: joined group=%s interface=%s ttl=%u", buf,
+		log_info("mcast: joined group=%s interface=%s hops=%u", buf,
 		    m->iface != NULL ? m->iface : "default", m->hops);
 	}
 	m->announce = evtimer_new(base, sync_mcast_announce_cb, m);
