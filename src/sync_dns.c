@@ -48,7 +48,7 @@ struct sync_dns {
 	char			*query;
 	int			 srv;		/* SRV, else A and AAAA */
 	unsigned int		 interval;
-	char			*server;	/* dns_server; NULL: resolv.conf */
+	char			*server;	/* NULL: resolv.conf */
 
 	struct dns_client	*client;
 	struct event		*timer;		/* the next poll */
@@ -459,7 +459,8 @@ sync_dns_reload(struct sync_backend_inst *bi, const struct sync_conf *sc,
 		log_info("sync: dns reconfigured query=%s type=%s "
 		    "interval=%u server=%s", sc->dns_query,
 		    srv ? "srv" : "a", sc->dns_interval,
-		    sc->dns_server != NULL ? sc->dns_server : DNS_CLIENT_RESOLV);
+		    sc->dns_server != NULL ? sc->dns_server :
+		    DNS_CLIENT_RESOLV);
 	sync_dns_set_conf(d, sc, srv);
 	/* The core took our reports back; the next poll diffs from these. */
 	for (i = 0; i < d->last.n; i++)

@@ -383,8 +383,8 @@ sync_mcast_receive(void *arg, const uint8_t *buf, size_t len,
 		host[a.originlen] = '\0';
 		/* A repeat may be a harmless duplicate; a stale one is not. */
 		if (fresh == 0)
-			log_debug("mcast: dropped replayed announcement host=%s "
-			    "seq=%llu from=%s", host,
+			log_debug("mcast: dropped replayed announcement "
+			    "host=%s seq=%llu from=%s", host,
 			    (unsigned long long)a.seq, from);
 		else
 			log_rate_warnx(&m->rl_stale, "mcast: dropped stale "
