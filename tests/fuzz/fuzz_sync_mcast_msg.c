@@ -6,7 +6,7 @@
  * table bounded).  Any broken invariant aborts.
  *
  *	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
- *	    tests/fuzz/fuzz_sync_mcast_msg.c src/sync_mcast_msg.c \
+ *	    tests/fuzz/fuzz_sync_mcast_msg.c src/sync_mcast_msg.c src/wire.c \
  *	    -o fuzz_sync_mcast_msg
  */
 #include <stdint.h>
