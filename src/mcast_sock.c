@@ -450,3 +450,27 @@ mcast_sock_arm(struct mcast_sock *ms, struct event_base *base,
 	    mcast_sock_read_cb, ms);
 	event_add(ms->ev, NULL);
 }
+
+/*
+ * host (len bytes) as text; an IPv6 link-local address gets "%if", the
+ * interface a datagram from sa arrived on.
+ */
+void
+mcast_sock_scoped(const char *host, size_t len, const struct sockaddr *sa,
+    char *buf, size_t size)
+{
+	const struct sockaddr_in6	*sin6;
+	struct in6_addr			 a6;
+	char				 ifname[IF_NAMESIZE];
+	size_t				 n;
+
+	snprintf(buf, size, "%.*s", (int)len, host);
+	if (sa->sa_family != AF_INET6)
+		return;
+	sin6 = (const struct sockaddr_in6 *)(const void *)sa;
+	n = strlen(buf);
+	if (sin6->sin6_scope_id != 0 && inet_pton(AF_INET6, buf, &a6) == 1 &&
+	    IN6_IS_ADDR_LINKLOCAL(&a6) &&
+	    if_indextoname(sin6->sin6_scope_id, ifname) != NULL)
+		snprintf(buf + n, size - n, "%%%s", ifname);
+}

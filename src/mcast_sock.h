@@ -58,6 +58,9 @@ void	mcast_sock_arm(struct mcast_sock *, struct event_base *,
 int	mcast_sock_source(const struct mcast_sock *, char *buf, size_t size);
 /* Send one datagram to the group; -1 with errno. */
 int	mcast_sock_send(const struct mcast_sock *, const void *, size_t);
+/* host, with "%if" of sa's interface if it is IPv6 link-local. */
+void	mcast_sock_scoped(const char *host, size_t len,
+	    const struct sockaddr *sa, char *buf, size_t size);
 /* A socket address as text, numeric, with its scope: "[v6%if]:port". */
 void	mcast_addr_text(const struct sockaddr *, socklen_t, char *buf,
 	    size_t size);

@@ -13,8 +13,6 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 
-#include <arpa/inet.h>
-#include <net/if.h>
 #include <netinet/in.h>
 
 #include <errno.h>
@@ -22,15 +20,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <event2/event.h>
 
 #include "config.h"
 #include "log.h"
+#include "mcast_sock.h"
 #include "sync.h"
 #include "sync_crypto.h"
-#include "mcast_sock.h"
 #include "sync_mcast_msg.h"
 #include "xmalloc.h"
 
@@ -316,30 +313,6 @@ sync_mcast_origin_heard(struct sync_mcast *m, const struct sync_mcast_ann *a,
 	sync_peer_seen(m->bi, o->peer, o->port);
 }
 
-/*
- * The host to dial for an announcement: the address sealed in it; an
- * IPv6 link-local one gets the scope of the interface it arrived on.
- */
-static void
-sync_mcast_peer_host(const struct sync_mcast_ann *a,
-    const struct sockaddr *sa, char *buf, size_t size)
-{
-	const struct sockaddr_in6	*sin6;
-	struct in6_addr			 a6;
-	char				 ifname[IF_NAMESIZE];
-	size_t				 n;
-
-	snprintf(buf, size, "%.*s", (int)a->advertiselen, a->advertise);
-	if (sa->sa_family != AF_INET6)
-		return;
-	sin6 = (const struct sockaddr_in6 *)(const void *)sa;
-	n = strlen(buf);
-	if (sin6->sin6_scope_id != 0 && inet_pton(AF_INET6, buf, &a6) == 1 &&
-	    IN6_IS_ADDR_LINKLOCAL(&a6) &&
-	    if_indextoname(sin6->sin6_scope_id, ifname) != NULL)
-		snprintf(buf + n, size - n, "%%%s", ifname);
-}
-
 /* Handle one datagram from sa (the source only names it in logs). */
 static void
 sync_mcast_receive(void *arg, const uint8_t *buf, size_t len,
@@ -394,7 +367,9 @@ sync_mcast_receive(void *arg, const uint8_t *buf, size_t len,
 			    (unsigned long long)a.incarnation, from);
 		return;
 	}
-	sync_mcast_peer_host(&a, sa, peer, sizeof(peer));
+	/* The sealed address; a link-local one gets the arrival scope. */
+	mcast_sock_scoped(a.advertise, a.advertiselen, sa, peer,
+	    sizeof(peer));
 	sync_mcast_origin_heard(m, &a, peer, from);
 }
 
