@@ -1093,8 +1093,6 @@ main(void)
 		cmocka_unit_test(test_address),
 		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_sync_keys),
-		cmocka_unit_test(test_control_keys),
-		cmocka_unit_test(test_mcast_hops),
 		cmocka_unit_test(test_line_numbers),
 		cmocka_unit_test(test_syntax_error),
 		cmocka_unit_test(test_first_error),
