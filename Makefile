@@ -54,29 +54,29 @@ ALL_CFLAGS	= -std=c11 $(WARNFLAGS) $(CFLAGS) $(SANFLAGS) \
 LIBS		= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_LDFLAGS	= $(LDFLAGS) $(SANFLAGS)
 
-SRCS		= main.c log.c xmalloc.c config.c listen.c conn.c answer.c proto.c \
+SRCS		= main.c log.c xmalloc.c config.c config_value.c listen.c conn.c answer.c proto.c \
 		  registry.c ctl.c sd.c metrics.c sync.c sync_query.c \
 		  sync_peer.c sync_admit.c sync_msg.c sync_clock.c \
 		  sync_crypto.c sync_static.c sync_hosts.c handover.c upgrade.c \
-		  fdstore.c wire.c sync_mcast.c sync_mcast_msg.c dns.c sync_dns.c \
+		  fdstore.c wire.c sync_mcast.c mcast_sock.c sync_mcast_msg.c dns.c dns_client.c sync_dns.c \
 		  sync_dns_set.c acl.c control.c addr.c prom.c
 OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
 
 UNIT_TESTS	= test_proto test_registry test_config test_sync_msg \
-		  test_sync_crypto test_sync test_mcast test_dns test_handover \
+		  test_sync_crypto test_sync test_sync_mcast_msg test_dns test_handover \
 		  test_sync_dns_set test_acl test_addr test_log
 UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/tests/%)
 # The objects each unit test links besides itself (pure parts only).
 test_proto_OBJS		= proto.o
 test_registry_OBJS	= proto.o registry.o xmalloc.o log.o
-test_config_OBJS	= config.o acl.o log.o xmalloc.o
+test_config_OBJS	= config.o config_value.o acl.o log.o xmalloc.o
 test_sync_msg_OBJS	= sync_msg.o proto.o wire.o
 test_sync_crypto_OBJS	= sync_crypto.o xmalloc.o log.o
 test_sync_OBJS		= sync.o sync_query.o sync_admit.o registry.o proto.o \
 			  sync_msg.o sync_crypto.o wire.o handover.o \
-			  xmalloc.o log.o config.o acl.o
-test_mcast_OBJS		= sync_mcast_msg.o sync_crypto.o xmalloc.o log.o
-test_dns_OBJS		= dns.o
+			  xmalloc.o log.o config.o config_value.o acl.o
+test_sync_mcast_msg_OBJS = sync_mcast_msg.o wire.o sync_crypto.o xmalloc.o log.o
+test_dns_OBJS		= dns.o wire.o
 test_sync_dns_set_OBJS	= sync_dns_set.o
 test_handover_OBJS	= handover.o proto.o wire.o fdstore.o registry.o \
 			  xmalloc.o log.o

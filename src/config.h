@@ -57,7 +57,7 @@ struct sync_conf {
 	char		*dns_server;	/* ip[:port]; NULL: resolv.conf */
 	char		*mcast_group;
 	unsigned int	 mcast_port;
-	unsigned int	 mcast_ttl;
+	unsigned int	 mcast_hops;	/* hop limit (key mcast_hops, mcast_ttl) */
 	char		*mcast_interface; /* address or interface name */
 };
 

@@ -10,30 +10,35 @@
 #include <strings.h>
 
 #include "dns.h"
+#include "wire.h"
 
 #define DNS_PTR		0xc0	/* top bits of a compression pointer */
 
-/* Store a 16-bit big-endian value. */
+/* Store a 16-bit big-endian value (the caller checked the room). */
 static void
 dns_put16(uint8_t *p, uint16_t v)
 {
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
+	struct wire_w	 w = { p, 2, 0 };
+
+	wire_put_int(&w, v, 2);
 }
 
-/* Load a 16-bit big-endian value. */
+/* Load a 16-bit big-endian value (the caller checked the bytes). */
 static uint16_t
 dns_get16(const uint8_t *p)
 {
-	return (uint16_t)((p[0] << 8) | p[1]);
+	struct wire_r	 r = { p, 2, 0 };
+
+	return (uint16_t)wire_get_int(&r, 2);
 }
 
-/* Load a 32-bit big-endian value. */
+/* Load a 32-bit big-endian value (the caller checked the bytes). */
 static uint32_t
 dns_get32(const uint8_t *p)
 {
-	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
-	    ((uint32_t)p[2] << 8) | p[3];
+	struct wire_r	 r = { p, 4, 0 };
+
+	return (uint32_t)wire_get_int(&r, 4);
 }
 
 /* Whether a label byte has a plain text form (no dot, no blank). */

@@ -2,70 +2,45 @@
  * Sync backend "dns": peers from DNS.  Every dns_interval seconds
  * (jittered) ask the name server about dns_query: A and AAAA (peers at the
  * cluster's default port) or SRV (each target at its port, its addresses
- * from the additional section, else asked for).  Each question has its
- * own connected, non-blocking UDP socket, so its own random source port,
- * and a random id; only an answer from the server asked, to that id and
- * that question, counts.  A question waits for its answer with a timeout
- * and one retry.  A complete poll is folded into the known peers by
+ * from the additional section, else asked for).  The questions are asked
+ * by dns_client.c.  A complete poll is folded into the known peers by
  * sync_dns_set.c (a peer goes only once it has really vanished); a failed
- * poll (timeout, SERVFAIL, ...) keeps them.  The messages are built and
- * parsed by dns.c: evdns cannot ask for SRV.
+ * poll (timeout, SERVFAIL, ...) keeps them.
  */
 #include <sys/types.h>
-#include <sys/queue.h>
 #include <sys/socket.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
-#include <ctype.h>
-#include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <event2/event.h>
 #include <event2/util.h>
 
 #include "config.h"
 #include "dns.h"
+#include "dns_client.h"
 #include "log.h"
 #include "sync.h"
 #include "sync_crypto.h"
 #include "sync_dns_set.h"
 #include "xmalloc.h"
 
-#define SYNC_DNS_TIMEOUT	2	/* seconds a try waits for its answer */
-#define SYNC_DNS_TRIES		2	/* a question is sent, then once more */
-#define SYNC_DNS_EDNS		1232	/* UDP payload offered (DNS flag day) */
 #define SYNC_DNS_MAX_TARGETS	32	/* SRV targets asked about per poll */
 #define SYNC_DNS_WARN_EVERY	300	/* seconds between repeated warnings */
-#define SYNC_DNS_INFLIGHT	16	/* questions (sockets) at once */
-#define SYNC_DNS_READS		64	/* datagrams read per wakeup */
-#define SYNC_DNS_RECV_MAX	65536	/* largest datagram */
-#define SYNC_DNS_RESOLV		"/etc/resolv.conf"
 
 struct sync_dns;
 
-TAILQ_HEAD(sync_dns_queries, sync_dns_query);
-
-/* One question: waiting its turn, or asked on its own socket. */
-struct sync_dns_query {
-	TAILQ_ENTRY(sync_dns_query) entry;
+/* What a question's addresses are for: peers at port, TTL at most ttl. */
+struct sync_dns_ask {
 	struct sync_dns		*d;
-	int			 fd;	/* -1 while waiting */
-	struct event		*rev;
-	struct event		*timer;
-	uint16_t		 id;
-	uint16_t		 qtype;
-	unsigned int		 port;	/* for the addresses it yields */
-	uint32_t		 ttl;	/* their TTL, at most */
-	int			 tries;
-	char			 name[DNS_NAME_MAX + 1];
+	unsigned int		 port;
+	uint32_t		 ttl;
 };
 
 struct sync_dns {
@@ -73,22 +48,17 @@ struct sync_dns {
 	char			*query;
 	int			 srv;		/* SRV, else A and AAAA */
 	unsigned int		 interval;
-	char			*server;	/* dns_server; NULL: resolv.conf */
+	char			*server;	/* NULL: resolv.conf */
 
-	struct sockaddr_storage	 ns;		/* the name server in use */
-	socklen_t		 nslen;
-	char			 nsname[INET6_ADDRSTRLEN + 8];
+	struct dns_client	*client;
 	struct event		*timer;		/* the next poll */
 
-	struct sync_dns_queries	 waiting;	/* not asked yet */
-	struct sync_dns_queries	 queries;	/* asked, each on its socket */
-	unsigned int		 nqueries;	/* in queries */
 	int			 polling;
 	const char		*failed;	/* why this poll failed */
-	char			 why[192];	/* room for a failure's text */
 	int			 partial;	/* a truncated answer came */
-	int			 sockerr;	/* last send/recv errno, or 0 */
 	unsigned int		 ntargets;
+	/* [0] the query itself, then one per SRV target asked about. */
+	struct sync_dns_ask	 asks[1 + SYNC_DNS_MAX_TARGETS];
 	unsigned int		 ignored;	/* stray or bad datagrams */
 	struct sync_dns_set	 cur;		/* this poll's peers */
 	struct sync_dns_set	 last;		/* the peers known, reported */
@@ -97,24 +67,11 @@ struct sync_dns {
 
 	unsigned int		 failures;	/* failed polls in a row */
 	time_t			 warned;	/* last failure warning */
-
-	uint8_t			 buf[SYNC_DNS_RECV_MAX];
-	struct dns_resp		 resp;
 };
 
-static void	sync_dns_read_cb(evutil_socket_t, short, void *);
-static void	sync_dns_timeout_cb(evutil_socket_t, short, void *);
 static void	sync_dns_timer_cb(evutil_socket_t, short, void *);
-
-/* Seconds on a clock that does not jump. */
-static time_t
-sync_dns_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
+static void	sync_dns_answer(void *, const char *, uint16_t,
+		    const struct dns_resp *);
 
 /* The configured type's name for logs. */
 static const char *
@@ -123,254 +80,12 @@ sync_dns_typename(const struct sync_dns *d)
 	return d->srv ? "srv" : "a";
 }
 
-/* The first nameserver of resolv.conf into buf; 0, or -1 if none. */
-static int
-sync_dns_resolv(char *buf, size_t size)
-{
-	FILE	*f;
-	char	 line[512], *p, *tok;
-	int	 found = -1;
-
-	if ((f = fopen(SYNC_DNS_RESOLV, "r")) == NULL)
-		return -1;
-	while (found == -1 && fgets(line, sizeof(line), f) != NULL) {
-		p = line;
-		while (isspace((unsigned char)*p))
-			p++;
-		if (strncmp(p, "nameserver", 10) != 0 ||
-		    !isspace((unsigned char)p[10]))
-			continue;
-		p += 10;
-		if ((tok = strtok(p, " \t\r\n")) == NULL)
-			continue;
-		if ((size_t)snprintf(buf, size, "%s", tok) < size)
-			found = 0;
-	}
-	fclose(f);
-	return found;
-}
-
-/*
- * Where to send questions: spec ("ip[:port]", "[v6]:port") or, when
- * NULL, the first nameserver of resolv.conf (127.0.0.1 if none, as the
- * C library does).  0, or -1 with *cause.
- */
-static int
-sync_dns_server_addr(const char *spec, struct sockaddr_storage *ss,
-    socklen_t *sslen, char **cause)
-{
-	struct addrinfo	 hints, *res;
-	char		 host[256], serv[16];
-	unsigned int	 port = 0;
-	int		 error;
-
-	if (spec != NULL) {
-		if (config_hostport(spec, host, sizeof(host), &port) == -1) {
-			xasprintf(cause, "sync: dns_server \"%s\" is not "
-			    "ip[:port]", spec);
-			return -1;
-		}
-	} else if (sync_dns_resolv(host, sizeof(host)) == -1)
-		snprintf(host, sizeof(host), "127.0.0.1");
-	snprintf(serv, sizeof(serv), "%u", port != 0 ? port : DNS_PORT);
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_DGRAM;
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
-	if ((error = getaddrinfo(host, serv, &hints, &res)) != 0) {
-		xasprintf(cause, "sync: dns_server \"%s\" is not an address "
-		    "(%s)", spec != NULL ? spec : host, gai_strerror(error));
-		return -1;
-	}
-	if (res->ai_addrlen > sizeof(*ss)) {
-		freeaddrinfo(res);
-		xasprintf(cause, "sync: dns_server \"%s\": odd address", host);
-		return -1;
-	}
-	memset(ss, 0, sizeof(*ss));
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	*sslen = res->ai_addrlen;
-	freeaddrinfo(res);
-	return 0;
-}
-
-/* Whether two socket addresses are the same address and port. */
-static int
-sync_dns_same_addr(const struct sockaddr_storage *a,
-    const struct sockaddr_storage *b)
-{
-	const struct sockaddr_in	*a4, *b4;
-	const struct sockaddr_in6	*a6, *b6;
-
-	if (a->ss_family != b->ss_family)
-		return 0;
-	switch (a->ss_family) {
-	case AF_INET:
-		a4 = (const struct sockaddr_in *)a;
-		b4 = (const struct sockaddr_in *)b;
-		return a4->sin_port == b4->sin_port &&
-		    a4->sin_addr.s_addr == b4->sin_addr.s_addr;
-	case AF_INET6:
-		a6 = (const struct sockaddr_in6 *)a;
-		b6 = (const struct sockaddr_in6 *)b;
-		return a6->sin6_port == b6->sin6_port &&
-		    memcmp(&a6->sin6_addr, &b6->sin6_addr,
-		    sizeof(a6->sin6_addr)) == 0;
-	}
-	return 0;
-}
-
-/*
- * Which name server this poll asks: dns_server, or the first of
- * resolv.conf as it is now.  0, or -1 with the reason in d->why.
- */
-static int
-sync_dns_server(struct sync_dns *d)
-{
-	struct sockaddr_storage	 ss;
-	socklen_t		 sslen;
-	char			*cause = NULL, addr[INET6_ADDRSTRLEN];
-
-	if (sync_dns_server_addr(d->server, &ss, &sslen, &cause) == -1) {
-		snprintf(d->why, sizeof(d->why), "%s", cause);
-		free(cause);
-		return -1;
-	}
-	if (d->nslen != 0 && sync_dns_same_addr(&ss, &d->ns))
-		return 0;
-	d->ns = ss;
-	d->nslen = sslen;
-	if (ss.ss_family == AF_INET6) {
-		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr,
-		    addr, sizeof(addr));
-		snprintf(d->nsname, sizeof(d->nsname), "[%s]:%u", addr,
-		    ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
-	} else {
-		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr,
-		    addr, sizeof(addr));
-		snprintf(d->nsname, sizeof(d->nsname), "%s:%u", addr,
-		    ntohs(((struct sockaddr_in *)&ss)->sin_port));
-	}
-	log_debug("sync: dns server=%s", d->nsname);
-	return 0;
-}
-
-/* Send (or resend) a question and wait for its answer. */
-static void
-sync_dns_send(struct sync_dns_query *q)
-{
-	struct sync_dns	*d = q->d;
-	uint8_t		 msg[DNS_QUERY_MAX];
-	struct timeval	 tv = { SYNC_DNS_TIMEOUT, 0 };
-	int		 n;
-
-	q->tries++;
-	n = dns_query_encode(msg, sizeof(msg), q->id, q->name, q->qtype,
-	    SYNC_DNS_EDNS);
-	if (n != -1 && send(q->fd, msg, (size_t)n, 0) == -1) {
-		d->sockerr = errno;
-		log_debug("sync: dns send server=%s: %s", d->nsname,
-		    strerror(errno));
-	}
-	evtimer_add(q->timer, &tv);
-}
-
-/*
- * Ask a waiting question on a socket of its own, connected to the name
- * server: connect() binds it to an ephemeral port the kernel picks at
- * random, and the kernel drops datagrams from anyone but the server.  0,
- * or -1 with the reason in d->why (q still waiting).
- */
-static int
-sync_dns_query_open(struct sync_dns_query *q)
-{
-	struct sync_dns	*d = q->d;
-	int		 fd;
-
-	if ((fd = socket(d->ns.ss_family, SOCK_DGRAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0)) == -1) {
-		snprintf(d->why, sizeof(d->why), "socket: %s",
-		    strerror(errno));
-		return -1;
-	}
-	if (connect(fd, (struct sockaddr *)&d->ns, d->nslen) == -1) {
-		snprintf(d->why, sizeof(d->why), "connect: %s",
-		    strerror(errno));
-		close(fd);
-		return -1;
-	}
-	TAILQ_REMOVE(&d->waiting, q, entry);
-	TAILQ_INSERT_TAIL(&d->queries, q, entry);
-	d->nqueries++;
-	q->fd = fd;
-	q->rev = event_new(sync_base(d->bi->sync), fd, EV_READ | EV_PERSIST,
-	    sync_dns_read_cb, q);
-	event_add(q->rev, NULL);
-	sync_dns_send(q);
-	return 0;
-}
-
-/* Forget a question, closing its socket. */
-static void
-sync_dns_query_free(struct sync_dns_query *q)
-{
-	struct sync_dns	*d = q->d;
-
-	if (q->fd != -1) {
-		TAILQ_REMOVE(&d->queries, q, entry);
-		d->nqueries--;
-		event_free(q->rev);
-		close(q->fd);
-	} else
-		TAILQ_REMOVE(&d->waiting, q, entry);
-	event_free(q->timer);
-	free(q);
-}
-
-/* Forget every question, asked or waiting. */
-static void
-sync_dns_queries_free(struct sync_dns *d)
-{
-	struct sync_dns_query	*q;
-
-	while ((q = TAILQ_FIRST(&d->queries)) != NULL)
-		sync_dns_query_free(q);
-	while ((q = TAILQ_FIRST(&d->waiting)) != NULL)
-		sync_dns_query_free(q);
-}
-
-/*
- * Queue a question about name; the addresses it yields are peers at port,
- * their TTL at most ttl.
- */
-static void
-sync_dns_ask(struct sync_dns *d, const char *name, uint16_t qtype,
-    unsigned int port, uint32_t ttl)
-{
-	struct sync_dns_query	*q;
-
-	if (!dns_name_valid(name)) {
-		log_debug("sync: dns skipping name=%s", name);
-		return;
-	}
-	q = xcalloc(1, sizeof(*q));
-	q->d = d;
-	q->fd = -1;
-	sync_random(&q->id, sizeof(q->id));
-	q->qtype = qtype;
-	q->port = port;
-	q->ttl = ttl;
-	snprintf(q->name, sizeof(q->name), "%s", name);
-	q->timer = evtimer_new(sync_base(d->bi->sync), sync_dns_timeout_cb,
-	    q);
-	TAILQ_INSERT_TAIL(&d->waiting, q, entry);
-}
-
 /* Drop the poll under way, if any. */
 static void
 sync_dns_poll_abort(struct sync_dns *d)
 {
-	sync_dns_queries_free(d);
+	if (d->client != NULL)
+		dns_client_cancel(d->client);
 	sync_dns_set_clear(&d->cur);
 	d->polling = 0;
 }
@@ -379,14 +94,14 @@ sync_dns_poll_abort(struct sync_dns *d)
 static void
 sync_dns_poll_failed(struct sync_dns *d)
 {
-	time_t	 now = sync_dns_now();
+	time_t	 now = sync_clock();
 
 	d->failures++;
 	if (d->failures == 1 || now - d->warned >= SYNC_DNS_WARN_EVERY) {
 		log_warnx("sync: dns poll failed query=%s type=%s server=%s "
 		    "reason=\"%s\" failures=%u ignored=%u kept=%zu", d->query,
-		    sync_dns_typename(d), d->nsname, d->failed, d->failures,
-		    d->ignored, d->last.n);
+		    sync_dns_typename(d), dns_client_server(d->client),
+		    d->failed, d->failures, d->ignored, d->last.n);
 		d->warned = now;
 	} else
 		log_debug("sync: dns poll failed query=%s reason=\"%s\" "
@@ -435,7 +150,7 @@ sync_dns_poll_end(struct sync_dns *d)
 		log_warnx("sync: dns answer truncated query=%s: no miss "
 		    "counted this poll", d->query);
 	d->added = d->removed = 0;
-	sync_dns_set_merge(&d->last, &d->cur, d->partial, sync_dns_now(),
+	sync_dns_set_merge(&d->last, &d->cur, d->partial, sync_clock(),
 	    sync_dns_report, d);
 	sync_dns_set_clear(&d->cur);
 	if (d->added > 0 || d->removed > 0)
@@ -445,28 +160,6 @@ sync_dns_poll_end(struct sync_dns *d)
 	else
 		log_debug("sync: dns poll query=%s peers=%zu unchanged",
 		    d->query, d->last.n);
-}
-
-/*
- * After a question ends: a failed poll forgets its other questions; else
- * ask those waiting, up to SYNC_DNS_INFLIGHT at once.  End the poll once
- * no question is left.
- */
-static void
-sync_dns_check_done(struct sync_dns *d)
-{
-	struct sync_dns_query	*q;
-
-	if (!d->polling)
-		return;
-	while (d->failed == NULL && d->nqueries < SYNC_DNS_INFLIGHT &&
-	    (q = TAILQ_FIRST(&d->waiting)) != NULL)
-		if (sync_dns_query_open(q) == -1)
-			d->failed = d->why;
-	if (d->failed != NULL)
-		sync_dns_queries_free(d);
-	if (TAILQ_EMPTY(&d->queries) && TAILQ_EMPTY(&d->waiting))
-		sync_dns_poll_end(d);
 }
 
 /* Add an A or AAAA record's address as a peer at port, TTL at most ttl. */
@@ -502,11 +195,28 @@ sync_dns_srv_dup(const struct dns_resp *r, int upto, const char *target,
 	return 0;
 }
 
+
+/* An ask slot for addresses at port, TTL at most ttl; NULL when full. */
+static struct sync_dns_ask *
+sync_dns_slot(struct sync_dns *d, unsigned int port, uint32_t ttl)
+{
+	struct sync_dns_ask	*a;
+
+	if (d->ntargets == SYNC_DNS_MAX_TARGETS)
+		return NULL;
+	a = &d->asks[++d->ntargets];
+	a->d = d;
+	a->port = port;
+	a->ttl = ttl;
+	return a;
+}
+
 /* Use SRV records: each target at its port. */
 static void
 sync_dns_srv(struct sync_dns *d, const struct dns_resp *r, uint32_t ttl)
 {
 	const struct dns_srv	*srv;
+	struct sync_dns_ask	*a;
 	uint32_t		 sttl;
 	int			 i, j, found;
 
@@ -531,155 +241,92 @@ sync_dns_srv(struct sync_dns *d, const struct dns_resp *r, uint32_t ttl)
 		}
 		if (found)
 			continue;
-		if (d->ntargets == SYNC_DNS_MAX_TARGETS) {
+		if ((a = sync_dns_slot(d, srv->port, sttl)) == NULL) {
 			log_debug("sync: dns query=%s over %d targets, "
 			    "skipping %s", d->query, SYNC_DNS_MAX_TARGETS,
 			    srv->target);
 			continue;
 		}
-		d->ntargets++;
-		sync_dns_ask(d, srv->target, DNS_T_A, srv->port, sttl);
-		sync_dns_ask(d, srv->target, DNS_T_AAAA, srv->port, sttl);
+		dns_client_ask(d->client, srv->target, DNS_T_A,
+		    sync_dns_answer, a);
+		dns_client_ask(d->client, srv->target, DNS_T_AAAA,
+		    sync_dns_answer, a);
 	}
 }
 
-/* An answer to q: use it, or mark the poll failed. */
+/* An answer to a question: use it, or mark the poll failed. */
 static void
-sync_dns_answer(struct sync_dns_query *q, const struct dns_resp *r)
+sync_dns_answer(void *arg, const char *name, uint16_t qtype,
+    const struct dns_resp *r)
 {
-	struct sync_dns	*d = q->d;
-	int		 i;
+	struct sync_dns_ask	*a = arg;
+	struct sync_dns		*d = a->d;
+	int			 i;
 
 	if (r->rcode == DNS_R_NXDOMAIN) {
-		log_debug("sync: dns name=%s type=%s NXDOMAIN", q->name,
-		    dns_type_name(q->qtype));
+		log_debug("sync: dns name=%s type=%s NXDOMAIN", name,
+		    dns_type_name(qtype));
 		return;
 	}
 	if (r->rcode != DNS_R_NOERROR) {
-		d->failed = dns_rcode_name(r->rcode);
+		dns_client_fail(d->client, dns_rcode_name(r->rcode));
 		return;
 	}
 	if (r->truncated)
 		d->partial = 1;
-	if (q->qtype == DNS_T_SRV) {
-		sync_dns_srv(d, r, q->ttl);
+	if (qtype == DNS_T_SRV) {
+		sync_dns_srv(d, r, a->ttl);
 		return;
 	}
 	for (i = 0; i < r->nrr; i++)
 		if (r->rr[i].section == DNS_S_ANSWER &&
-		    r->rr[i].type == q->qtype)
-			sync_dns_add_rr(d, &r->rr[i], q->port, q->ttl);
+		    r->rr[i].type == qtype)
+			sync_dns_add_rr(d, &r->rr[i], a->port, a->ttl);
 }
 
-/*
- * A datagram on q's socket: its answer if it is a well-formed response
- * to q's id that repeats q's question.  Returns 1 when q was answered
- * (and is gone), else 0.
- */
-static int
-sync_dns_datagram(struct sync_dns_query *q, const uint8_t *buf, size_t len)
-{
-	struct sync_dns	*d = q->d;
-	const char	*why;
-
-	if (dns_parse(buf, len, q->id, &d->resp, &why) == -1) {
-		log_debug("sync: dns ignored reply name=%s type=%s: %s",
-		    q->name, dns_type_name(q->qtype), why);
-		d->ignored++;
-		return 0;
-	}
-	if (!dns_resp_matches(&d->resp, q->name, q->qtype)) {
-		log_debug("sync: dns ignored reply name=%s type=%s: other "
-		    "question", q->name, dns_type_name(q->qtype));
-		d->ignored++;
-		return 0;
-	}
-	sync_dns_answer(q, &d->resp);
-	sync_dns_query_free(q);
-	sync_dns_check_done(d);
-	return 1;
-}
-
-/* Datagrams on a question's socket. */
+/* Every question of the poll is over. */
 static void
-sync_dns_read_cb(evutil_socket_t fd, short what, void *arg)
+sync_dns_done(void *arg, const char *failed, unsigned int ignored)
 {
-	struct sync_dns_query	*q = arg;
-	struct sync_dns		*d = q->d;
-	struct sockaddr_storage	 from;
-	socklen_t		 fromlen;
-	ssize_t			 n;
-	int			 i;
+	struct sync_dns	*d = arg;
 
-	for (i = 0; i < SYNC_DNS_READS; i++) {
-		fromlen = sizeof(from);
-		n = recvfrom(fd, d->buf, sizeof(d->buf), 0,
-		    (struct sockaddr *)&from, &fromlen);
-		if (n == -1) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR) {
-				d->sockerr = errno;
-				log_debug("sync: dns recv server=%s: %s",
-				    d->nsname, strerror(errno));
-			}
-			return;
-		}
-		if (!sync_dns_same_addr(&from, &d->ns)) {
-			d->ignored++;
-			continue;
-		}
-		if (sync_dns_datagram(q, d->buf, (size_t)n))
-			return;
-	}
-}
-
-/* No answer in time: ask again, or give the poll up as failed. */
-static void
-sync_dns_timeout_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct sync_dns_query	*q = arg;
-	struct sync_dns		*d = q->d;
-
-	if (q->tries < SYNC_DNS_TRIES) {
-		log_debug("sync: dns retry name=%s type=%s", q->name,
-		    dns_type_name(q->qtype));
-		sync_dns_send(q);
-		return;
-	}
-	if (d->sockerr != 0) {
-		snprintf(d->why, sizeof(d->why), "timeout, %s",
-		    strerror(d->sockerr));
-		d->failed = d->why;
-	} else
-		d->failed = "timeout";
-	sync_dns_query_free(q);
-	sync_dns_check_done(d);
+	d->failed = failed;
+	d->ignored += ignored;
+	sync_dns_poll_end(d);
 }
 
 /* Begin a poll: find the server, ask the first questions. */
 static void
 sync_dns_poll_begin(struct sync_dns *d)
 {
+	const char		*why;
+	struct sync_dns_ask	*a = &d->asks[0];
+
 	d->polling = 1;
 	d->failed = NULL;
 	d->partial = 0;
-	d->sockerr = 0;
 	d->ntargets = 0;
 	sync_dns_set_clear(&d->cur);
-	if (sync_dns_server(d) == -1) {
-		d->failed = d->why;
+	if (dns_client_begin(d->client, d->server, &why) == -1) {
+		d->failed = why;
 		sync_dns_poll_end(d);
 		return;
 	}
 	log_debug("sync: dns poll query=%s type=%s server=%s", d->query,
-	    sync_dns_typename(d), d->nsname);
+	    sync_dns_typename(d), dns_client_server(d->client));
+	a->d = d;
+	a->port = 0;
+	a->ttl = SYNC_DNS_TTL_MAX;
 	if (d->srv)
-		sync_dns_ask(d, d->query, DNS_T_SRV, 0, SYNC_DNS_TTL_MAX);
+		dns_client_ask(d->client, d->query, DNS_T_SRV,
+		    sync_dns_answer, a);
 	else {
-		sync_dns_ask(d, d->query, DNS_T_A, 0, SYNC_DNS_TTL_MAX);
-		sync_dns_ask(d, d->query, DNS_T_AAAA, 0, SYNC_DNS_TTL_MAX);
+		dns_client_ask(d->client, d->query, DNS_T_A,
+		    sync_dns_answer, a);
+		dns_client_ask(d->client, d->query, DNS_T_AAAA,
+		    sync_dns_answer, a);
 	}
-	sync_dns_check_done(d);
+	dns_client_run(d->client);
 }
 
 /* Arm the next poll in interval seconds, give or take 10%. */
@@ -740,7 +387,7 @@ sync_dns_check(const struct sync_conf *sc, int *srv, char **cause)
 		return -1;
 	}
 	if (sc->dns_server != NULL &&
-	    sync_dns_server_addr(sc->dns_server, &ss, &sslen, cause) == -1)
+	    dns_client_server_addr(sc->dns_server, &ss, &sslen, cause) == -1)
 		return -1;
 	return 0;
 }
@@ -770,8 +417,6 @@ sync_dns_init(struct sync_backend_inst *bi, const struct sync_conf *sc,
 		return -1;
 	d = xcalloc(1, sizeof(*d));
 	d->bi = bi;
-	TAILQ_INIT(&d->waiting);
-	TAILQ_INIT(&d->queries);
 	sync_dns_set_conf(d, sc, srv);
 	bi->data = d;
 	return 0;
@@ -783,10 +428,11 @@ sync_dns_start(struct sync_backend_inst *bi)
 {
 	struct sync_dns	*d = bi->data;
 
+	d->client = dns_client_new(sync_base(bi->sync), sync_dns_done, d);
 	d->timer = evtimer_new(sync_base(bi->sync), sync_dns_timer_cb, d);
 	log_info("sync: dns polling query=%s type=%s interval=%u server=%s",
 	    d->query, sync_dns_typename(d), d->interval,
-	    d->server != NULL ? d->server : SYNC_DNS_RESOLV);
+	    d->server != NULL ? d->server : DNS_CLIENT_RESOLV);
 	sync_dns_arm(d);
 	sync_dns_poll_begin(d);
 }
@@ -813,7 +459,8 @@ sync_dns_reload(struct sync_backend_inst *bi, const struct sync_conf *sc,
 		log_info("sync: dns reconfigured query=%s type=%s "
 		    "interval=%u server=%s", sc->dns_query,
 		    srv ? "srv" : "a", sc->dns_interval,
-		    sc->dns_server != NULL ? sc->dns_server : SYNC_DNS_RESOLV);
+		    sc->dns_server != NULL ? sc->dns_server :
+		    DNS_CLIENT_RESOLV);
 	sync_dns_set_conf(d, sc, srv);
 	/* The core took our reports back; the next poll diffs from these. */
 	for (i = 0; i < d->last.n; i++)
@@ -826,7 +473,7 @@ sync_dns_reload(struct sync_backend_inst *bi, const struct sync_conf *sc,
 	return 0;
 }
 
-/* Free everything: questions and their sockets, timers. */
+/* Free everything: the resolver, the poll timer. */
 static void
 sync_dns_free(struct sync_backend_inst *bi)
 {
@@ -835,6 +482,7 @@ sync_dns_free(struct sync_backend_inst *bi)
 	if (d == NULL)
 		return;
 	sync_dns_poll_abort(d);
+	dns_client_free(d->client);
 	if (d->timer != NULL)
 		event_free(d->timer);
 	free(d->query);

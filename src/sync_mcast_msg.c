@@ -1,34 +1,13 @@
 /*
  * Multicast announcement codec and replay filter: pure, no I/O, no
- * allocation, no libevent.  The format is in sync_mcast.h.
+ * allocation, no libevent.  The format is in sync_mcast_msg.h.
  */
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
 
-#include "sync_mcast.h"
-
-/* Append a big-endian integer of n bytes. */
-static void
-sync_mcast_put(uint8_t *p, uint64_t v, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * (n - 1 - i)));
-}
-
-/* Read a big-endian integer of n bytes. */
-static uint64_t
-sync_mcast_get(const uint8_t *p, size_t n)
-{
-	uint64_t	 v = 0;
-	size_t		 i;
-
-	for (i = 0; i < n; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
+#include "sync_mcast_msg.h"
+#include "wire.h"
 
 /* Whether a host field holds only printable ASCII without blanks. */
 static int
@@ -46,7 +25,8 @@ sync_mcast_host_ok(const char *s, size_t len)
 int
 sync_mcast_encode(uint8_t *buf, size_t size, const struct sync_mcast_ann *a)
 {
-	size_t	 len, off;
+	struct wire_w	 w;
+	size_t		 len;
 
 	if (a->port == 0 || a->originlen == 0 ||
 	    a->originlen > SYNC_MCAST_HOST_MAX || a->advertiselen == 0 ||
@@ -57,25 +37,19 @@ sync_mcast_encode(uint8_t *buf, size_t size, const struct sync_mcast_ann *a)
 	len = SYNC_MCAST_FIXED + a->originlen + a->advertiselen;
 	if (len > size)
 		return -1;
-	memcpy(buf, SYNC_MCAST_MAGIC, SYNC_MCAST_MAGIC_LEN);
-	off = SYNC_MCAST_MAGIC_LEN;
-	sync_mcast_put(buf + off, a->incarnation, 8);
-	off += 8;
-	sync_mcast_put(buf + off, a->seq, 8);
-	off += 8;
-	sync_mcast_put(buf + off, a->time, 8);
-	off += 8;
-	sync_mcast_put(buf + off, a->port, 2);
-	off += 2;
-	sync_mcast_put(buf + off, a->originlen, 2);
-	off += 2;
-	memcpy(buf + off, a->origin, a->originlen);
-	off += a->originlen;
-	sync_mcast_put(buf + off, a->advertiselen, 2);
-	off += 2;
-	memcpy(buf + off, a->advertise, a->advertiselen);
-	off += a->advertiselen;
-	return (int)off;
+	w.p = buf;
+	w.left = size;
+	w.err = 0;
+	wire_put(&w, SYNC_MCAST_MAGIC, SYNC_MCAST_MAGIC_LEN);
+	wire_put_int(&w, a->incarnation, 8);
+	wire_put_int(&w, a->seq, 8);
+	wire_put_int(&w, a->time, 8);
+	wire_put_int(&w, a->port, 2);
+	wire_put_str(&w, (const uint8_t *)a->origin, a->originlen);
+	wire_put_str(&w, (const uint8_t *)a->advertise, a->advertiselen);
+	if (w.err)
+		return -1;
+	return (int)len;
 }
 
 /* Decode exactly len bytes; every length is checked against what is left. */
@@ -83,7 +57,8 @@ int
 sync_mcast_decode(const uint8_t *buf, size_t len, struct sync_mcast_ann *a,
     const char **why)
 {
-	size_t	 off, n;
+	struct wire_r	 r;
+	size_t		 off, n;
 
 	memset(a, 0, sizeof(*a));
 	*why = NULL;
@@ -101,16 +76,15 @@ sync_mcast_decode(const uint8_t *buf, size_t len, struct sync_mcast_ann *a,
 		*why = "truncated header";
 		return -1;
 	}
-	a->incarnation = sync_mcast_get(buf + off, 8);
-	off += 8;
-	a->seq = sync_mcast_get(buf + off, 8);
-	off += 8;
-	a->time = sync_mcast_get(buf + off, 8);
-	off += 8;
-	a->port = (uint16_t)sync_mcast_get(buf + off, 2);
-	off += 2;
-	n = (size_t)sync_mcast_get(buf + off, 2);
-	off += 2;
+	r.p = buf + off;
+	r.left = len - off;
+	r.err = 0;
+	a->incarnation = wire_get_int(&r, 8);
+	a->seq = wire_get_int(&r, 8);
+	a->time = wire_get_int(&r, 8);
+	a->port = (uint16_t)wire_get_int(&r, 2);
+	n = (size_t)wire_get_int(&r, 2);
+	off += 8 + 8 + 8 + 2 + 2;
 	if (n == 0 || n > SYNC_MCAST_HOST_MAX) {
 		*why = "bad origin length";
 		return -1;
@@ -126,7 +100,9 @@ sync_mcast_decode(const uint8_t *buf, size_t len, struct sync_mcast_ann *a,
 		*why = "truncated advertise length";
 		return -1;
 	}
-	n = (size_t)sync_mcast_get(buf + off, 2);
+	r.p = buf + off;
+	r.left = len - off;
+	n = (size_t)wire_get_int(&r, 2);
 	off += 2;
 	if (n == 0 || n > SYNC_MCAST_HOST_MAX) {
 		*why = "bad advertise length";

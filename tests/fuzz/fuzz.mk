@@ -28,9 +28,9 @@ FUZZ_LIBS	= `pkg-config --libs $(FUZZ_PKGS)`
 
 # The src/ objects each harness needs, and nothing more.
 FUZZ_OBJS_proto		= proto.o
-FUZZ_OBJS_config	= config.o acl.o log.o xmalloc.o
-FUZZ_OBJS_dns		= dns.o
-FUZZ_OBJS_mcast		= sync_mcast_msg.o
+FUZZ_OBJS_config	= config.o config_value.o acl.o log.o xmalloc.o
+FUZZ_OBJS_dns		= dns.o wire.o
+FUZZ_OBJS_sync_mcast_msg = sync_mcast_msg.o wire.o
 FUZZ_OBJS_sync_msg	= sync_msg.o proto.o wire.o
 FUZZ_OBJS_handover	= handover.o proto.o wire.o
 FUZZ_OBJS_sync_session	= sync.o sync_peer.o sync_admit.o sync_query.o \

@@ -6,7 +6,7 @@
  * back into a query.  Any broken invariant aborts.
  *
  *	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
- *	    tests/fuzz/fuzz_dns.c src/dns.c -o fuzz_dns
+ *	    tests/fuzz/fuzz_dns.c src/dns.c src/wire.c -o fuzz_dns
  */
 #include <stdint.h>
 #include <stdlib.h>

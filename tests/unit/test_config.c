@@ -1061,6 +1061,26 @@ test_control_keys(void **state)
 	    "is not a group name");
 }
 
+/* The multicast hop limit: mcast_hops, or its first name mcast_ttl. */
+static void
+test_mcast_hops(void **state)
+{
+	struct epmd_conf conf;
+	char		 got[256];
+
+	(void)state;
+	config_defaults(&conf);
+	assert_int_equal(conf.sync.mcast_hops, 1);
+	load_ok("[sync]\nmcast_hops = 7\n", &conf);
+	assert_int_equal(conf.sync.mcast_hops, 7);
+	config_free(&conf);
+	load_ok("[sync]\nmcast_ttl = 9\n", &conf);
+	assert_int_equal(conf.sync.mcast_hops, 9);
+	config_free(&conf);
+	assert_true(load_bad("[sync]\nmcast_hops = 0\n", got, sizeof(got)));
+	assert_true(load_bad("[sync]\nmcast_ttl = 256\n", got, sizeof(got)));
+}
+
 int
 main(void)
 {
@@ -1073,7 +1093,6 @@ main(void)
 		cmocka_unit_test(test_address),
 		cmocka_unit_test(test_unknown),
 		cmocka_unit_test(test_sync_keys),
-		cmocka_unit_test(test_control_keys),
 		cmocka_unit_test(test_line_numbers),
 		cmocka_unit_test(test_syntax_error),
 		cmocka_unit_test(test_first_error),
@@ -1090,6 +1109,7 @@ main(void)
 		cmocka_unit_test(test_reply_buffer_total),
 		cmocka_unit_test(test_access),
 		cmocka_unit_test(test_control_keys),
+		cmocka_unit_test(test_mcast_hops),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,8 +16,8 @@
  *	u16 len, advertise	host to dial (never the datagram's source)
  * Nothing may follow.  See epmdx-sync(7).
  */
-#ifndef SYNC_MCAST_H
-#define SYNC_MCAST_H
+#ifndef SYNC_MCAST_MSG_H
+#define SYNC_MCAST_MSG_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -94,4 +94,4 @@ int	sync_mcast_replay_check(struct sync_mcast_replay *,
  */
 uint64_t sync_mcast_seq_next(uint64_t last, uint64_t boot_us);
 
-#endif /* SYNC_MCAST_H */
+#endif /* SYNC_MCAST_MSG_H */

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "sync_crypto.h"
-#include "sync_mcast.h"
+#include "sync_mcast_msg.h"
 
 #define SECRET		"0123456789abcdef-test-secret"
 #define OTHER_SECRET	"0123456789abcdef-test-secreT"

@@ -6,14 +6,15 @@
  * table bounded).  Any broken invariant aborts.
  *
  *	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
- *	    tests/fuzz/fuzz_mcast.c src/sync_mcast_msg.c -o fuzz_mcast
+ *	    tests/fuzz/fuzz_sync_mcast_msg.c src/sync_mcast_msg.c src/wire.c \
+ *	    -o fuzz_sync_mcast_msg
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fuzz.h"
-#include "sync_mcast.h"
+#include "sync_mcast_msg.h"
 
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
