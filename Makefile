@@ -59,12 +59,12 @@ SRCS		= main.c log.c xmalloc.c config.c listen.c conn.c answer.c proto.c \
 		  sync_peer.c sync_admit.c sync_msg.c sync_clock.c \
 		  sync_crypto.c sync_static.c sync_hosts.c handover.c upgrade.c \
 		  fdstore.c wire.c sync_mcast.c sync_mcast_msg.c dns.c sync_dns.c \
-		  sync_dns_set.c acl.c control.c addr.c prom.c
+		  sync_dns_set.c acl.c control.c addr.c prom.c carry.c upgrade_adopt.c
 OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
 
 UNIT_TESTS	= test_proto test_registry test_config test_sync_msg \
 		  test_sync_crypto test_sync test_mcast test_dns test_handover \
-		  test_sync_dns_set test_acl test_addr test_log
+		  test_sync_dns_set test_acl test_addr test_log test_carry
 UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/tests/%)
 # The objects each unit test links besides itself (pure parts only).
 test_proto_OBJS		= proto.o
@@ -78,11 +78,12 @@ test_sync_OBJS		= sync.o sync_query.o sync_admit.o registry.o proto.o \
 test_mcast_OBJS		= sync_mcast_msg.o sync_crypto.o xmalloc.o log.o
 test_dns_OBJS		= dns.o
 test_sync_dns_set_OBJS	= sync_dns_set.o
-test_handover_OBJS	= handover.o proto.o wire.o fdstore.o registry.o \
+test_handover_OBJS	= handover.o proto.o wire.o fdstore.o carry.o registry.o \
 			  xmalloc.o log.o
 test_acl_OBJS		= acl.o xmalloc.o log.o
 test_addr_OBJS		= addr.o
 test_log_OBJS		= log.o
+test_carry_OBJS		= carry.o handover.o registry.o proto.o wire.o xmalloc.o log.o
 
 .PHONY: all run check unit e2e deps test-deps lint install clean
 

@@ -6,7 +6,7 @@
 
 /* CRC-32 (IEEE 802.3), a byte at a time from a table made once. */
 uint32_t
-ho_crc32(uint32_t crc, const uint8_t *p, size_t len)
+handover_crc32(uint32_t crc, const uint8_t *p, size_t len)
 {
 	static uint32_t	 table[256];
 	uint32_t	 c;
@@ -28,7 +28,7 @@ ho_crc32(uint32_t crc, const uint8_t *p, size_t len)
 
 /* The file header. */
 int
-ho_encode_header(uint8_t *buf, size_t size, uint64_t generation)
+handover_encode_header(uint8_t *buf, size_t size, uint64_t generation)
 {
 	struct wire_w	 w = { buf + 8, size >= 8 ? size - 8 : 0, size < 8 };
 
@@ -42,7 +42,7 @@ ho_encode_header(uint8_t *buf, size_t size, uint64_t generation)
 
 /* Check the file header. */
 int
-ho_decode_header(const uint8_t *buf, size_t len, uint64_t *generation)
+handover_decode_header(const uint8_t *buf, size_t len, uint64_t *generation)
 {
 	struct wire_r	 r = { buf + 8, len >= 8 ? len - 8 : 0, len < 8 };
 
@@ -82,7 +82,7 @@ r_node(struct wire_r *r, struct proto_node *n)
 
 /* Encode one record: type, length, payload, CRC. */
 int
-ho_encode(uint8_t *buf, size_t size, const struct ho_rec *rec)
+handover_encode(uint8_t *buf, size_t size, const struct ho_rec *rec)
 {
 	struct wire_w	 w;
 	size_t		 plen;
@@ -146,7 +146,7 @@ ho_encode(uint8_t *buf, size_t size, const struct ho_rec *rec)
 	buf[2] = (uint8_t)(plen >> 16);
 	buf[3] = (uint8_t)(plen >> 8);
 	buf[4] = (uint8_t)plen;
-	crc = ho_crc32(0, buf, 5 + plen);
+	crc = handover_crc32(0, buf, 5 + plen);
 	buf[5 + plen] = (uint8_t)(crc >> 24);
 	buf[6 + plen] = (uint8_t)(crc >> 16);
 	buf[7 + plen] = (uint8_t)(crc >> 8);
@@ -156,7 +156,7 @@ ho_encode(uint8_t *buf, size_t size, const struct ho_rec *rec)
 
 /* Decode the record at buf; see handover.h. */
 long
-ho_decode(const uint8_t *buf, size_t len, struct ho_rec *rec,
+handover_decode(const uint8_t *buf, size_t len, struct ho_rec *rec,
     const char **why)
 {
 	struct wire_r	 r;
@@ -178,7 +178,7 @@ ho_decode(const uint8_t *buf, size_t len, struct ho_rec *rec,
 		return 0;
 	crc = (uint32_t)buf[5 + plen] << 24 | (uint32_t)buf[6 + plen] << 16 |
 	    (uint32_t)buf[7 + plen] << 8 | buf[8 + plen];
-	if (ho_crc32(0, buf, 5 + plen) != crc) {
+	if (handover_crc32(0, buf, 5 + plen) != crc) {
 		*why = "record checksum mismatch";
 		return -1;
 	}

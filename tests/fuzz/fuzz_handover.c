@@ -1,6 +1,6 @@
 /*
- * libFuzzer target for the handover codec: ho_decode_header() on the
- * input, then ho_decode() record after record, as upgrade_load() reads a
+ * libFuzzer target for the handover codec: handover_decode_header() on the
+ * input, then handover_decode() record after record, as upgrade_load() reads a
  * handed-over state (from byte HO_HEADER_LEN when the header is good,
  * else from byte 0 so the fuzzer reaches the records without first
  * finding the magic).  Every record that decodes must lie within the
@@ -63,16 +63,16 @@ record(const uint8_t *buf, size_t len, const struct ho_rec *r)
 	}
 
 	/* Every field is read, so the encoding is the input itself. */
-	n = ho_encode(out, sizeof(out), r);
+	n = handover_encode(out, sizeof(out), r);
 	check(n == (int)len && memcmp(out, buf, len) == 0);
 	/* And decodes the same once more. */
-	check(ho_decode(out, (size_t)n, &again, &why) == n);
+	check(handover_decode(out, (size_t)n, &again, &why) == n);
 	check(again.type == r->type);
 
 	/* Short of its last byte, a record asks for more. */
 	for (k = 0; k < len; k += (len > 64 ? 7 : 1))
-		check(ho_decode(buf, k, &again, &why) == 0);
-	check(ho_decode(buf, len - 1, &again, &why) == 0);
+		check(handover_decode(buf, k, &again, &why) == 0);
+	check(handover_decode(buf, len - 1, &again, &why) == 0);
 }
 
 /* libFuzzer entry point. */
@@ -92,7 +92,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 0)
 		memcpy(copy, data, size);
 
-	if (ho_decode_header(copy, size, &gen) >= 0) {
+	if (handover_decode_header(copy, size, &gen) >= 0) {
 		check(size >= HO_HEADER_LEN);
 		check(memcmp(copy, HO_MAGIC, 8) == 0);
 		off = HO_HEADER_LEN;
@@ -101,7 +101,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	while (off < size) {
 		why = NULL;
-		n = ho_decode(copy + off, size - off, &r, &why);
+		n = handover_decode(copy + off, size - off, &r, &why);
 		if (n == 0)
 			break;			/* a torn tail */
 		if (n < 0) {
