@@ -65,7 +65,8 @@ OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
 
 UNIT_TESTS	= test_proto test_registry test_config test_sync_msg \
 		  test_sync_crypto test_sync test_mcast test_dns test_handover \
-		  test_sync_dns_set test_acl test_addr test_log test_carry
+		  test_sync_dns_set test_acl test_addr test_log test_carry \
+		  test_fdstore
 UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/tests/%)
 # The objects each unit test links besides itself (pure parts only).
 test_proto_OBJS		= proto.o
@@ -79,8 +80,9 @@ test_sync_OBJS		= sync.o sync_query.o sync_admit.o registry.o proto.o \
 test_mcast_OBJS		= sync_mcast_msg.o sync_crypto.o xmalloc.o log.o
 test_dns_OBJS		= dns.o
 test_sync_dns_set_OBJS	= sync_dns_set.o
-test_handover_OBJS	= handover.o proto.o wire.o fdstore.o carry.o registry.o \
-			  xmalloc.o log.o
+test_handover_OBJS	= handover.o proto.o wire.o
+test_fdstore_OBJS	= fdstore.o carry.o handover.o registry.o proto.o \
+			  wire.o xmalloc.o log.o
 test_acl_OBJS		= acl.o xmalloc.o log.o
 test_addr_OBJS		= addr.o
 test_log_OBJS		= log.o

@@ -5,12 +5,6 @@
  * lengths under a valid CRC, names ALIVE2 would refuse, negative
  * descriptors and an empty ORIGIN host are refused; encoders never write
  * past a small buffer; CRC-32 matches the standard check value.
- *
- * And the fd store's side of a rejected handover (fdstore.c, with
- * systemd stubbed): the journal inherited over an exec is close-on-exec
- * again, and fdstore_forget() asks systemd to drop exactly the sockets
- * of the registrations the journal still holds (added and not deleted);
- * an unreadable journal drops nothing and does not crash.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,20 +12,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <sys/mman.h>
-
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "conn.h"
-#include "epmdx.h"
-#include "fdstore.h"
 #include "handover.h"
-#include "sd.h"
-#include "sync.h"
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 #define BUFSZ		(HO_RECORD_MAX + 64)
@@ -847,158 +833,6 @@ test_encode_small(void **state)
 	}
 }
 
-/* systemd and the rest of the daemon, stubbed for fdstore.c. */
-static char	 removed[16][48];	/* FDSTOREREMOVE names, in order */
-static int	 nremoved;
-
-int
-sd_collect(char **cause)
-{
-	return 0;
-}
-
-int
-sd_take(const char *prefix, int *fds, char **names, int max)
-{
-	return 0;
-}
-
-int
-sd_store_fd(int fd, const char *name)
-{
-	return 0;
-}
-
-void
-sd_store_remove(const char *name)
-{
-	if (nremoved < (int)NITEMS(removed))
-		snprintf(removed[nremoved++], sizeof(removed[0]), "%s", name);
-}
-
-void
-conn_adopt(struct server *srv, int fd, struct node *n)
-{
-}
-
-void
-sync_handover_origin(struct server *srv, uint64_t *incarnation,
-    uint64_t *version)
-{
-	*incarnation = *version = 0;
-}
-
-/* Append r to the journal fd at *off. */
-static void
-journal_put(int fd, size_t *off, const struct ho_rec *r)
-{
-	uint8_t	 buf[BUFSZ];
-	int	 n;
-
-	n = handover_encode(buf, sizeof(buf), r);
-	assert_true(n > 0);
-	assert_int_equal(pwrite(fd, buf, (size_t)n, (off_t)*off), n);
-	*off += (size_t)n;
-}
-
-/* An ADD record for id and name, as fdstore.c journals it. */
-static struct ho_rec
-journal_add(uint64_t id, const char *name)
-{
-	struct ho_rec	 r;
-
-	memset(&r, 0, sizeof(r));
-	r.type = HO_ADD;
-	r.id = id;
-	r.fd = -1;
-	r.cr_counter = 1;
-	r.node = mknode(name, NULL, 0);
-	return r;
-}
-
-/* Hand fdstore_init() the journal fd as an exec would (no CLOEXEC). */
-static void
-journal_inherit(struct server *srv, int fd)
-{
-	char	 env[64];
-
-	snprintf(env, sizeof(env), "%d,a,3,9", fd);
-	setenv("EPMDX_FDSTORE", "1", 1);
-	setenv("NOTIFY_SOCKET", "/nonexistent/notify", 1);
-	setenv("EPMDX_FDSTORE_STATE", env, 1);
-	fdstore_init(srv);
-}
-
-/* Whether name is among the names dropped. */
-static int
-was_removed(const char *name)
-{
-	int	 i;
-
-	for (i = 0; i < nremoved; i++)
-		if (strcmp(removed[i], name) == 0)
-			return 1;
-	return 0;
-}
-
-static void
-test_fdstore_forget(void **state)
-{
-	static struct server	 srv;
-	struct ho_rec		 r;
-	uint8_t			 hdr[HO_HEADER_LEN];
-	size_t			 off = 0;
-	int			 fd;
-
-	assert_true((fd = memfd_create("test-journal", 0)) >= 0);
-	assert_int_equal(handover_encode_header(hdr, sizeof(hdr), 3), HO_HEADER_LEN);
-	assert_int_equal(pwrite(fd, hdr, sizeof(hdr), 0), HO_HEADER_LEN);
-	off = sizeof(hdr);
-	memset(&r, 0, sizeof(r));
-	r.type = HO_META;
-	r.names_port = 4369;
-	r.next_id = 9;
-	journal_put(fd, &off, &r);
-	r = journal_add(5, "alpha");
-	journal_put(fd, &off, &r);
-	r = journal_add(7, "beta");
-	journal_put(fd, &off, &r);
-	r = journal_add(9, "gamma");
-	journal_put(fd, &off, &r);
-	memset(&r, 0, sizeof(r));
-	r.type = HO_DEL;
-	r.id = 5;
-	journal_put(fd, &off, &r);
-
-	journal_inherit(&srv, fd);
-	assert_int_equal(fdstore_fd(), fd);
-	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
-	assert_null(getenv("EPMDX_FDSTORE_STATE"));
-
-	nremoved = 0;
-	fdstore_forget();
-	assert_int_equal(nremoved, 2);
-	assert_true(was_removed("epmdx-reg-7"));
-	assert_true(was_removed("epmdx-reg-9"));
-	assert_false(was_removed("epmdx-reg-5"));
-	close(fd);
-}
-
-static void
-test_fdstore_forget_unreadable(void **state)
-{
-	static struct server	 srv;
-	int			 fd;
-
-	assert_true((fd = memfd_create("test-journal", 0)) >= 0);
-	assert_int_equal(write(fd, "EPMDXST9 not a journal at all", 29), 29);
-	journal_inherit(&srv, fd);
-	nremoved = 0;
-	fdstore_forget();
-	assert_int_equal(nremoved, 0);
-	close(fd);
-}
-
 int
 main(void)
 {
@@ -1018,8 +852,6 @@ main(void)
 		cmocka_unit_test(test_negative_fd),
 		cmocka_unit_test(test_origin_bad),
 		cmocka_unit_test(test_encode_small),
-		cmocka_unit_test(test_fdstore_forget),
-		cmocka_unit_test(test_fdstore_forget_unreadable),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
