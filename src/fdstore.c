@@ -8,11 +8,9 @@
  * one removed, so a crash at any point leaves a readable journal.
  */
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
