@@ -30,7 +30,7 @@ FUZZ_OBJS_config	= config.o acl.o log.o xmalloc.o
 FUZZ_OBJS_dns		= dns.o
 FUZZ_OBJS_mcast		= sync_mcast_msg.o
 FUZZ_OBJS_sync_msg	= sync_msg.o proto.o wire.o
-FUZZ_OBJS_handover	= handover.o proto.o wire.o
+FUZZ_OBJS_handover	= handover.o proto.o wire.o carry.o registry.o xmalloc.o log.o
 
 FUZZ_NAMES	= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS	= $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
