@@ -172,65 +172,10 @@ was_removed(const char *name)
 	return 0;
 }
 
-static void
-test_fdstore_forget(void **state)
-{
-	static struct server	 srv;
-	struct ho_rec		 r;
-	uint8_t			 hdr[HO_HEADER_LEN];
-	size_t			 off = 0;
-	int			 fd;
-
-	assert_true((fd = memfd_create("test-journal", 0)) >= 0);
-	assert_int_equal(handover_encode_header(hdr, sizeof(hdr), 3), HO_HEADER_LEN);
-	assert_int_equal(pwrite(fd, hdr, sizeof(hdr), 0), HO_HEADER_LEN);
-	off = sizeof(hdr);
-	memset(&r, 0, sizeof(r));
-	r.type = HO_META;
-	r.names_port = 4369;
-	r.next_id = 9;
-	journal_put(fd, &off, &r);
-	r = journal_add(5, "alpha");
-	journal_put(fd, &off, &r);
-	r = journal_add(7, "beta");
-	journal_put(fd, &off, &r);
-	r = journal_add(9, "gamma");
-	journal_put(fd, &off, &r);
-	memset(&r, 0, sizeof(r));
-	r.type = HO_DEL;
-	r.id = 5;
-	journal_put(fd, &off, &r);
-
-	journal_inherit(&srv, fd);
-	assert_int_equal(fdstore_fd(), fd);
-	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
-	assert_null(getenv("EPMDX_FDSTORE_STATE"));
-
-	nremoved = 0;
-	fdstore_forget();
-	assert_int_equal(nremoved, 2);
-	assert_true(was_removed("epmdx-reg-7"));
-	assert_true(was_removed("epmdx-reg-9"));
-	assert_false(was_removed("epmdx-reg-5"));
-	close(fd);
-}
-
-static void
-test_fdstore_forget_unreadable(void **state)
-{
-	static struct server	 srv;
-	int			 fd;
-
-	assert_true((fd = memfd_create("test-journal", 0)) >= 0);
-	assert_int_equal(write(fd, "EPMDXST9 not a journal at all", 29), 29);
-	journal_inherit(&srv, fd);
-	nremoved = 0;
-	fdstore_forget();
-	assert_int_equal(nremoved, 0);
-	close(fd);
-}
-
-/* A journal memfd of generation gen: META, then the records of ids. */
+/*
+ * A journal memfd of generation gen: META, an UNREG, then (unless gen is
+ * 1, an older journal) ADD 5, 7, 9, 11 and DEL 5.
+ */
 static int
 journal_make(uint64_t gen)
 {
@@ -272,6 +217,43 @@ journal_make(uint64_t gen)
 	r.id = 5;
 	journal_put(fd, &off, &r);
 	return fd;
+}
+
+static void
+test_fdstore_forget(void **state)
+{
+	static struct server	 srv;
+	int			 fd;
+
+	fd = journal_make(3);
+	journal_inherit(&srv, fd);
+	assert_int_equal(fdstore_fd(), fd);
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	assert_null(getenv("EPMDX_FDSTORE_STATE"));
+
+	nremoved = 0;
+	fdstore_forget();
+	assert_int_equal(nremoved, 3);
+	assert_true(was_removed("epmdx-reg-7"));
+	assert_true(was_removed("epmdx-reg-9"));
+	assert_true(was_removed("epmdx-reg-11"));
+	assert_false(was_removed("epmdx-reg-5"));
+	close(fd);
+}
+
+static void
+test_fdstore_forget_unreadable(void **state)
+{
+	static struct server	 srv;
+	int			 fd;
+
+	assert_true((fd = memfd_create("test-journal", 0)) >= 0);
+	assert_int_equal(write(fd, "EPMDXST9 not a journal at all", 29), 29);
+	journal_inherit(&srv, fd);
+	nremoved = 0;
+	fdstore_forget();
+	assert_int_equal(nremoved, 0);
+	close(fd);
 }
 
 static void
