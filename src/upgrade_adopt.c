@@ -42,18 +42,32 @@ static struct {
 	struct ho_rec	 meta;
 } ad = { NULL, 0, -1, 0, NULL, 0, NULL, { 0 } };
 
+/* The pipe to the standby an exec handed over (and its pid), or -1. */
+static int
+upgrade_ready_fd(long *pid)
+{
+	const char	*s;
+	int		 fd;
+	long		 p;
+
+	if ((s = getenv(UPGRADE_ENV_READY)) == NULL ||
+	    sscanf(s, "%d,%ld", &fd, &p) != 2 || fd < 3 || p <= 0)
+		return -1;
+	if (pid != NULL)
+		*pid = p;
+	return fd;
+}
+
 /* The new process serves: release the standby. */
 void
 upgrade_ready(void)
 {
-	const char	*s;
-	int		 fd;
-	long		 pid;
+	int	 fd;
+	long	 pid;
 
-	if ((s = getenv(UPGRADE_ENV_READY)) == NULL)
-		return;
+	fd = upgrade_ready_fd(&pid);
 	unsetenv(UPGRADE_ENV_READY);
-	if (sscanf(s, "%d,%ld", &fd, &pid) != 2 || fd < 3 || pid <= 0)
+	if (fd == -1)
 		return;
 	if (write(fd, "R", 1) != 1)
 		log_warn("upgrade: telling the standby");
@@ -96,20 +110,6 @@ upgrade_close_others(const int *keep, int nkeep)
 	closedir(d);
 }
 
-/* The pipe to the standby an exec handed over, or -1. */
-static int
-upgrade_ready_fd(void)
-{
-	const char	*s;
-	int		 fd;
-	long		 pid;
-
-	if ((s = getenv(UPGRADE_ENV_READY)) == NULL ||
-	    sscanf(s, "%d,%ld", &fd, &pid) != 2 || fd < 3 || pid <= 0)
-		return -1;
-	return fd;
-}
-
 /*
  * Early at start, before any descriptor of ours is open: read and
  * validate a handed-over state.  A damaged one (or one of a format we do
@@ -144,8 +144,8 @@ upgrade_load(struct server *srv)
 		/* Ours again: no child of ours inherits them. */
 		for (i = 0; i < ad.nfds; i++)
 			carry_cloexec(ad.fds[i], 1);
-		if (upgrade_ready_fd() != -1)
-			carry_cloexec(upgrade_ready_fd(), 1);
+		if ((i = upgrade_ready_fd(NULL)) != -1)
+			carry_cloexec(i, 1);
 		ad.valid = 1;
 		free(copy);
 		return;
@@ -174,7 +174,7 @@ upgrade_load(struct server *srv)
 	nkeep = ad.nfds;
 	if ((keep[nkeep] = fdstore_fd()) != -1)
 		nkeep++;
-	if ((keep[nkeep] = upgrade_ready_fd()) != -1)
+	if ((keep[nkeep] = upgrade_ready_fd(NULL)) != -1)
 		carry_cloexec(keep[nkeep++], 1);
 	upgrade_close_others(keep, nkeep);
 	free(keep);
