@@ -54,17 +54,21 @@ ALL_CFLAGS	= -std=c11 $(WARNFLAGS) $(CFLAGS) $(SANFLAGS) \
 LIBS		= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_LDFLAGS	= $(LDFLAGS) $(SANFLAGS)
 
-SRCS		= main.c log.c xmalloc.c config.c config_value.c listen.c conn.c answer.c proto.c \
-		  registry.c ctl.c sd.c metrics.c sync.c sync_query.c \
-		  sync_peer.c sync_admit.c sync_msg.c sync_clock.c \
-		  sync_crypto.c sync_static.c sync_hosts.c handover.c upgrade.c \
-		  fdstore.c wire.c sync_mcast.c mcast_sock.c sync_mcast_msg.c dns.c dns_client.c sync_dns.c \
-		  sync_dns_set.c acl.c control.c addr.c prom.c
+SRCS		= main.c log.c xmalloc.c addr.c prom.c wire.c \
+		  config.c config_value.c acl.c \
+		  listen.c conn.c answer.c proto.c registry.c control.c \
+		  ctl.c ctl_io.c ctl_epmd.c sd.c metrics.c \
+		  handover.c carry.c upgrade.c upgrade_adopt.c fdstore.c \
+		  sync.c sync_query.c sync_peer.c sync_admit.c sync_msg.c \
+		  sync_clock.c sync_crypto.c sync_static.c sync_hosts.c \
+		  sync_mcast.c mcast_sock.c sync_mcast_msg.c \
+		  sync_dns.c dns_client.c dns.c sync_dns_set.c
 OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
 
 UNIT_TESTS	= test_proto test_registry test_config test_sync_msg \
-		  test_sync_crypto test_sync test_sync_mcast_msg test_dns test_handover \
-		  test_sync_dns_set test_acl test_addr test_log
+		  test_sync_crypto test_sync test_sync_mcast_msg test_dns \
+		  test_handover test_sync_dns_set test_acl test_addr test_log \
+		  test_carry test_fdstore
 UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/tests/%)
 # The objects each unit test links besides itself (pure parts only).
 test_proto_OBJS		= proto.o
@@ -78,11 +82,13 @@ test_sync_OBJS		= sync.o sync_query.o sync_admit.o registry.o proto.o \
 test_sync_mcast_msg_OBJS = sync_mcast_msg.o wire.o sync_crypto.o xmalloc.o log.o
 test_dns_OBJS		= dns.o wire.o
 test_sync_dns_set_OBJS	= sync_dns_set.o
-test_handover_OBJS	= handover.o proto.o wire.o fdstore.o registry.o \
-			  xmalloc.o log.o
+test_handover_OBJS	= handover.o proto.o wire.o
+test_fdstore_OBJS	= fdstore.o carry.o handover.o registry.o proto.o \
+			  wire.o xmalloc.o log.o
 test_acl_OBJS		= acl.o xmalloc.o log.o
 test_addr_OBJS		= addr.o
 test_log_OBJS		= log.o
+test_carry_OBJS		= carry.o handover.o registry.o proto.o wire.o xmalloc.o log.o
 
 .PHONY: all run check unit e2e deps test-deps lint install clean
 

@@ -1,14 +1,10 @@
-/* CLI clients: stock epmd's interactive flags, and epmdxctl. */
+/* epmdxctl: our client's commands, in text or JSON. */
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/un.h>
 
-#include <netinet/in.h>
-
-#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
-#include <netdb.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,206 +13,10 @@
 
 #include "config.h"
 #include "ctl.h"
+#include "ctl_io.h"
 #include "epmdx.h"
 #include "proto.h"
 #include "xmalloc.h"
-
-#define CTL_STOP_NAME_MAX	1000	/* stock's -stop limit */
-
-/* A reply read until the server closed. */
-struct ctl_buf {
-	uint8_t		*data;
-	size_t		 len;
-	size_t		 size;
-};
-
-/* Connect to host:port (NULL host: ::1, then 127.0.0.1, as stock). */
-static int
-ctl_connect(const char *host, unsigned int port)
-{
-	struct addrinfo	 hints, *res, *ai;
-	char		 serv[16];
-	int		 fd = -1, rc;
-
-	snprintf(serv, sizeof(serv), "%u", port);
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	if (host == NULL) {
-		if ((fd = ctl_connect("::1", port)) != -1)
-			return fd;
-		return ctl_connect("127.0.0.1", port);
-	}
-	if ((rc = getaddrinfo(host, serv, &hints, &res)) != 0)
-		return -1;
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		if ((fd = socket(ai->ai_family, ai->ai_socktype,
-		    ai->ai_protocol)) == -1)
-			continue;
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	return fd;
-}
-
-/* Send a framed request with op and body. */
-static int
-ctl_send(int fd, uint8_t op, const void *body, size_t bodylen)
-{
-	uint8_t	 buf[2 + PROTO_MAXPAYLOAD];
-	int	 len;
-	ssize_t	 n;
-
-	if ((len = proto_encode_req(buf, sizeof(buf), op, body, bodylen)) < 0)
-		return -1;
-	n = write(fd, buf, (size_t)len);
-	return n == len ? 0 : -1;
-}
-
-/* Read until want bytes are in or the peer closes; bytes read or -1. */
-static ssize_t
-ctl_read_n(int fd, void *buf, size_t want)
-{
-	size_t	 got = 0;
-	ssize_t	 n;
-
-	while (got < want) {
-		n = read(fd, (char *)buf + got, want - got);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return -1;
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
-}
-
-/* Read everything until the server closes. */
-static int
-ctl_read_all(int fd, struct ctl_buf *b)
-{
-	ssize_t	 n;
-
-	memset(b, 0, sizeof(*b));
-	for (;;) {
-		if (b->size - b->len < 4096) {
-			b->size = b->size == 0 ? 8192 : b->size * 2;
-			b->data = xreallocarray(b->data, 1, b->size);
-		}
-		n = read(fd, b->data + b->len, b->size - b->len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return -1;
-		if (n == 0)
-			return 0;
-		b->len += (size_t)n;
-	}
-}
-
-/* Copy the rest of the stream to stdout until EOF (stock -names). */
-static void
-ctl_copy_out(int fd)
-{
-	char	 buf[8192];
-	ssize_t	 n;
-
-	while ((n = read(fd, buf, sizeof(buf))) > 0 ||
-	    (n == -1 && errno == EINTR))
-		if (n > 0)
-			fwrite(buf, 1, (size_t)n, stdout);
-}
-
-/*
- * Send op (body: a string or NULL), read want bytes of answer into ans
- * and close.  A failed or short answer is reported as stock's client
- * does; returns -1 then, else want.
- */
-static ssize_t
-ctl_epmd_ask(int fd, uint8_t op, const char *body, char *ans, size_t want)
-{
-	ssize_t	 n;
-
-	if (ctl_send(fd, op, body, body != NULL ? strlen(body) : 0) == -1 ||
-	    (n = ctl_read_n(fd, ans, want)) == -1) {
-		printf("epmd: failed to read answer from local epmd\n");
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	ans[n] = '\0';
-	if ((size_t)n < want) {
-		printf("epmd: local epmd responded with <%s>\n", ans);
-		return -1;
-	}
-	return n;
-}
-
-/* Stock epmd's interactive commands, with its exact output. */
-int
-ctl_epmd(enum ctl_epmd_cmd cmd, const char *name, unsigned int port)
-{
-	uint8_t		 hdr[4];
-	char		 ans[8];
-	ssize_t		 n;
-	int		 fd;
-
-	if (cmd == CTL_STOP && strlen(name) > CTL_STOP_NAME_MAX) {
-		printf("epmd: Name too long!");
-		return 1;
-	}
-	if ((fd = ctl_connect(NULL, port)) == -1) {
-		if (cmd != CTL_STARTED)
-			fprintf(stderr, "epmd: Cannot connect to local epmd\n");
-		return 1;
-	}
-	switch (cmd) {
-	case CTL_NAMES:
-	case CTL_DUMP:
-	case CTL_STARTED:
-		if (ctl_send(fd, cmd == CTL_DUMP ? PROTO_DUMP_REQ :
-		    PROTO_NAMES_REQ, NULL, 0) == -1 ||
-		    read(fd, hdr, sizeof(hdr)) != (ssize_t)sizeof(hdr)) {
-			if (cmd != CTL_STARTED)
-				printf("epmd: no response from local epmd\n");
-			close(fd);
-			return 1;
-		}
-		if (cmd == CTL_STARTED) {
-			close(fd);
-			return 0;
-		}
-		printf("epmd: up and running on port %u with data:\n",
-		    (unsigned int)hdr[0] << 24 | (unsigned int)hdr[1] << 16 |
-		    (unsigned int)hdr[2] << 8 | hdr[3]);
-		fflush(stdout);
-		ctl_copy_out(fd);
-		fflush(stdout);
-		close(fd);
-		return 0;
-	case CTL_KILL:
-		if ((n = ctl_epmd_ask(fd, PROTO_KILL_REQ, NULL, ans, 2)) < 0)
-			return 1;
-		if (memcmp(ans, "OK", 2) == 0) {
-			printf("Killed\n");
-			return 0;
-		}
-		printf("Killing not allowed - living nodes in database.\n");
-		return 1;
-	case CTL_STOP:
-		if ((n = ctl_epmd_ask(fd, PROTO_STOP_REQ, name, ans, 7)) < 0)
-			return 1;
-		printf("%s\n", ans);
-		return 0;
-	}
-	close(fd);
-	return 1;
-}
 
 /* Print s as a JSON string. */
 static void
@@ -243,13 +43,13 @@ ctl_request(const char *host, unsigned int port, uint8_t op,
 {
 	int	 fd;
 
-	if ((fd = ctl_connect(host, port)) == -1) {
+	if ((fd = ctl_io_connect(host, port)) == -1) {
 		fprintf(stderr, "epmdxctl: cannot connect to epmd at %s port "
 		    "%u: %s\n", host != NULL ? host : "localhost", port,
 		    strerror(errno));
 		return -1;
 	}
-	if (ctl_send(fd, op, body, bodylen) == -1) {
+	if (ctl_io_send(fd, op, body, bodylen) == -1) {
 		fprintf(stderr, "epmdxctl: sending request: %s\n",
 		    strerror(errno));
 		close(fd);
@@ -262,14 +62,14 @@ ctl_request(const char *host, unsigned int port, uint8_t op,
 static int
 ctl_names(const char *host, unsigned int port, int json)
 {
-	struct ctl_buf	 b;
+	struct ctl_io_buf	 b;
 	const uint8_t	*p, *end, *nl, *at;
 	int		 fd, first = 1;
 	static const char sep[] = " at port ";
 
 	if ((fd = ctl_request(host, port, PROTO_NAMES_REQ, NULL, 0)) == -1)
 		return 1;
-	if (ctl_read_all(fd, &b) == -1 || b.len < 4) {
+	if (ctl_io_read_all(fd, &b) == -1 || b.len < 4) {
 		fprintf(stderr, "epmdxctl: no response from epmd\n");
 		close(fd);
 		free(b.data);
@@ -307,13 +107,13 @@ ctl_names(const char *host, unsigned int port, int json)
 static int
 ctl_status(const char *host, unsigned int port, int json)
 {
-	struct ctl_buf	 b;
+	struct ctl_io_buf	 b;
 	char		*p, *line, *eq, *end;
 	int		 fd, first = 1;
 
 	if ((fd = ctl_request(host, port, PROTO_X_STATUS_REQ, NULL, 0)) == -1)
 		return 1;
-	if (ctl_read_all(fd, &b) == -1 || b.len == 0) {
+	if (ctl_io_read_all(fd, &b) == -1 || b.len == 0) {
 		fprintf(stderr, "epmdxctl: no status from epmd at port %u "
 		    "(not epmdx, or not a local peer)\n", port);
 		close(fd);
@@ -363,7 +163,7 @@ ctl_stop_kill(const char *host, unsigned int port, int json,
 	    PROTO_KILL_REQ, name, name != NULL ? strlen(name) : 0);
 	if (fd == -1)
 		return 1;
-	n = ctl_read_n(fd, ans, sizeof(ans) - 1);
+	n = ctl_io_read_n(fd, ans, sizeof(ans) - 1);
 	close(fd);
 	ans[n < 0 ? 0 : n] = '\0';
 	if (name != NULL) {
@@ -401,13 +201,13 @@ static int
 ctl_fields(const char *host, unsigned int port, uint8_t op, const void *body,
     size_t bodylen, void (*fn)(char **, int, int, void *), void *arg)
 {
-	struct ctl_buf	 b;
+	struct ctl_io_buf	 b;
 	char		*p, *line, *f[16];
 	int		 fd, nf, first = 1;
 
 	if ((fd = ctl_request(host, port, op, body, bodylen)) == -1)
 		return 1;
-	if (ctl_read_all(fd, &b) == -1) {
+	if (ctl_io_read_all(fd, &b) == -1) {
 		fprintf(stderr, "epmdxctl: reading reply: %s\n",
 		    strerror(errno));
 		close(fd);
@@ -512,7 +312,7 @@ ctl_table(const char *host, unsigned int port, int json, uint8_t op)
 static int
 ctl_resolve(const char *host, unsigned int port, int json, const char *node)
 {
-	struct ctl_buf		 b;
+	struct ctl_io_buf		 b;
 	struct proto_node	 n;
 	uint8_t			 result;
 	const char		*at;
@@ -525,7 +325,7 @@ ctl_resolve(const char *host, unsigned int port, int json, const char *node)
 	if ((fd = ctl_request(host, port, PROTO_X_RESOLVE_REQ, node,
 	    strlen(node))) == -1)
 		return 1;
-	if (ctl_read_all(fd, &b) == -1 ||
+	if (ctl_io_read_all(fd, &b) == -1 ||
 	    proto_decode_port2_resp(b.data, b.len, &result, &n) != PROTO_OK) {
 		fprintf(stderr, "epmdxctl: no answer (not epmdx, or not a "
 		    "local peer)\n");
@@ -588,19 +388,19 @@ ctl_control_connect(const char *path, const char *group)
 static int
 ctl_upgrade(const char *path, const char *group, int json)
 {
-	struct ctl_buf	 b;
+	struct ctl_io_buf	 b;
 	int		 fd, ok;
 	char		*nl;
 
 	if ((fd = ctl_control_connect(path, group)) == -1)
 		return 1;
-	if (ctl_send(fd, PROTO_X_UPGRADE_REQ, NULL, 0) == -1) {
+	if (ctl_io_send(fd, PROTO_X_UPGRADE_REQ, NULL, 0) == -1) {
 		fprintf(stderr, "epmdxctl: sending request: %s\n",
 		    strerror(errno));
 		close(fd);
 		return 1;
 	}
-	if (ctl_read_all(fd, &b) == -1 || b.len == 0) {
+	if (ctl_io_read_all(fd, &b) == -1 || b.len == 0) {
 		fprintf(stderr, "epmdxctl: upgrade: no answer (the new process "
 		    "died?)\n");
 		close(fd);

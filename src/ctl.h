@@ -1,21 +1,13 @@
 /*
- * Clients of a running daemon, speaking the EPMD wire protocol: stock
- * epmd's interactive flags (-names, -dump, -kill, -stop, -started) with
- * its exact output, and epmdxctl's richer commands.
+ * epmdxctl: the commands of our own client (names, status, cluster,
+ * resolve, peers, stop, kill, upgrade), in text or JSON.  Stock epmd's
+ * client flags are in ctl_epmd.h, included here for main.c.
  */
 #ifndef CTL_H
 #define CTL_H
 
-enum ctl_epmd_cmd {
-	CTL_NAMES,
-	CTL_DUMP,
-	CTL_KILL,
-	CTL_STOP,
-	CTL_STARTED,
-};
+#include "ctl_epmd.h"
 
-/* Run a stock epmd client command; returns the exit status. */
-int	ctl_epmd(enum ctl_epmd_cmd, const char *name, unsigned int port);
 /*
  * epmdxctl's main: the port and control socket come from the options,
  * then the environment, then the file (-f, else default_conf if it

@@ -8,11 +8,9 @@
  * one removed, so a crash at any point leaves a readable journal.
  */
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -21,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "carry.h"
 #include "conn.h"
 #include "epmdx.h"
 #include "fdstore.h"
@@ -35,7 +34,6 @@
 #define FDSTORE_REG		"epmdx-reg-"
 #define FDSTORE_STATE		"epmdx-state-"
 #define FDSTORE_COMPACT_MIN	(1024 * 1024)	/* bytes before compacting */
-#define FDSTORE_JOURNAL_MAX	(256 * 1024 * 1024)
 #define FDSTORE_ENV_STATE	"EPMDX_FDSTORE_STATE"	/* across an exec */
 
 static struct {
@@ -116,25 +114,13 @@ fdstore_append(const struct ho_rec *r)
 	uint8_t	 buf[HO_RECORD_MAX + 16];
 	int	 n;
 
-	if (fs.fd == -1 || (n = ho_encode(buf, sizeof(buf), r)) < 0)
+	if (fs.fd == -1 || (n = handover_encode(buf, sizeof(buf), r)) < 0)
 		return;
 	if (pwrite(fs.fd, buf, (size_t)n, fs.len) != n) {
 		log_warn("fd store: journal write");
 		return;
 	}
 	fs.len += n;
-}
-
-/* The ADD record for n. */
-static void
-fdstore_rec_add(struct ho_rec *r, const struct node *n)
-{
-	memset(r, 0, sizeof(*r));
-	r->type = HO_ADD;
-	r->id = n->sid;
-	r->fd = -1;
-	r->cr_counter = n->cr_counter;
-	registry_node_view(n, &r->node);
 }
 
 /*
@@ -144,9 +130,8 @@ fdstore_rec_add(struct ho_rec *r, const struct node *n)
 static void
 fdstore_snapshot(struct server *srv)
 {
+	struct carry_buf b;
 	struct ho_rec	 r;
-	struct node	*n;
-	uint8_t		 hdr[HO_HEADER_LEN];
 	char		 name[32];
 	int		 fd, old = fs.fd;
 	char		 oldwhich = fs.which;
@@ -155,41 +140,25 @@ fdstore_snapshot(struct server *srv)
 		log_warn("fd store: memfd_create");
 		return;
 	}
-	fs.fd = fd;
-	fs.len = 0;
-	fs.generation++;
-	ho_encode_header(hdr, sizeof(hdr), fs.generation);
-	if (pwrite(fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr)) {
-		log_warn("fd store: journal write");
-		close(fd);
-		fs.fd = old;
-		return;
-	}
-	fs.len = sizeof(hdr);
+	carry_begin(&b, fs.generation + 1);
 	memset(&r, 0, sizeof(r));
 	r.type = HO_META;
 	r.names_port = srv->names_port;
 	r.started = srv->started;
 	r.next_id = fs.next_id;
 	sync_handover_origin(srv, &r.incarnation, &r.version);
-	fdstore_append(&r);
-	for (n = registry_unreg_first(srv->reg); n != NULL;
-	    n = registry_next(n)) {
-		memset(&r, 0, sizeof(r));
-		r.type = HO_UNREG;
-		r.cr_counter = n->cr_counter;
-		r.fd = -1;
-		r.node.port = n->port;
-		r.node.name = n->name;
-		r.node.namelen = n->namelen;
-		fdstore_append(&r);
+	carry_put(&b, &r);
+	carry_put_registry(&b, srv->reg, 1);
+	if (b.err || pwrite(fd, b.p, b.len, 0) != (ssize_t)b.len) {
+		log_warn("fd store: journal write");
+		carry_free(&b);
+		close(fd);
+		return;
 	}
-	for (n = registry_last(srv->reg); n != NULL; n = registry_prev(n)) {
-		if (n->sid == 0)
-			continue;
-		fdstore_rec_add(&r, n);
-		fdstore_append(&r);
-	}
+	fs.fd = fd;
+	fs.len = (off_t)b.len;
+	fs.generation++;
+	carry_free(&b);
 	fs.records = 0;
 	fs.which = old == -1 ? 'a' : (oldwhich == 'a' ? 'b' : 'a');
 	snprintf(name, sizeof(name), FDSTORE_STATE "%c", fs.which);
@@ -232,7 +201,7 @@ fdstore_added(struct server *srv, struct node *n)
 		n->sid = 0;
 		return;
 	}
-	fdstore_rec_add(&r, n);
+	carry_rec_add(&r, n, -1);
 	fdstore_append(&r);
 	fs.records++;
 }
@@ -266,151 +235,22 @@ fdstore_freeze(void)
 	fs.frozen = 1;
 }
 
-/* A small id -> node map for replaying the journal. */
-struct fdstore_map {
-	uint64_t	*ids;
-	struct node	**nodes;
-	size_t		 size;		/* a power of two */
-	size_t		 count;
-};
-
-/* Slot of id (found, or the empty one to use). */
-static size_t
-fdstore_map_slot(struct fdstore_map *m, uint64_t id)
-{
-	size_t	 i = (size_t)(id * 0x9e3779b97f4a7c15ULL) & (m->size - 1);
-
-	while (m->ids[i] != 0 && m->ids[i] != id)
-		i = (i + 1) & (m->size - 1);
-	return i;
-}
-
-/* Insert or replace id -> n (n NULL: forget). */
-static void
-fdstore_map_put(struct fdstore_map *m, uint64_t id, struct node *n)
-{
-	struct fdstore_map	 bigger;
-	size_t			 i, j;
-
-	if (m->count * 2 >= m->size) {
-		bigger.size = m->size == 0 ? 1024 : m->size * 2;
-		bigger.count = 0;
-		bigger.ids = xcalloc(bigger.size, sizeof(*bigger.ids));
-		bigger.nodes = xcalloc(bigger.size, sizeof(*bigger.nodes));
-		for (i = 0; i < m->size; i++) {
-			if (m->ids[i] == 0)
-				continue;
-			j = fdstore_map_slot(&bigger, m->ids[i]);
-			bigger.ids[j] = m->ids[i];
-			bigger.nodes[j] = m->nodes[i];
-			bigger.count++;
-		}
-		free(m->ids);
-		free(m->nodes);
-		*m = bigger;
-	}
-	i = fdstore_map_slot(m, id);
-	if (m->ids[i] == 0) {
-		m->ids[i] = id;
-		m->count++;
-	}
-	m->nodes[i] = n;
-}
-
-/* The node of id, or NULL. */
-static struct node *
-fdstore_map_get(struct fdstore_map *m, uint64_t id)
-{
-	size_t	 i;
-
-	if (m->size == 0)
-		return NULL;
-	i = fdstore_map_slot(m, id);
-	return m->ids[i] == id ? m->nodes[i] : NULL;
-}
-
-/* Read a journal memfd whole; NULL if unusable. */
+/* Read a journal memfd whole and check its header; NULL if unusable. */
 static uint8_t *
 fdstore_read(int fd, size_t *len, uint64_t *gen)
 {
-	struct stat	 st;
-	uint8_t		*buf;
-	ssize_t		 n;
-	size_t		 got = 0;
+	uint8_t	*buf;
+	char	*cause = NULL;
 
-	if (fstat(fd, &st) == -1 || st.st_size < HO_HEADER_LEN ||
-	    st.st_size > FDSTORE_JOURNAL_MAX)
+	if ((buf = carry_read(fd, CARRY_STATE_MAX, len, &cause)) == NULL) {
+		free(cause);
 		return NULL;
-	buf = xmalloc((size_t)st.st_size);
-	while (got < (size_t)st.st_size) {
-		n = pread(fd, buf + got, (size_t)st.st_size - got, (off_t)got);
-		if (n <= 0) {
-			free(buf);
-			return NULL;
-		}
-		got += (size_t)n;
 	}
-	if (ho_decode_header(buf, got, gen) == -1) {
+	if (handover_decode_header(buf, *len, gen) == -1) {
 		free(buf);
 		return NULL;
 	}
-	*len = got;
 	return buf;
-}
-
-/*
- * Replay a journal into reg.  A torn or damaged tail ends the replay
- * there: what came before it stands.  Returns the records applied.
- */
-static size_t
-fdstore_replay(const uint8_t *buf, size_t len, struct registry *reg,
-    struct fdstore_map *map, struct ho_rec *meta)
-{
-	struct ho_rec	 r;
-	struct node	*n;
-	const char	*why = NULL;
-	size_t		 off = HO_HEADER_LEN, applied = 0;
-	long		 rl;
-
-	while (off < len) {
-		if ((rl = ho_decode(buf + off, len - off, &r, &why)) <= 0) {
-			if (rl < 0)
-				log_warnx("fd store: journal damaged at byte "
-				    "%zu (%s): keeping what came before", off,
-				    why);
-			break;
-		}
-		off += (size_t)rl;
-		applied++;
-		switch (r.type) {
-		case HO_META:
-			*meta = r;
-			break;
-		case HO_UNREG:
-			registry_restore_unreg(reg, r.node.name,
-			    r.node.namelen, r.node.port, -1, r.cr_counter);
-			break;
-		case HO_ADD:
-			if (r.id == 0 || (n = registry_restore(reg, &r.node,
-			    r.cr_counter, -1, NULL)) == NULL)
-				break;
-			n->sid = r.id;
-			fdstore_map_put(map, r.id, n);
-			if (r.id > meta->next_id)
-				meta->next_id = r.id;
-			break;
-		case HO_DEL:
-			if ((n = fdstore_map_get(map, r.id)) != NULL &&
-			    n->active) {
-				registry_remove(reg, n);
-				fdstore_map_put(map, r.id, NULL);
-			}
-			break;
-		default:
-			break;
-		}
-	}
-	return applied;
 }
 
 /*
@@ -422,7 +262,7 @@ fdstore_replay(const uint8_t *buf, size_t len, struct registry *reg,
 void
 fdstore_forget(void)
 {
-	struct fdstore_map	 map;
+	struct carry_map	 map;
 	struct registry		*reg;
 	struct ho_rec		 meta;
 	struct node		*n;
@@ -441,7 +281,7 @@ fdstore_forget(void)
 	memset(&map, 0, sizeof(map));
 	memset(&meta, 0, sizeof(meta));
 	reg = registry_new(UINT_MAX);
-	fdstore_replay(buf, len, reg, &map, &meta);
+	carry_replay(buf, len, reg, &map, &meta);
 	for (n = registry_first(reg); n != NULL; n = registry_next(n)) {
 		snprintf(name, sizeof(name), FDSTORE_REG "%llu",
 		    (unsigned long long)n->sid);
@@ -451,34 +291,17 @@ fdstore_forget(void)
 	if (meta.next_id > fs.next_id)
 		fs.next_id = meta.next_id;
 	registry_free(reg);
-	free(map.ids);
-	free(map.nodes);
+	carry_map_free(&map);
 	free(buf);
 	log_info("fd store: dropped registrations=%zu of the rejected state",
 	    dropped);
-}
-
-/* Whether fd is a connected stream socket. */
-static int
-fdstore_is_conn(int fd)
-{
-	struct stat	 st;
-	socklen_t	 len;
-	int		 v;
-
-	if (fstat(fd, &st) == -1 || !S_ISSOCK(st.st_mode))
-		return 0;
-	len = sizeof(v);
-	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) == -1 || v)
-		return 0;
-	return 1;
 }
 
 /* Adopt what systemd passed back after a restart. */
 int
 fdstore_load(struct server *srv)
 {
-	struct fdstore_map	 map;
+	struct carry_map	 map;
 	struct registry		*reg;
 	struct ho_rec		 meta;
 	struct node		*n, *next;
@@ -520,7 +343,7 @@ fdstore_load(struct server *srv)
 	memset(&map, 0, sizeof(map));
 	memset(&meta, 0, sizeof(meta));
 	reg = registry_new(UINT_MAX);
-	fdstore_replay(buf[best], len[best], reg, &map, &meta);
+	carry_replay(buf[best], len[best], reg, &map, &meta);
 	/* It stays stored until fdstore_start() stores its successor. */
 	fs.generation = gen[best];
 	fs.fd = sfds[best];
@@ -530,9 +353,9 @@ fdstore_load(struct server *srv)
 	/* Match stored sockets to journaled registrations. */
 	for (i = 0; i < nr; i++) {
 		id = strtoull(rnames[i] + strlen(FDSTORE_REG), NULL, 10);
-		n = fdstore_map_get(&map, id);
+		n = carry_map_get(&map, id);
 		if (n == NULL || !n->active || n->fd != -1 ||
-		    !fdstore_is_conn(rfds[i])) {
+		    !carry_is_socket(rfds[i], CARRY_CONNECTED)) {
 			sd_store_remove(rnames[i]);
 			close(rfds[i]);
 			continue;
@@ -558,8 +381,7 @@ fdstore_load(struct server *srv)
 		srv->sync_version = meta.version;
 	}
 	srv->restored = 1;
-	free(map.ids);
-	free(map.nodes);
+	carry_map_free(&map);
 	log_info("fd store: restored registrations=%d remembered=%zu",
 	    adopted, registry_unreg_count(reg));
 	goto done;

@@ -6,7 +6,7 @@
 
 /* CRC-32 (IEEE 802.3), a byte at a time from a table made once. */
 uint32_t
-ho_crc32(uint32_t crc, const uint8_t *p, size_t len)
+handover_crc32(uint32_t crc, const uint8_t *p, size_t len)
 {
 	static uint32_t	 table[256];
 	uint32_t	 c;
@@ -28,7 +28,7 @@ ho_crc32(uint32_t crc, const uint8_t *p, size_t len)
 
 /* The file header. */
 int
-ho_encode_header(uint8_t *buf, size_t size, uint64_t generation)
+handover_encode_header(uint8_t *buf, size_t size, uint64_t generation)
 {
 	struct wire_w	 w = { buf + 8, size >= 8 ? size - 8 : 0, size < 8 };
 
@@ -42,7 +42,7 @@ ho_encode_header(uint8_t *buf, size_t size, uint64_t generation)
 
 /* Check the file header. */
 int
-ho_decode_header(const uint8_t *buf, size_t len, uint64_t *generation)
+handover_decode_header(const uint8_t *buf, size_t len, uint64_t *generation)
 {
 	struct wire_r	 r = { buf + 8, len >= 8 ? len - 8 : 0, len < 8 };
 
@@ -54,37 +54,11 @@ ho_decode_header(const uint8_t *buf, size_t len, uint64_t *generation)
 	return r.err ? -1 : 0;
 }
 
-/* A node's fields. */
-static void
-w_node(struct wire_w *w, const struct proto_node *n)
-{
-	wire_put_int(w, n->port, 2);
-	wire_put_int(w, n->type, 1);
-	wire_put_int(w, n->proto, 1);
-	wire_put_int(w, n->high, 2);
-	wire_put_int(w, n->low, 2);
-	wire_put_str(w, n->name, n->namelen);
-	wire_put_str(w, n->extra, n->extralen);
-}
-
-/* Read a node's fields. */
-static void
-r_node(struct wire_r *r, struct proto_node *n)
-{
-	n->port = (uint16_t)wire_get_int(r, 2);
-	n->type = (uint8_t)wire_get_int(r, 1);
-	n->proto = (uint8_t)wire_get_int(r, 1);
-	n->high = (uint16_t)wire_get_int(r, 2);
-	n->low = (uint16_t)wire_get_int(r, 2);
-	n->name = wire_get_str(r, &n->namelen);
-	n->extra = wire_get_str(r, &n->extralen);
-}
-
 /* Encode one record: type, length, payload, CRC. */
 int
-ho_encode(uint8_t *buf, size_t size, const struct ho_rec *rec)
+handover_encode(uint8_t *buf, size_t size, const struct ho_rec *rec)
 {
-	struct wire_w	 w;
+	struct wire_w	 w, hw;
 	size_t		 plen;
 	uint32_t	 crc;
 
@@ -105,7 +79,7 @@ ho_encode(uint8_t *buf, size_t size, const struct ho_rec *rec)
 		wire_put_int(&w, rec->id, 8);
 		wire_put_int(&w, (uint32_t)rec->fd, 4);
 		wire_put_int(&w, rec->cr_counter, 4);
-		w_node(&w, &rec->node);
+		wire_put_node(&w, &rec->node);
 		break;
 	case HO_DEL:
 		wire_put_int(&w, rec->id, 8);
@@ -129,7 +103,7 @@ ho_encode(uint8_t *buf, size_t size, const struct ho_rec *rec)
 		wire_put_int(&w, (uint64_t)rec->age, 8);
 		break;
 	case HO_ONODE:
-		w_node(&w, &rec->node);
+		wire_put_node(&w, &rec->node);
 		break;
 	case HO_END:
 		break;
@@ -141,22 +115,20 @@ ho_encode(uint8_t *buf, size_t size, const struct ho_rec *rec)
 	plen = (size_t)(w.p - (buf + 5));
 	if (plen > HO_RECORD_MAX)
 		return -1;
-	buf[0] = rec->type;
-	buf[1] = (uint8_t)(plen >> 24);
-	buf[2] = (uint8_t)(plen >> 16);
-	buf[3] = (uint8_t)(plen >> 8);
-	buf[4] = (uint8_t)plen;
-	crc = ho_crc32(0, buf, 5 + plen);
-	buf[5 + plen] = (uint8_t)(crc >> 24);
-	buf[6 + plen] = (uint8_t)(crc >> 16);
-	buf[7 + plen] = (uint8_t)(crc >> 8);
-	buf[8 + plen] = (uint8_t)crc;
-	return (int)(9 + plen);
+	hw.p = buf;
+	hw.left = 5;
+	hw.err = 0;
+	wire_put_int(&hw, rec->type, 1);
+	wire_put_int(&hw, plen, 4);
+	crc = handover_crc32(0, buf, 5 + plen);
+	w.left += 4;
+	wire_put_int(&w, crc, 4);
+	return w.err || hw.err ? -1 : (int)(9 + plen);
 }
 
 /* Decode the record at buf; see handover.h. */
 long
-ho_decode(const uint8_t *buf, size_t len, struct ho_rec *rec,
+handover_decode(const uint8_t *buf, size_t len, struct ho_rec *rec,
     const char **why)
 {
 	struct wire_r	 r;
@@ -168,17 +140,20 @@ ho_decode(const uint8_t *buf, size_t len, struct ho_rec *rec,
 	memset(rec, 0, sizeof(*rec));
 	if (len < 5)
 		return 0;
-	plen = (uint32_t)buf[1] << 24 | (uint32_t)buf[2] << 16 |
-	    (uint32_t)buf[3] << 8 | buf[4];
+	r.p = buf + 1;
+	r.left = 4;
+	r.err = 0;
+	plen = (uint32_t)wire_get_int(&r, 4);
 	if (plen > HO_RECORD_MAX) {
 		*why = "record too long";
 		return -1;
 	}
 	if (len < 9 + (size_t)plen)
 		return 0;
-	crc = (uint32_t)buf[5 + plen] << 24 | (uint32_t)buf[6 + plen] << 16 |
-	    (uint32_t)buf[7 + plen] << 8 | buf[8 + plen];
-	if (ho_crc32(0, buf, 5 + plen) != crc) {
+	r.p = buf + 5 + plen;
+	r.left = 4;
+	crc = (uint32_t)wire_get_int(&r, 4);
+	if (handover_crc32(0, buf, 5 + plen) != crc) {
 		*why = "record checksum mismatch";
 		return -1;
 	}
@@ -203,7 +178,7 @@ ho_decode(const uint8_t *buf, size_t len, struct ho_rec *rec,
 		rec->id = wire_get_int(&r, 8);
 		rec->fd = (int32_t)wire_get_int(&r, 4);
 		rec->cr_counter = (uint32_t)wire_get_int(&r, 4);
-		r_node(&r, &rec->node);
+		wire_get_node(&r, &rec->node);
 		break;
 	case HO_DEL:
 		rec->id = wire_get_int(&r, 8);
@@ -240,7 +215,7 @@ ho_decode(const uint8_t *buf, size_t len, struct ho_rec *rec,
 		}
 		break;
 	case HO_ONODE:
-		r_node(&r, &rec->node);
+		wire_get_node(&r, &rec->node);
 		break;
 	case HO_END:
 		break;

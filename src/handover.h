@@ -59,19 +59,19 @@ struct ho_rec {
 };
 
 /* Write the file header; returns HO_HEADER_LEN or -1. */
-int	ho_encode_header(uint8_t *buf, size_t size, uint64_t generation);
+int	handover_encode_header(uint8_t *buf, size_t size, uint64_t generation);
 /* Check the header; returns the generation's low bits >= 0, or -1. */
-int	ho_decode_header(const uint8_t *buf, size_t len, uint64_t *generation);
+int	handover_decode_header(const uint8_t *buf, size_t len, uint64_t *generation);
 /* Encode one record; returns its length or -1 if it does not fit. */
-int	ho_encode(uint8_t *buf, size_t size, const struct ho_rec *r);
+int	handover_encode(uint8_t *buf, size_t size, const struct ho_rec *r);
 /*
  * Decode the record at buf[0..len).  Returns its total length, 0 if
  * more bytes are needed (a torn tail), or -1 (with *why) if it is
  * damaged: bad CRC, unknown type, bad lengths or fields.
  */
-long	ho_decode(const uint8_t *buf, size_t len, struct ho_rec *r,
+long	handover_decode(const uint8_t *buf, size_t len, struct ho_rec *r,
 	    const char **why);
 /* CRC-32 (IEEE) of len bytes, continuing from crc (0 to start). */
-uint32_t ho_crc32(uint32_t crc, const uint8_t *p, size_t len);
+uint32_t handover_crc32(uint32_t crc, const uint8_t *p, size_t len);
 
 #endif /* HANDOVER_H */

@@ -63,13 +63,7 @@ sync_msg_encode(uint8_t *buf, size_t size, const struct sync_msg *m)
 		break;
 	case SYNC_MSG_ADD:
 		wire_put_int(&w, m->version, 8);
-		wire_put_int(&w, n->port, 2);
-		wire_put_int(&w, n->type, 1);
-		wire_put_int(&w, n->proto, 1);
-		wire_put_int(&w, n->high, 2);
-		wire_put_int(&w, n->low, 2);
-		wire_put_str(&w, n->name, n->namelen);
-		wire_put_str(&w, n->extra, n->extralen);
+		wire_put_node(&w, n);
 		break;
 	case SYNC_MSG_DEL:
 		wire_put_int(&w, m->version, 8);
@@ -125,13 +119,7 @@ sync_msg_decode(const uint8_t *buf, size_t len, struct sync_msg *m,
 		break;
 	case SYNC_MSG_ADD:
 		m->version = wire_get_int(&r, 8);
-		n->port = (uint16_t)wire_get_int(&r, 2);
-		n->type = (uint8_t)wire_get_int(&r, 1);
-		n->proto = (uint8_t)wire_get_int(&r, 1);
-		n->high = (uint16_t)wire_get_int(&r, 2);
-		n->low = (uint16_t)wire_get_int(&r, 2);
-		n->name = wire_get_str(&r, &n->namelen);
-		n->extra = wire_get_str(&r, &n->extralen);
+		wire_get_node(&r, n);
 		if (r.err)
 			break;
 		if (!proto_name_ok(n->name, n->namelen))

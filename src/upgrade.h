@@ -9,8 +9,28 @@
 
 struct server;
 
+/* What the old process tells the new one (upgrade.c to upgrade_adopt.c). */
+#define UPGRADE_ENV_FD		"EPMDX_HANDOVER_FD"	/* the snapshot */
+#define UPGRADE_ENV_LISTEN	"EPMDX_HANDOVER_LISTEN"	/* "fd,fd,..." */
+#define UPGRADE_ENV_READY	"EPMDX_UPGRADE_READY"	/* "fd,pid": standby */
+
+/* The old process: upgrade.c. */
+
 /* Remember the binary's path and arguments for the re-exec. */
 void	upgrade_init(int argc, char **argv);
+/*
+ * Start an upgrade (SIGUSR2: reply_fd -1; epmdxctl upgrade: the client's
+ * socket, answered "OK pid version" by the new process or "ERR reason"
+ * by this one).  If the new binary fails its check or exec fails, this
+ * process keeps serving.
+ */
+void	upgrade_start(struct server *, int reply_fd);
+/* Write a line to the epmdxctl client on *fd (if not -1); close it. */
+void	upgrade_answer(int *fd, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* The new process: upgrade_adopt.c. */
+
 /*
  * First thing at start, before any descriptor is opened: read and
  * validate a handed-over state (EPMDX_HANDOVER_FD); a damaged one is
@@ -28,12 +48,5 @@ int	upgrade_adopt(struct server *);
 void	upgrade_ready(void);
 /* After sync started: put back remote origins, answer epmdxctl. */
 void	upgrade_finish(struct server *);
-/*
- * Start an upgrade (SIGUSR2: reply_fd -1; epmdxctl upgrade: the client's
- * socket, answered "OK pid version" by the new process or "ERR reason"
- * by this one).  If the new binary fails its check or exec fails, this
- * process keeps serving.
- */
-void	upgrade_start(struct server *, int reply_fd);
 
 #endif /* UPGRADE_H */

@@ -1,6 +1,7 @@
 /* Bounded big-endian readers and writers (pure). */
 #include <string.h>
 
+#include "proto.h"
 #include "wire.h"
 
 /* Append n bytes. */
@@ -75,4 +76,30 @@ wire_get_str(struct wire_r *r, size_t *n)
 	r->p += *n;
 	r->left -= *n;
 	return s;
+}
+
+/* A node's fields. */
+void
+wire_put_node(struct wire_w *w, const struct proto_node *n)
+{
+	wire_put_int(w, n->port, 2);
+	wire_put_int(w, n->type, 1);
+	wire_put_int(w, n->proto, 1);
+	wire_put_int(w, n->high, 2);
+	wire_put_int(w, n->low, 2);
+	wire_put_str(w, n->name, n->namelen);
+	wire_put_str(w, n->extra, n->extralen);
+}
+
+/* Read a node's fields. */
+void
+wire_get_node(struct wire_r *r, struct proto_node *n)
+{
+	n->port = (uint16_t)wire_get_int(r, 2);
+	n->type = (uint8_t)wire_get_int(r, 1);
+	n->proto = (uint8_t)wire_get_int(r, 1);
+	n->high = (uint16_t)wire_get_int(r, 2);
+	n->low = (uint16_t)wire_get_int(r, 2);
+	n->name = wire_get_str(r, &n->namelen);
+	n->extra = wire_get_str(r, &n->extralen);
 }

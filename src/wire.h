@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct proto_node;
+
 struct wire_w {
 	uint8_t		*p;
 	size_t		 left;
@@ -31,5 +33,12 @@ void		 wire_put_str(struct wire_w *, const uint8_t *, size_t);
 uint64_t	 wire_get_int(struct wire_r *, int n);
 /* Read a 16-bit length and point at that many bytes (NULL on overrun). */
 const uint8_t	*wire_get_str(struct wire_r *, size_t *len);
+/*
+ * A node's fields, as sync messages and handover records carry them:
+ * port (2), type (1), proto (1), high (2), low (2), name and Extra as
+ * wire_put_str().  The reader points into the buffer and checks no name.
+ */
+void		 wire_put_node(struct wire_w *, const struct proto_node *);
+void		 wire_get_node(struct wire_r *, struct proto_node *);
 
 #endif /* WIRE_H */

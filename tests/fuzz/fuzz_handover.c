@@ -1,26 +1,35 @@
 /*
- * libFuzzer target for the handover codec: ho_decode_header() on the
- * input, then ho_decode() record after record, as upgrade_load() reads a
- * handed-over state (from byte HO_HEADER_LEN when the header is good,
- * else from byte 0 so the fuzzer reaches the records without first
- * finding the magic).  Every record that decodes must lie within the
- * input, point into it, and encode back to the very same bytes; every
- * proper prefix of it must ask for more.  Any broken invariant aborts.
+ * libFuzzer target for the handover codec: handover_decode_header() on
+ * the input, then handover_decode() record after record, as the new
+ * process reads a handed-over state (from byte HO_HEADER_LEN when the
+ * header is good, else from byte 0 so the fuzzer reaches the records
+ * without first finding the magic).  Every record that decodes must lie
+ * within the input, point into it, and encode back to the very same
+ * bytes; every proper prefix of it must ask for more.  Then the whole
+ * input goes through carry_validate(), as upgrade_load() checks it: a
+ * state it accepts names each descriptor once, below its bound.  Any
+ * broken invariant aborts.
  *
  *	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
- *	    tests/fuzz/fuzz_handover.c src/handover.c src/proto.c \
+ *	    tests/fuzz/fuzz_handover.c src/handover.c src/carry.c \
+ *	    src/registry.c src/proto.c src/wire.c src/xmalloc.c src/log.c \
  *	    -o fuzz_handover
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "carry.h"
 #include "fuzz.h"
 #include "handover.h"
+#include "registry.h"
+
+#define FUZZ_MAXFDS	64	/* carry_validate()'s descriptor bound */
 
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static void	 record(const uint8_t *, size_t, const struct ho_rec *);
+static void	 validate(const uint8_t *, size_t);
 
 static uint8_t	 out[HO_RECORD_MAX + 16];
 
@@ -63,16 +72,41 @@ record(const uint8_t *buf, size_t len, const struct ho_rec *r)
 	}
 
 	/* Every field is read, so the encoding is the input itself. */
-	n = ho_encode(out, sizeof(out), r);
+	n = handover_encode(out, sizeof(out), r);
 	check(n == (int)len && memcmp(out, buf, len) == 0);
 	/* And decodes the same once more. */
-	check(ho_decode(out, (size_t)n, &again, &why) == n);
+	check(handover_decode(out, (size_t)n, &again, &why) == n);
 	check(again.type == r->type);
 
 	/* Short of its last byte, a record asks for more. */
 	for (k = 0; k < len; k += (len > 64 ? 7 : 1))
-		check(ho_decode(buf, k, &again, &why) == 0);
-	check(ho_decode(buf, len - 1, &again, &why) == 0);
+		check(handover_decode(buf, k, &again, &why) == 0);
+	check(handover_decode(buf, len - 1, &again, &why) == 0);
+}
+
+/* The whole state as upgrade_load() validates it. */
+static void
+validate(const uint8_t *buf, size_t len)
+{
+	struct registry	*reg = registry_new(1000);
+	struct ho_rec	 meta;
+	char		*cause = NULL;
+	int		 fds[FUZZ_MAXFDS], nfds = 0, i, j;
+
+	if (carry_validate(buf, len, reg, fds, &nfds, FUZZ_MAXFDS, &meta,
+	    &cause) == 0) {
+		check(cause == NULL && meta.type == HO_META);
+		check(nfds >= 0 && nfds <= FUZZ_MAXFDS);
+		check(registry_count(reg) <= (size_t)nfds);
+		for (i = 0; i < nfds; i++) {
+			check(fds[i] >= 3 && fds[i] < FUZZ_MAXFDS);
+			for (j = 0; j < i; j++)
+				check(fds[i] != fds[j]);
+		}
+	} else
+		check(cause != NULL);
+	free(cause);
+	registry_free(reg);
 }
 
 /* libFuzzer entry point. */
@@ -92,7 +126,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 0)
 		memcpy(copy, data, size);
 
-	if (ho_decode_header(copy, size, &gen) >= 0) {
+	if (handover_decode_header(copy, size, &gen) >= 0) {
 		check(size >= HO_HEADER_LEN);
 		check(memcmp(copy, HO_MAGIC, 8) == 0);
 		off = HO_HEADER_LEN;
@@ -101,7 +135,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	while (off < size) {
 		why = NULL;
-		n = ho_decode(copy + off, size - off, &r, &why);
+		n = handover_decode(copy + off, size - off, &r, &why);
 		if (n == 0)
 			break;			/* a torn tail */
 		if (n < 0) {
@@ -114,6 +148,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (r.type == HO_END)
 			break;
 	}
+	validate(copy, size);
 	free(copy);
 	return 0;
 }

@@ -5,12 +5,6 @@
  * lengths under a valid CRC, names ALIVE2 would refuse, negative
  * descriptors and an empty ORIGIN host are refused; encoders never write
  * past a small buffer; CRC-32 matches the standard check value.
- *
- * And the fd store's side of a rejected handover (fdstore.c, with
- * systemd stubbed): the journal inherited over an exec is close-on-exec
- * again, and fdstore_forget() asks systemd to drop exactly the sockets
- * of the registrations the journal still holds (added and not deleted);
- * an unreadable journal drops nothing and does not crash.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,20 +12,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <sys/mman.h>
-
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "conn.h"
-#include "epmdx.h"
-#include "fdstore.h"
 #include "handover.h"
-#include "sd.h"
-#include "sync.h"
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 #define BUFSZ		(HO_RECORD_MAX + 64)
@@ -226,7 +212,7 @@ seal(uint8_t *buf, uint8_t type, const uint8_t *payload, size_t plen)
 	buf[4] = (uint8_t)plen;
 	if (plen > 0)
 		memcpy(buf + 5, payload, plen);
-	crc = ho_crc32(0, buf, 5 + plen);
+	crc = handover_crc32(0, buf, 5 + plen);
 	buf[5 + plen] = (uint8_t)(crc >> 24);
 	buf[6 + plen] = (uint8_t)(crc >> 16);
 	buf[7 + plen] = (uint8_t)(crc >> 8);
@@ -234,7 +220,7 @@ seal(uint8_t *buf, uint8_t type, const uint8_t *payload, size_t plen)
 	return 9 + plen;
 }
 
-/* ho_decode() of exactly buf[0..len), from a heap copy of that size. */
+/* handover_decode() of exactly buf[0..len), from a heap copy of that size. */
 static long
 decode_exact(const uint8_t *buf, size_t len, struct ho_rec *r,
     const char **why)
@@ -247,12 +233,12 @@ decode_exact(const uint8_t *buf, size_t len, struct ho_rec *r,
 	if (len > 0)
 		memcpy(copy, buf, len);
 	*why = NULL;
-	n = ho_decode(copy, len, r, why);
+	n = handover_decode(copy, len, r, why);
 	free(copy);
 	return n;
 }
 
-/* Expect ho_decode() to refuse the record (-1) with a reason. */
+/* Expect handover_decode() to refuse the record (-1) with a reason. */
 static void
 assert_refused(const uint8_t *buf, size_t len, const char *what)
 {
@@ -262,7 +248,7 @@ assert_refused(const uint8_t *buf, size_t len, const char *what)
 
 	n = decode_exact(buf, len, &r, &why);
 	if (n != -1)
-		fail_msg("%s: ho_decode returned %ld, want -1", what, n);
+		fail_msg("%s: handover_decode returned %ld, want -1", what, n);
 	if (why == NULL)
 		fail_msg("%s: refused without a reason", what);
 }
@@ -273,7 +259,7 @@ enc(uint8_t *buf, size_t size, const struct ho_rec *r)
 {
 	int	 n;
 
-	n = ho_encode(buf, size, r);
+	n = handover_encode(buf, size, r);
 	assert_true(n >= 9);
 	return (size_t)n;
 }
@@ -284,11 +270,11 @@ test_crc32(void **state)
 {
 	const uint8_t	*s = (const uint8_t *)"123456789";
 
-	assert_int_equal(ho_crc32(0, s, 9), 0xcbf43926U);
-	assert_int_equal(ho_crc32(ho_crc32(0, s, 4), s + 4, 5), 0xcbf43926U);
-	assert_int_equal(ho_crc32(0, s, 0), 0);
+	assert_int_equal(handover_crc32(0, s, 9), 0xcbf43926U);
+	assert_int_equal(handover_crc32(handover_crc32(0, s, 4), s + 4, 5), 0xcbf43926U);
+	assert_int_equal(handover_crc32(0, s, 0), 0);
 	/* CRC-32 of a single 'a', another published value. */
-	assert_int_equal(ho_crc32(0, (const uint8_t *)"a", 1), 0xe8b7be43U);
+	assert_int_equal(handover_crc32(0, (const uint8_t *)"a", 1), 0xe8b7be43U);
 }
 
 /* A header round trips; the exact bytes are magic, version, generation. */
@@ -304,14 +290,14 @@ test_header_ok(void **state)
 	uint64_t		 gen = 0;
 
 	memset(buf, CANARY, sizeof(buf));
-	assert_int_equal(ho_encode_header(buf, sizeof(buf),
+	assert_int_equal(handover_encode_header(buf, sizeof(buf),
 	    0x0102030405060708ULL), HO_HEADER_LEN);
 	assert_memory_equal(buf, want, HO_HEADER_LEN);
 	assert_int_equal(buf[HO_HEADER_LEN], CANARY);
-	assert_true(ho_decode_header(buf, HO_HEADER_LEN, &gen) >= 0);
+	assert_true(handover_decode_header(buf, HO_HEADER_LEN, &gen) >= 0);
 	assert_true(gen == 0x0102030405060708ULL);
 	/* Bytes after the header (the first record) do not matter. */
-	assert_true(ho_decode_header(buf, sizeof(buf), &gen) >= 0);
+	assert_true(handover_decode_header(buf, sizeof(buf), &gen) >= 0);
 }
 
 /* Bad magic, another version, or a short header: refused. */
@@ -323,19 +309,19 @@ test_header_bad(void **state)
 	size_t		 i, k;
 	int		 b;
 
-	assert_int_equal(ho_encode_header(good, sizeof(good), 7),
+	assert_int_equal(handover_encode_header(good, sizeof(good), 7),
 	    HO_HEADER_LEN);
 	/* Any bit of the magic. */
 	for (i = 0; i < 8; i++)
 		for (b = 0; b < 8; b++) {
 			memcpy(buf, good, sizeof(buf));
 			buf[i] ^= (uint8_t)(1 << b);
-			assert_int_equal(ho_decode_header(buf, sizeof(buf),
+			assert_int_equal(handover_decode_header(buf, sizeof(buf),
 			    &gen), -1);
 		}
 	memcpy(buf, good, sizeof(buf));
 	memcpy(buf, "EPMDXST2", 8);
-	assert_int_equal(ho_decode_header(buf, sizeof(buf), &gen), -1);
+	assert_int_equal(handover_decode_header(buf, sizeof(buf), &gen), -1);
 	/* Other versions: 0, 2, and one in a high byte. */
 	for (i = 0; i < 3; i++) {
 		memcpy(buf, good, sizeof(buf));
@@ -343,7 +329,7 @@ test_header_bad(void **state)
 		    i == 1 ? HO_VERSION + 1 : 1);
 		if (i == 2)
 			buf[11] = HO_VERSION;
-		assert_int_equal(ho_decode_header(buf, sizeof(buf), &gen), -1);
+		assert_int_equal(handover_decode_header(buf, sizeof(buf), &gen), -1);
 	}
 	/* Every truncation, from an exact-size copy. */
 	for (k = 0; k < HO_HEADER_LEN; k++) {
@@ -351,13 +337,13 @@ test_header_bad(void **state)
 
 		assert_non_null(copy);
 		memcpy(copy, good, k);
-		assert_int_equal(ho_decode_header(copy, k, &gen), -1);
+		assert_int_equal(handover_decode_header(copy, k, &gen), -1);
 		free(copy);
 	}
 	/* Encoding into less than a header fails, never overruns. */
 	for (k = 0; k < HO_HEADER_LEN; k++) {
 		memset(buf, CANARY, sizeof(buf));
-		assert_int_equal(ho_encode_header(buf, k, 1), -1);
+		assert_int_equal(handover_encode_header(buf, k, 1), -1);
 		for (i = k; i < sizeof(buf); i++)
 			assert_int_equal(buf[i], CANARY);
 	}
@@ -383,7 +369,7 @@ test_round_trip(void **state)
 			fail_msg("type %u: decode %ld, want %zu (%s)",
 			    recs[i].type, n, len, why != NULL ? why : "");
 		/* Then in place: the pointers point into buf. */
-		assert_int_equal(ho_decode(buf, len, &r, &why), (long)len);
+		assert_int_equal(handover_decode(buf, len, &r, &why), (long)len);
 		assert_rec_eq(&recs[i], &r);
 		assert_true(inside(buf, len, r.node.name, r.node.namelen));
 		assert_true(inside(buf, len, r.node.extra, r.node.extralen));
@@ -419,7 +405,7 @@ test_round_trip_limits(void **state)
 			in.node.extralen = sizeof(extra1020);
 		}
 		len = enc(buf, sizeof(buf), &in);
-		assert_int_equal(ho_decode(buf, len, &r, &why), (long)len);
+		assert_int_equal(handover_decode(buf, len, &r, &why), (long)len);
 		assert_rec_eq(&in, &r);
 		assert_true(inside(buf, len, r.node.name, r.node.namelen));
 		assert_true(inside(buf, len, r.node.extra, r.node.extralen));
@@ -427,13 +413,13 @@ test_round_trip_limits(void **state)
 		in.node.name = name4x255;
 		in.node.namelen = sizeof(name4x255);
 		len = enc(buf, sizeof(buf), &in);
-		assert_int_equal(ho_decode(buf, len, &r, &why), (long)len);
+		assert_int_equal(handover_decode(buf, len, &r, &why), (long)len);
 		assert_rec_eq(&in, &r);
 		/* The empty name stock accepts. */
 		in.node.name = (const uint8_t *)"";
 		in.node.namelen = 0;
 		len = enc(buf, sizeof(buf), &in);
-		assert_int_equal(ho_decode(buf, len, &r, &why), (long)len);
+		assert_int_equal(handover_decode(buf, len, &r, &why), (long)len);
 		assert_int_equal(r.node.namelen, 0);
 	}
 }
@@ -454,7 +440,7 @@ test_stream(void **state)
 	}
 	off = 0;
 	for (i = 0; i < n; i++) {
-		got = ho_decode(buf + off, sizeof(buf) - off, &r, NULL);
+		got = handover_decode(buf + off, sizeof(buf) - off, &r, NULL);
 		assert_int_equal(got, (long)lens[i]);
 		assert_rec_eq(&recs[i], &r);
 		off += (size_t)got;
@@ -514,7 +500,7 @@ test_bit_flips(void **state)
 			memcpy(buf, orig, len);
 			buf[bit / 8] ^= (uint8_t)(1 << (bit % 8));
 			why = NULL;
-			got = ho_decode(buf, sizeof(buf), &r, &why);
+			got = handover_decode(buf, sizeof(buf), &r, &why);
 			if (got != -1 || why == NULL)
 				fail_msg("type %u: bit %zu flipped: %ld, want "
 				    "-1", recs[i].type, bit, got);
@@ -579,17 +565,17 @@ test_encode_too_long(void **state)
 	r.type = HO_ADD;
 	r.fd = 3;
 	r.node = mknode("x", huge, sizeof(huge));
-	assert_int_equal(ho_encode(buf, size, &r), -1);
+	assert_int_equal(handover_encode(buf, size, &r), -1);
 	r.type = HO_ORIGIN;
 	r.host = huge;
 	r.hostlen = sizeof(huge);
 	r.addr = NULL;
 	r.addrlen = 0;
-	assert_int_equal(ho_encode(buf, size, &r), -1);
+	assert_int_equal(handover_encode(buf, size, &r), -1);
 	r.type = 0;
-	assert_int_equal(ho_encode(buf, size, &r), -1);
+	assert_int_equal(handover_encode(buf, size, &r), -1);
 	r.type = HO_END + 1;
-	assert_int_equal(ho_encode(buf, size, &r), -1);
+	assert_int_equal(handover_encode(buf, size, &r), -1);
 	free(buf);
 }
 
@@ -637,14 +623,14 @@ test_field_lengths(void **state)
 	memset(payload, 0, sizeof(payload));
 	payload[2] = 0x11;
 	len = seal(buf, HO_META, payload, 36);
-	assert_int_equal(ho_decode(buf, len, &in, NULL), (long)len);
+	assert_int_equal(handover_decode(buf, len, &in, NULL), (long)len);
 	assert_int_equal(in.names_port, 0x1100);
 	len = seal(buf, HO_DEL, payload, 8);
-	assert_int_equal(ho_decode(buf, len, &in, NULL), (long)len);
+	assert_int_equal(handover_decode(buf, len, &in, NULL), (long)len);
 	len = seal(buf, HO_LISTEN, payload, 4);
-	assert_int_equal(ho_decode(buf, len, &in, NULL), (long)len);
+	assert_int_equal(handover_decode(buf, len, &in, NULL), (long)len);
 	len = seal(buf, HO_END, payload, 0);
-	assert_int_equal(ho_decode(buf, len, &in, NULL), (long)len);
+	assert_int_equal(handover_decode(buf, len, &in, NULL), (long)len);
 
 	/* META with port 0 or over 65535. */
 	memset(payload, 0, sizeof(payload));
@@ -682,7 +668,7 @@ test_field_lengths(void **state)
 	assert_refused(buf, seal(buf, HO_ADD, payload, len - 9),
 	    "ADD Extra length one past the end");
 	payload[30] = 2;			/* as encoded: fine */
-	assert_int_equal(ho_decode(buf, seal(buf, HO_ADD, payload, len - 9),
+	assert_int_equal(handover_decode(buf, seal(buf, HO_ADD, payload, len - 9),
 	    &in, NULL), (long)len);
 	/* A trailing byte after a complete ADD. */
 	payload[len - 9] = 0;
@@ -752,7 +738,7 @@ test_bad_names(void **state)
 		    "Extra of 1021 bytes");
 		in.node.extralen = PROTO_MAXSYMLEN;
 		len = enc(buf, sizeof(buf), &in);
-		assert_int_equal(ho_decode(buf, len, &in, NULL), (long)len);
+		assert_int_equal(handover_decode(buf, len, &in, NULL), (long)len);
 	}
 }
 
@@ -776,7 +762,7 @@ test_negative_fd(void **state)
 		}
 		in.fd = INT32_MAX;
 		len = enc(buf, sizeof(buf), &in);
-		assert_int_equal(ho_decode(buf, len, &r, NULL), (long)len);
+		assert_int_equal(handover_decode(buf, len, &r, NULL), (long)len);
 		assert_int_equal(r.fd, INT32_MAX);
 	}
 }
@@ -796,7 +782,7 @@ test_origin_bad(void **state)
 	in.addr = (const uint8_t *)"127.0.0.1:4370";
 	in.addrlen = 14;
 	len = enc(buf, sizeof(buf), &in);
-	assert_int_equal(ho_decode(buf, len, &r, NULL), (long)len);
+	assert_int_equal(handover_decode(buf, len, &r, NULL), (long)len);
 
 	in.hostlen = 0;
 	assert_refused(buf, enc(buf, sizeof(buf), &in), "empty host");
@@ -808,7 +794,7 @@ test_origin_bad(void **state)
 	assert_refused(buf, enc(buf, sizeof(buf), &in), "host too long");
 	in.hostlen = HO_HOST_MAX;
 	len = enc(buf, sizeof(buf), &in);
-	assert_int_equal(ho_decode(buf, len, &r, NULL), (long)len);
+	assert_int_equal(handover_decode(buf, len, &r, NULL), (long)len);
 	in.addr = (const uint8_t *)"1\0";
 	in.addrlen = 2;
 	assert_refused(buf, enc(buf, sizeof(buf), &in), "NUL in address");
@@ -833,7 +819,7 @@ test_encode_small(void **state)
 		len = enc(buf, sizeof(buf), &recs[i]);
 		for (k = 0; k < len; k++) {
 			memset(buf, CANARY, sizeof(buf));
-			if (ho_encode(buf, k, &recs[i]) != -1)
+			if (handover_encode(buf, k, &recs[i]) != -1)
 				fail_msg("type %u: encoded into %zu of %zu",
 				    recs[i].type, k, len);
 			for (j = k; j < len + 8; j++)
@@ -842,161 +828,9 @@ test_encode_small(void **state)
 					    "written", recs[i].type, k, j);
 		}
 		memset(buf, CANARY, sizeof(buf));
-		assert_int_equal(ho_encode(buf, len, &recs[i]), (int)len);
+		assert_int_equal(handover_encode(buf, len, &recs[i]), (int)len);
 		assert_int_equal(buf[len], CANARY);
 	}
-}
-
-/* systemd and the rest of the daemon, stubbed for fdstore.c. */
-static char	 removed[16][48];	/* FDSTOREREMOVE names, in order */
-static int	 nremoved;
-
-int
-sd_collect(char **cause)
-{
-	return 0;
-}
-
-int
-sd_take(const char *prefix, int *fds, char **names, int max)
-{
-	return 0;
-}
-
-int
-sd_store_fd(int fd, const char *name)
-{
-	return 0;
-}
-
-void
-sd_store_remove(const char *name)
-{
-	if (nremoved < (int)NITEMS(removed))
-		snprintf(removed[nremoved++], sizeof(removed[0]), "%s", name);
-}
-
-void
-conn_adopt(struct server *srv, int fd, struct node *n)
-{
-}
-
-void
-sync_handover_origin(struct server *srv, uint64_t *incarnation,
-    uint64_t *version)
-{
-	*incarnation = *version = 0;
-}
-
-/* Append r to the journal fd at *off. */
-static void
-journal_put(int fd, size_t *off, const struct ho_rec *r)
-{
-	uint8_t	 buf[BUFSZ];
-	int	 n;
-
-	n = ho_encode(buf, sizeof(buf), r);
-	assert_true(n > 0);
-	assert_int_equal(pwrite(fd, buf, (size_t)n, (off_t)*off), n);
-	*off += (size_t)n;
-}
-
-/* An ADD record for id and name, as fdstore.c journals it. */
-static struct ho_rec
-journal_add(uint64_t id, const char *name)
-{
-	struct ho_rec	 r;
-
-	memset(&r, 0, sizeof(r));
-	r.type = HO_ADD;
-	r.id = id;
-	r.fd = -1;
-	r.cr_counter = 1;
-	r.node = mknode(name, NULL, 0);
-	return r;
-}
-
-/* Hand fdstore_init() the journal fd as an exec would (no CLOEXEC). */
-static void
-journal_inherit(struct server *srv, int fd)
-{
-	char	 env[64];
-
-	snprintf(env, sizeof(env), "%d,a,3,9", fd);
-	setenv("EPMDX_FDSTORE", "1", 1);
-	setenv("NOTIFY_SOCKET", "/nonexistent/notify", 1);
-	setenv("EPMDX_FDSTORE_STATE", env, 1);
-	fdstore_init(srv);
-}
-
-/* Whether name is among the names dropped. */
-static int
-was_removed(const char *name)
-{
-	int	 i;
-
-	for (i = 0; i < nremoved; i++)
-		if (strcmp(removed[i], name) == 0)
-			return 1;
-	return 0;
-}
-
-static void
-test_fdstore_forget(void **state)
-{
-	static struct server	 srv;
-	struct ho_rec		 r;
-	uint8_t			 hdr[HO_HEADER_LEN];
-	size_t			 off = 0;
-	int			 fd;
-
-	assert_true((fd = memfd_create("test-journal", 0)) >= 0);
-	assert_int_equal(ho_encode_header(hdr, sizeof(hdr), 3), HO_HEADER_LEN);
-	assert_int_equal(pwrite(fd, hdr, sizeof(hdr), 0), HO_HEADER_LEN);
-	off = sizeof(hdr);
-	memset(&r, 0, sizeof(r));
-	r.type = HO_META;
-	r.names_port = 4369;
-	r.next_id = 9;
-	journal_put(fd, &off, &r);
-	r = journal_add(5, "alpha");
-	journal_put(fd, &off, &r);
-	r = journal_add(7, "beta");
-	journal_put(fd, &off, &r);
-	r = journal_add(9, "gamma");
-	journal_put(fd, &off, &r);
-	memset(&r, 0, sizeof(r));
-	r.type = HO_DEL;
-	r.id = 5;
-	journal_put(fd, &off, &r);
-
-	journal_inherit(&srv, fd);
-	assert_int_equal(fdstore_fd(), fd);
-	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
-	assert_null(getenv("EPMDX_FDSTORE_STATE"));
-
-	nremoved = 0;
-	fdstore_forget();
-	assert_int_equal(nremoved, 2);
-	assert_true(was_removed("epmdx-reg-7"));
-	assert_true(was_removed("epmdx-reg-9"));
-	assert_false(was_removed("epmdx-reg-5"));
-	close(fd);
-}
-
-static void
-test_fdstore_forget_unreadable(void **state)
-{
-	static struct server	 srv;
-	int			 fd;
-
-	assert_true((fd = memfd_create("test-journal", 0)) >= 0);
-	assert_int_equal(write(fd, "EPMDXST9 not a journal at all", 29), 29);
-	journal_inherit(&srv, fd);
-	nremoved = 0;
-	fdstore_forget();
-	assert_int_equal(nremoved, 0);
-	close(fd);
 }
 
 int
@@ -1018,8 +852,6 @@ main(void)
 		cmocka_unit_test(test_negative_fd),
 		cmocka_unit_test(test_origin_bad),
 		cmocka_unit_test(test_encode_small),
-		cmocka_unit_test(test_fdstore_forget),
-		cmocka_unit_test(test_fdstore_forget_unreadable),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
