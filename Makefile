@@ -72,7 +72,7 @@ test_registry_OBJS	= proto.o registry.o xmalloc.o log.o
 test_config_OBJS	= config.o acl.o log.o xmalloc.o
 test_sync_msg_OBJS	= sync_msg.o proto.o wire.o
 test_sync_crypto_OBJS	= sync_crypto.o xmalloc.o log.o
-test_sync_OBJS		= sync.o sync_query.o sync_admit.o registry.o proto.o \
+test_sync_OBJS		= sync.o sync_query.o sync_admit.o registry.o proto.o addr.o \
 			  sync_msg.o sync_crypto.o wire.o handover.o \
 			  xmalloc.o log.o config.o acl.o
 test_mcast_OBJS		= sync_mcast_msg.o sync_crypto.o xmalloc.o log.o

@@ -18,6 +18,7 @@
 #include <event2/dns.h>
 #include <event2/event.h>
 
+#include "addr.h"
 #include "config.h"
 #include "epmdx.h"
 #include "log.h"
@@ -38,33 +39,6 @@ static void	sync_expiry_cb(evutil_socket_t, short, void *);
 static void	sync_retry_cb(evutil_socket_t, short, void *);
 static void	sync_origin_free(struct sync *, struct sync_origin *,
 		    const char *);
-static void	sync_warn_limited(const char *, ...)
-		    __attribute__((format(printf, 1, 2)));
-
-#define SYNC_WARN_PER_SEC	5	/* limited warnings a second */
-
-/* Warn about what a peer made us refuse, at most a few times a second. */
-static void
-sync_warn_limited(const char *fmt, ...)
-{
-	static time_t	 window;
-	static unsigned	 count;
-	time_t		 now = sync_clock();
-	char		 buf[512];
-	va_list		 ap;
-
-	if (now != window) {
-		window = now;
-		count = 0;
-	}
-	if (count++ >= SYNC_WARN_PER_SEC)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	log_warnx("%s", buf);
-}
-
 /* Accessors for backends. */
 struct event_base *
 sync_base(const struct sync *s)
@@ -116,18 +90,13 @@ sync_backend_find(const char *name)
 static int
 sync_set_hostname(struct sync *s, const struct sync_conf *sc, char **cause)
 {
-	char	 buf[SYNC_HOST_MAX + 1], *dot;
+	char	 buf[SYNC_HOST_MAX + 1];
 
 	if (sc->hostname != NULL)
 		snprintf(buf, sizeof(buf), "%s", sc->hostname);
-	else {
-		if (gethostname(buf, sizeof(buf)) == -1) {
-			xasprintf(cause, "gethostname: %s", strerror(errno));
-			return -1;
-		}
-		buf[sizeof(buf) - 1] = '\0';
-		if ((dot = strchr(buf, '.')) != NULL)
-			*dot = '\0';
+	else if (addr_short_hostname(buf, sizeof(buf)) == -1) {
+		xasprintf(cause, "gethostname: %s", strerror(errno));
+		return -1;
 	}
 	if (!sync_host_ok((const uint8_t *)buf, strlen(buf))) {
 		xasprintf(cause, "hostname \"%s\" cannot name a sync origin: "
@@ -147,9 +116,8 @@ sync_set_advertise(struct sync *s, const struct sync_conf *sc)
 
 	if (sc->advertise != NULL && config_hostport(sc->advertise, host,
 	    sizeof(host), &port) == 0)
-		snprintf(s->advertise, sizeof(s->advertise),
-		    strchr(host, ':') != NULL ? "[%s]:%u" : "%s:%u", host,
-		    port != 0 ? port : s->port);
+		addr_join(host, port != 0 ? port : s->port, s->advertise,
+		    sizeof(s->advertise));
 	else
 		snprintf(s->advertise, sizeof(s->advertise), ":%u", s->port);
 }
@@ -258,6 +226,7 @@ sync_open(struct server *srv, char **cause)
 	s->lim.remote_entries = SYNC_MAX_REMOTE_ENTRIES;
 	s->lim.origins = SYNC_MAX_ORIGINS;
 	s->lim.learned = SYNC_MAX_LEARNED;
+	s->warn_rate = (struct log_rate)LOG_RATE("sync: refused", 5, 1);
 	TAILQ_INIT(&s->peers);
 	TAILQ_INIT(&s->inbound);
 	TAILQ_INIT(&s->origins);
@@ -452,6 +421,7 @@ sync_peer_add(struct sync *s, const char *host, unsigned int port,
     unsigned int source)
 {
 	struct sync_peer	*p;
+	char			 buf[SYNC_HOST_MAX + 8];
 
 	if (port == 0)
 		port = s->port;
@@ -463,7 +433,7 @@ sync_peer_add(struct sync *s, const char *host, unsigned int port,
 		return NULL;
 	if (source == SYNC_SRC_LEARNED && sync_nlearned(s) >= s->lim.learned) {
 		s->stats.refused_peers++;
-		sync_warn_limited("sync: too many learned peers (%u), not "
+		log_rate_warnx(&s->warn_rate, "sync: too many learned peers (%u), not "
 		    "dialing %s port %u", s->lim.learned, host, port);
 		return NULL;
 	}
@@ -476,8 +446,8 @@ sync_peer_add(struct sync *s, const char *host, unsigned int port,
 	p->retry = evtimer_new(s->base, sync_retry_cb, p);
 	snprintf(p->status, sizeof(p->status), "new");
 	TAILQ_INSERT_TAIL(&s->peers, p, entry);
-	log_info(strchr(host, ':') != NULL ? "sync: peer added peer=[%s]:%u" :
-	    "sync: peer added peer=%s:%u", host, port);
+	log_info("sync: peer added peer=%s",
+	    addr_join(host, port, buf, sizeof(buf)));
 	sync_peer_dial(p);
 	return p;
 }
@@ -607,7 +577,7 @@ sync_origin_new(struct sync *s, const char *host, const char *addr)
 		return NULL;
 	if (s->norigins >= s->lim.origins) {
 		s->stats.refused_origins++;
-		sync_warn_limited("sync: too many origins (%u), refusing "
+		log_rate_warnx(&s->warn_rate, "sync: too many origins (%u), refusing "
 		    "host=%s", s->lim.origins, host);
 		return NULL;
 	}
@@ -684,8 +654,7 @@ sync_core_hello(struct sync_session *sess, const struct sync_msg *m)
 		return 0;
 	if (aport == 0)
 		aport = s->port;
-	snprintf(o->addr, sizeof(o->addr), strchr(ahost, ':') != NULL ?
-	    "[%s]:%u" : "%s:%u", ahost, aport);
+	addr_join(ahost, aport, o->addr, sizeof(o->addr));
 	if ((p = sync_peer_find(s, ahost, aport)) == NULL)
 		p = sync_peer_add(s, ahost, aport, SYNC_SRC_LEARNED);
 	else if (p->sess == NULL && !p->self &&
@@ -804,7 +773,7 @@ sync_take(struct sync *s, struct sync_origin *o, struct registry *t,
 		o->rejected++;
 		s->stats.rejected_entries++;
 		sync_printable(name, sizeof(name), n->name, n->namelen);
-		sync_warn_limited("sync: entry skipped origin=%s name=\"%s\" "
+		log_rate_warnx(&s->warn_rate, "sync: entry skipped origin=%s name=\"%s\" "
 		    "reason=\"%s\"", o->host, name, reject);
 		return;
 	}

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "log.h"
 #include "sync.h"
 #include "sync_crypto.h"
 #include "sync_msg.h"
@@ -162,6 +163,7 @@ struct sync {
 	struct event		*heartbeat;
 	struct event		*expiry;
 	struct sync_stats	 stats;
+	struct log_rate		 warn_rate;	/* what peers made us refuse */
 };
 
 /* sync_peer.c: streams. */

@@ -26,6 +26,7 @@
 #include <event2/dns.h>
 #include <event2/event.h>
 
+#include "addr.h"
 #include "epmdx.h"
 #include "log.h"
 #include "proto.h"
@@ -46,20 +47,13 @@ static void	sess_connect(struct sync_session *, const struct sockaddr *,
 static void	sess_set_status(struct sync_session *, const char *);
 static void	sess_deadline_cb(evutil_socket_t, short, void *);
 
+static struct log_rate sess_warn_rate = LOG_RATE("sync: peer warnings", 5, 1);
+
 /* Warn about a peer's failure, at most a few times a second. */
 static void
 sess_warn_addr(const char *addr, const char *what)
 {
-	static time_t	 window;
-	static unsigned	 count;
-	time_t		 now = time(NULL);
-
-	if (now != window) {
-		window = now;
-		count = 0;
-	}
-	if (count++ < 5)
-		log_warnx("sync: %s peer=%s", what, addr);
+	log_rate_warnx(&sess_warn_rate, "sync: %s peer=%s", what, addr);
 }
 
 /* The same, for a session. */
@@ -288,27 +282,15 @@ sync_session_accept(struct sync *s, int fd, const uint8_t *body)
 	struct sync_session	*sess;
 	struct sockaddr_storage	 ss;
 	socklen_t		 len = sizeof(ss);
-	char			 host[INET6_ADDRSTRLEN] = "?";
-	char			 addr[INET6_ADDRSTRLEN + 8];
+	char			 addr[ADDR_TEXT_MAX];
 	uint8_t			 src[SYNC_SRC_BYTES];
 	const char		*why;
-	unsigned int		 port = 0;
 	int			 on = 1;
 
 	memset(&ss, 0, sizeof(ss));
-	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
-		if (ss.ss_family == AF_INET) {
-			inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->
-			    sin_addr, host, sizeof(host));
-			port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-		} else if (ss.ss_family == AF_INET6) {
-			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->
-			    sin6_addr, host, sizeof(host));
-			port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-		}
-	}
-	snprintf(addr, sizeof(addr), strchr(host, ':') != NULL ? "[%s]:%u" :
-	    "%s:%u", host, port);
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) == -1)
+		ss.ss_family = AF_UNSPEC;
+	addr_text((struct sockaddr *)&ss, addr, sizeof(addr));
 	if (body[0] != SYNC_PROTO_VERSION) {
 		sess_warn_addr(addr, "unsupported sync protocol version");
 		close(fd);
@@ -363,8 +345,7 @@ sync_peer_dial(struct sync_peer *p)
 	int			 sslen;
 	char			 addr[SYNC_HOST_MAX + 8], serv[8];
 
-	snprintf(addr, sizeof(addr), strchr(p->host, ':') != NULL ?
-	    "[%s]:%u" : "%s:%u", p->host, p->port);
+	addr_join(p->host, p->port, addr, sizeof(addr));
 	sess = sess_new(s, 1, addr);
 	sess->peer = p;
 	p->sess = sess;
@@ -628,11 +609,10 @@ void
 sync_peer_free(struct sync_peer *p, const char *reason)
 {
 	struct sync	*s = p->sync;
+	char		 buf[SYNC_HOST_MAX + 8];
 
-	log_info(strchr(p->host, ':') != NULL ?
-	    "sync: peer removed peer=[%s]:%u reason=\"%s\"" :
-	    "sync: peer removed peer=%s:%u reason=\"%s\"", p->host,
-	    p->port, reason);
+	log_info("sync: peer removed peer=%s reason=\"%s\"",
+	    addr_join(p->host, p->port, buf, sizeof(buf)), reason);
 	TAILQ_REMOVE(&s->peers, p, entry);
 	if (p->sess != NULL) {
 		p->sess->peer = NULL;

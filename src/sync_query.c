@@ -13,6 +13,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
+#include "addr.h"
 #include "epmdx.h"
 #include "handover.h"
 #include "log.h"
@@ -37,18 +38,13 @@ sync_cluster_dump(struct server *srv, struct evbuffer *out)
 	struct sync		*s = srv->sync;
 	struct sync_origin	*o;
 	struct node		*n;
-	char			 host[SYNC_HOST_MAX + 1], *dot;
+	char			 host[SYNC_HOST_MAX + 1];
 	time_t			 now = sync_clock();
 
 	if (s != NULL)
 		snprintf(host, sizeof(host), "%s", s->hostname);
-	else {
-		if (gethostname(host, sizeof(host)) == -1)
-			snprintf(host, sizeof(host), "localhost");
-		host[sizeof(host) - 1] = '\0';
-		if ((dot = strchr(host, '.')) != NULL)
-			*dot = '\0';
-	}
+	else if (addr_short_hostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "localhost");
 	for (n = registry_first(srv->reg); n != NULL; n = registry_next(n))
 		sync_cluster_line(out, n, host, 0, "local");
 	if (s == NULL)
@@ -67,15 +63,11 @@ sync_resolve(struct server *srv, const uint8_t *name, size_t namelen,
 {
 	struct sync		*s = srv->sync;
 	struct sync_origin	*o;
-	char			 me[SYNC_HOST_MAX + 1], *dot;
+	char			 me[SYNC_HOST_MAX + 1];
 
 	if (s != NULL)
 		snprintf(me, sizeof(me), "%s", s->hostname);
-	else if (gethostname(me, sizeof(me)) == 0) {
-		me[sizeof(me) - 1] = '\0';
-		if ((dot = strchr(me, '.')) != NULL)
-			*dot = '\0';
-	} else
+	else if (addr_short_hostname(me, sizeof(me)) == -1)
 		me[0] = '\0';
 	if (strcmp(host, me) == 0 || strcmp(host, "localhost") == 0)
 		return registry_lookup(srv->reg, name, namelen);
@@ -94,7 +86,7 @@ sync_peers_dump(struct server *srv, struct evbuffer *out)
 	struct sync		*s = srv->sync;
 	struct sync_peer	*p;
 	struct sync_origin	*o;
-	char			 src[64];
+	char			 src[64], addr[SYNC_HOST_MAX + 8];
 	time_t			 now = sync_clock();
 	int			 i;
 
@@ -113,10 +105,8 @@ sync_peers_dump(struct server *srv, struct evbuffer *out)
 			    "%slearned", src[0] ? "," : "");
 		o = p->origin[0] != '\0' ? sync_origin_find(s, p->origin) :
 		    NULL;
-		evbuffer_add_printf(out, strchr(p->host, ':') != NULL ?
-		    "[%s]:%u\t%s\t%s\t%ld\t%zu\t%s\t%llu\n" :
-		    "%s:%u\t%s\t%s\t%ld\t%zu\t%s\t%llu\n", p->host, p->port,
-		    p->status, p->origin[0] ? p->origin : "-",
+		evbuffer_add_printf(out, "%s\t%s\t%s\t%ld\t%zu\t%s\t%llu\n",
+		    addr_join(p->host, p->port, addr, sizeof(addr)), p->status, p->origin[0] ? p->origin : "-",
 		    o != NULL ? (long)(now - o->last_heard) : -1L,
 		    o != NULL ? registry_count(o->table) : (size_t)0, src,
 		    o != NULL ? (unsigned long long)o->rejected : 0ULL);
