@@ -381,7 +381,7 @@ sync_reload(struct server *srv, char **cause)
 		if (p->self) {
 			p->self = 0;
 			if (p->sess == NULL)
-				sync_peer_dial(p);
+				sync_session_dial(p);
 		}
 	tv.tv_sec = s->interval;
 	tv.tv_usec = 0;
@@ -448,8 +448,27 @@ sync_peer_add(struct sync *s, const char *host, unsigned int port,
 	TAILQ_INSERT_TAIL(&s->peers, p, entry);
 	log_info("sync: peer added peer=%s",
 	    addr_join(host, port, buf, sizeof(buf)));
-	sync_peer_dial(p);
+	sync_session_dial(p);
 	return p;
+}
+
+/* Withdraw a peer: its stream and retry timer go. */
+void
+sync_peer_free(struct sync_peer *p, const char *reason)
+{
+	struct sync	*s = p->sync;
+	char		 buf[SYNC_HOST_MAX + 8];
+
+	log_info("sync: peer removed peer=%s reason=\"%s\"",
+	    addr_join(p->host, p->port, buf, sizeof(buf)), reason);
+	TAILQ_REMOVE(&s->peers, p, entry);
+	if (p->sess != NULL) {
+		p->sess->peer = NULL;
+		sync_session_free(p->sess, reason);
+	}
+	if (p->retry != NULL)
+		event_free(p->retry);
+	free(p);
 }
 
 /* A backend reports a peer. */
@@ -482,7 +501,7 @@ sync_retry_cb(evutil_socket_t fd, short what, void *arg)
 	struct sync_peer	*p = arg;
 
 	if (p->sess == NULL && !p->self)
-		sync_peer_dial(p);
+		sync_session_dial(p);
 }
 
 /* Drop the snapshot a stream was staging, giving its room back. */
@@ -662,7 +681,7 @@ sync_core_hello(struct sync_session *sess, const struct sync_msg *m)
 		/* It is back: no need to wait out the backoff. */
 		evtimer_del(p->retry);
 		p->backoff = SYNC_BACKOFF_MIN;
-		sync_peer_dial(p);
+		sync_session_dial(p);
 	}
 	/* So it goes when the origin expires, even if never reached. */
 	if (p != NULL && p->origin[0] == '\0')

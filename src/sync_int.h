@@ -166,14 +166,13 @@ struct sync {
 	struct log_rate		 warn_rate;	/* what peers made us refuse */
 };
 
-/* sync_peer.c: streams. */
-void	sync_peer_dial(struct sync_peer *);
+/* sync_session.c: streams. */
+void	sync_session_dial(struct sync_peer *);
 void	sync_session_free(struct sync_session *, const char *reason);
 void	sync_session_accept(struct sync *, int fd, const uint8_t *body);
 void	sync_session_send(struct sync_session *, const struct sync_msg *);
 void	sync_session_snapshot(struct sync_session *);
 size_t	sync_session_pending(struct sync_session *);
-void	sync_peer_free(struct sync_peer *, const char *reason);
 
 /* sync_admit.c: slots for accepted streams, the self rule. */
 struct sockaddr_storage;
@@ -190,6 +189,9 @@ void	sync_core_session_gone(struct sync_session *);
 void	sync_core_resync(struct sync_session *);
 struct sync_peer *sync_peer_find(struct sync *, const char *host,
 	    unsigned int port);
+struct sync_peer *sync_peer_add(struct sync *, const char *host,
+	    unsigned int port, unsigned int source);
+void	sync_peer_free(struct sync_peer *, const char *reason);
 struct sync_origin *sync_origin_find(struct sync *, const char *host);
 void	sync_take(struct sync *, struct sync_origin *, struct registry *,
 	    const struct proto_node *, const char *reject);
@@ -198,7 +200,5 @@ struct sync_origin *sync_origin_new(struct sync *, const char *host,
 
 /* sync_clock.c: monotonic seconds, for every duration sync keeps. */
 time_t	sync_clock(void);
-struct sync_peer *sync_peer_add(struct sync *, const char *host,
-	    unsigned int port, unsigned int source);
 
 #endif /* SYNC_INT_H */

@@ -5,7 +5,7 @@
  * the slots of accepted streams and the self rule.
  *
  * The core is linked alone.  This file provides fakes of what it calls:
- * the stream transport of sync_peer.c (sync_session_send() records what
+ * the stream transport of sync_session.c (sync_session_send() records what
  * would go on the wire) and the four backend tables (each records its
  * init/start/reload/free calls and reports the peers a test gives it).
  * Messages are fed to sync_core_hello() and sync_core_message() through
@@ -188,7 +188,7 @@ time(time_t *t)
 	return fake_wall;
 }
 
-/* --- Fake transport (sync_peer.c) ---------------------------------- */
+/* --- Fake transport (sync_session.c) ---------------------------------- */
 
 #define MAXSENT	256
 
@@ -209,7 +209,7 @@ static int		 nsnapshots;
 static int		 naccepts;
 
 void
-sync_peer_dial(struct sync_peer *p)
+sync_session_dial(struct sync_peer *p)
 {
 	ndials++;
 	snprintf(last_dial, sizeof(last_dial), "%s:%u", p->host, p->port);
@@ -273,22 +273,6 @@ size_t
 sync_session_pending(struct sync_session *sess)
 {
 	return fake_pending;
-}
-
-/* As the real one: unlink, drop its stream, free. */
-void
-sync_peer_free(struct sync_peer *p, const char *reason)
-{
-	struct sync	*s = p->sync;
-
-	TAILQ_REMOVE(&s->peers, p, entry);
-	if (p->sess != NULL) {
-		p->sess->peer = NULL;
-		sync_session_free(p->sess, reason);
-	}
-	if (p->retry != NULL)
-		event_free(p->retry);
-	free(p);
 }
 
 /* --- The server under test ----------------------------------------- */
@@ -379,7 +363,7 @@ fake_local_changed(struct sync_backend_inst *bi, const struct node *n,
 
 /* --- Sessions and messages ----------------------------------------- */
 
-/* An accepted stream from addr, open, as sync_peer.c would keep it. */
+/* An accepted stream from addr, open, as sync_session.c would keep it. */
 static struct sync_session *
 inbound(const char *addr)
 {

@@ -332,9 +332,9 @@ sync_session_accept(struct sync *s, int fd, const uint8_t *body)
 	log_debug("sync: stream accepted peer=%s", sess->addr);
 }
 
-/* Dial a peer: resolve, connect, open. */
+/* A session dialled to peer p: resolve, connect, open. */
 void
-sync_peer_dial(struct sync_peer *p)
+sync_session_dial(struct sync_peer *p)
 {
 	struct sync		*s = p->sync;
 	struct sync_session	*sess;
@@ -602,23 +602,4 @@ sess_read_cb(struct bufferevent *bev, void *arg)
 			return;
 		}
 	}
-}
-
-/* Withdraw a peer: its stream and retry timer go. */
-void
-sync_peer_free(struct sync_peer *p, const char *reason)
-{
-	struct sync	*s = p->sync;
-	char		 buf[SYNC_HOST_MAX + 8];
-
-	log_info("sync: peer removed peer=%s reason=\"%s\"",
-	    addr_join(p->host, p->port, buf, sizeof(buf)), reason);
-	TAILQ_REMOVE(&s->peers, p, entry);
-	if (p->sess != NULL) {
-		p->sess->peer = NULL;
-		sync_session_free(p->sess, reason);
-	}
-	if (p->retry != NULL)
-		event_free(p->retry);
-	free(p);
 }
