@@ -34,6 +34,20 @@ static const struct sync_backend *const sync_backends[] = {
 };
 #define SYNC_NBACKENDS	(sizeof(sync_backends) / sizeof(sync_backends[0]))
 
+static int	sync_core_hello(struct sync_session *, const struct sync_msg *);
+static int	sync_core_message(struct sync_session *,
+		    const struct sync_msg *);
+static void	sync_core_resync(struct sync_session *);
+static void	sync_core_session_gone(struct sync_session *);
+
+/* What streams deliver to the core. */
+static const struct sync_session_cb sync_core_cb = {
+	sync_core_hello,
+	sync_core_message,
+	sync_core_resync,
+	sync_core_session_gone,
+};
+
 static void	sync_heartbeat_cb(evutil_socket_t, short, void *);
 static void	sync_expiry_cb(evutil_socket_t, short, void *);
 static void	sync_retry_cb(evutil_socket_t, short, void *);
@@ -218,6 +232,7 @@ sync_open(struct server *srv, char **cause)
 	}
 	s = xcalloc(1, sizeof(*s));
 	s->srv = srv;
+	s->cb = &sync_core_cb;
 	s->base = srv->base;
 	s->port = sc->port != 0 ? sc->port : srv->names_port;
 	s->ttl = sc->ttl;
@@ -444,7 +459,7 @@ sync_peer_add(struct sync *s, const char *host, unsigned int port,
 	p->sources = source;
 	p->backoff = SYNC_BACKOFF_MIN;
 	p->retry = evtimer_new(s->base, sync_retry_cb, p);
-	snprintf(p->status, sizeof(p->status), "new");
+	p->ended = SESS_NEW;
 	TAILQ_INSERT_TAIL(&s->peers, p, entry);
 	log_info("sync: peer added peer=%s",
 	    addr_join(host, port, buf, sizeof(buf)));
@@ -515,36 +530,45 @@ sync_staging_drop(struct sync_session *sess)
 	sess->staging = NULL;
 }
 
-/* A stream ended: outbound peers retry with backoff and jitter. */
-void
+/*
+ * A stream ended: its staged snapshot goes; its peer, if it was dialled,
+ * retries with backoff and jitter (at once after an established stream,
+ * doubling after one that was not).
+ */
+static void
 sync_core_session_gone(struct sync_session *sess)
 {
-	struct sync		*s = sess->sync;
 	struct sync_peer	*p = sess->peer;
 	struct timeval		 tv;
 	unsigned int		 ms;
+	int			 established;
 
 	if (!sess->outbound) {
 		sync_staging_drop(sess);
-		TAILQ_REMOVE(&s->inbound, sess, entry);
-		s->ninbound--;
 		return;
 	}
-	if (p == NULL)
+	if (p == NULL || p->self)
 		return;
-	p->sess = NULL;
-	if (p->self)
-		return;
-	if (sess->hello_seen)
+	if ((established = p->backoff == 0))
 		p->backoff = SYNC_BACKOFF_MIN;
 	ms = p->backoff * 1000;
 	ms = ms * 3 / 4 + (unsigned int)randombytes_uniform(ms / 2 + 1);
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
 	evtimer_add(p->retry, &tv);
-	if (!sess->hello_seen && p->backoff < SYNC_BACKOFF_MAX)
+	if (!established && p->backoff < SYNC_BACKOFF_MAX)
 		p->backoff = p->backoff * 2 > SYNC_BACKOFF_MAX ?
 		    SYNC_BACKOFF_MAX : p->backoff * 2;
+}
+
+/* A peer's status for `epmdxctl peers`: its stream's state, or the end. */
+const char *
+sync_peer_status(const struct sync_peer *p)
+{
+	if (p->self)
+		return "self";
+	return sync_session_state_name(p->sess != NULL ? p->sess->state :
+	    p->ended);
 }
 
 /* An origin by host name. */
@@ -611,7 +635,7 @@ sync_origin_new(struct sync *s, const char *host, const char *addr)
 }
 
 /* The first frame of a stream: who is at the other end. */
-int
+static int
 sync_core_hello(struct sync_session *sess, const struct sync_msg *m)
 {
 	struct sync		*s = sess->sync;
@@ -626,10 +650,8 @@ sync_core_hello(struct sync_session *sess, const struct sync_msg *m)
 	host[m->originlen] = '\0';
 	if (strcmp(host, s->hostname) == 0) {
 		if (m->incarnation == s->incarnation) {
-			if (p != NULL) {
+			if (p != NULL)
 				p->self = 1;
-				snprintf(p->status, sizeof(p->status), "self");
-			}
 			return -1;
 		}
 		log_warnx("sync: peer=%s claims our own hostname %s: two "
@@ -640,6 +662,7 @@ sync_core_hello(struct sync_session *sess, const struct sync_msg *m)
 	if (p != NULL) {
 		snprintf(p->origin, sizeof(p->origin), "%s", host);
 		p->last_ok = sync_clock();
+		p->backoff = 0;		/* established */
 		return 0;
 	}
 
@@ -801,7 +824,7 @@ sync_take(struct sync *s, struct sync_origin *o, struct registry *t,
 }
 
 /* Merge one message from an origin's stream; -1 closes it. */
-int
+static int
 sync_core_message(struct sync_session *sess, const struct sync_msg *m)
 {
 	struct sync_origin	*o = sess->origin;
@@ -894,7 +917,7 @@ sync_core_message(struct sync_session *sess, const struct sync_msg *m)
  * the stream it answers this too (deltas follow it in order), so nothing
  * more is queued: a RESYNC flood holds at most one snapshot.
  */
-void
+static void
 sync_core_resync(struct sync_session *sess)
 {
 	struct sync	*s = sess->sync;
@@ -926,7 +949,7 @@ sync_local_changed(struct server *srv, const struct node *n, int up)
 	m.version = s->version;
 	registry_node_view(n, &m.node);
 	TAILQ_FOREACH(p, &s->peers, entry)
-		if (p->sess != NULL && p->sess->hello_seen)
+		if (p->sess != NULL && p->sess->state == SESS_ESTABLISHED)
 			sync_session_send(p->sess, &m);
 	for (i = 0; i < SYNC_MAX_BACKENDS; i++)
 		if (s->insts[i].backend != NULL &&
@@ -947,7 +970,7 @@ sync_heartbeat_cb(evutil_socket_t fd, short what, void *arg)
 	m.incarnation = s->incarnation;
 	m.version = s->version;
 	TAILQ_FOREACH(p, &s->peers, entry)
-		if (p->sess != NULL && p->sess->hello_seen)
+		if (p->sess != NULL && p->sess->state == SESS_ESTABLISHED)
 			sync_session_send(p->sess, &m);
 }
 

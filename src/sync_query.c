@@ -106,7 +106,8 @@ sync_peers_dump(struct server *srv, struct evbuffer *out)
 		o = p->origin[0] != '\0' ? sync_origin_find(s, p->origin) :
 		    NULL;
 		evbuffer_add_printf(out, "%s\t%s\t%s\t%ld\t%zu\t%s\t%llu\n",
-		    addr_join(p->host, p->port, addr, sizeof(addr)), p->status, p->origin[0] ? p->origin : "-",
+		    addr_join(p->host, p->port, addr, sizeof(addr)),
+		    sync_peer_status(p), p->origin[0] ? p->origin : "-",
 		    o != NULL ? (long)(now - o->last_heard) : -1L,
 		    o != NULL ? registry_count(o->table) : (size_t)0, src,
 		    o != NULL ? (unsigned long long)o->rejected : 0ULL);
@@ -220,7 +221,7 @@ sync_metrics(struct server *srv, struct evbuffer *out)
 		return;
 	TAILQ_FOREACH(p, &s->peers, entry) {
 		npeers++;
-		if (p->sess != NULL && p->sess->hello_seen)
+		if (p->sess != NULL && p->sess->state == SESS_ESTABLISHED)
 			up++;
 	}
 	TAILQ_FOREACH(o, &s->origins, entry) {

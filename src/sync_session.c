@@ -44,7 +44,7 @@ static void	sess_event_cb(struct bufferevent *, short, void *);
 static void	sess_resolved_cb(int, struct evutil_addrinfo *, void *);
 static void	sess_connect(struct sync_session *, const struct sockaddr *,
 		    socklen_t);
-static void	sess_set_status(struct sync_session *, const char *);
+static void	sess_enter_state(struct sync_session *, enum sync_sess_state);
 static void	sess_deadline_cb(evutil_socket_t, short, void *);
 
 static struct log_rate sess_warn_rate = LOG_RATE("sync: peer warnings", 5, 1);
@@ -63,6 +63,43 @@ sess_warn(struct sync_session *sess, const char *what)
 	sess_warn_addr(sess->addr, what);
 }
 
+static const char *const sess_state_names[] = {
+	[SESS_NEW] = "new",
+	[SESS_RESOLVING] = "resolving",
+	[SESS_CONNECTING] = "connecting",
+	[SESS_WAIT_ACCEPT] = "handshake",
+	[SESS_WAIT_HEADER] = "handshake",
+	[SESS_OPEN] = "handshake",
+	[SESS_ESTABLISHED] = "established",
+	[SESS_UNRESOLVED] = "unresolved",
+	[SESS_UNREACHABLE] = "unreachable",
+	[SESS_REFUSED] = "refused",
+	[SESS_TIMEOUT] = "timeout",
+	[SESS_AUTH_FAILED] = "auth-failed",
+	[SESS_ERROR] = "error",
+	[SESS_CLOSED] = "closed",
+};
+
+/* A state as `epmdxctl peers` shows it. */
+const char *
+sync_session_state_name(enum sync_sess_state state)
+{
+	if ((size_t)state >= sizeof(sess_state_names) /
+	    sizeof(sess_state_names[0]) || sess_state_names[state] == NULL)
+		fatalx("sync_session_state_name: %d", (int)state);
+	return sess_state_names[state];
+}
+
+/* The one place a session changes state. */
+static void
+sess_enter_state(struct sync_session *sess, enum sync_sess_state state)
+{
+	log_debug("sync: stream peer=%s dir=%s state %s -> %s", sess->addr,
+	    sess->outbound ? "out" : "in", sync_session_state_name(sess->state),
+	    sync_session_state_name(state));
+	sess->state = state;
+}
+
 /* A new session, not yet on any list. */
 static struct sync_session *
 sess_new(struct sync *s, int outbound, const char *addr)
@@ -72,18 +109,33 @@ sess_new(struct sync *s, int outbound, const char *addr)
 	sess = xcalloc(1, sizeof(*sess));
 	sess->sync = s;
 	sess->outbound = outbound;
+	sess->state = SESS_NEW;
 	snprintf(sess->addr, sizeof(sess->addr), "%s", addr);
 	sync_random(sess->mine, sizeof(sess->mine));
 	return sess;
 }
 
-/* The one teardown of a session. */
+/*
+ * The one teardown of a session: the core hears of it first, then the
+ * session leaves its peer (which keeps the state it ended in) or the
+ * inbound list.
+ */
 void
 sync_session_free(struct sync_session *sess, const char *reason)
 {
+	struct sync	*s = sess->sync;
+
 	log_debug("sync: stream closed peer=%s dir=%s reason=\"%s\"",
 	    sess->addr, sess->outbound ? "out" : "in", reason);
-	sync_core_session_gone(sess);
+	s->cb->gone(sess);
+	if (sess->peer != NULL) {
+		sess->peer->sess = NULL;
+		sess->peer->ended = sess->state;
+	}
+	if (!sess->outbound) {
+		TAILQ_REMOVE(&s->inbound, sess, entry);
+		s->ninbound--;
+	}
 	if (sess->resolve != NULL) {
 		sess->resolve->sess = NULL;
 		if (sess->dnsreq != NULL)
@@ -98,15 +150,6 @@ sync_session_free(struct sync_session *sess, const char *reason)
 	sodium_memzero(sess->key_tx, sizeof(sess->key_tx));
 	sodium_memzero(sess->key_rx, sizeof(sess->key_rx));
 	free(sess);
-}
-
-/* Keep the status line `epmdxctl peers` shows. */
-static void
-sess_set_status(struct sync_session *sess, const char *status)
-{
-	if (sess->peer != NULL && !sess->peer->self)
-		snprintf(sess->peer->status, sizeof(sess->peer->status), "%s",
-		    status);
 }
 
 /*
@@ -124,7 +167,7 @@ sess_timeouts(struct sync_session *sess)
 
 	tv.tv_sec = sess->sync->ttl + sess->sync->interval;
 	tv.tv_usec = 0;
-	if (!sess->outbound && sess->hello_seen)
+	if (!sess->outbound && sess->state == SESS_ESTABLISHED)
 		bufferevent_set_timeouts(sess->bev, &tv, &tv);
 	else
 		bufferevent_set_timeouts(sess->bev, NULL, &tv);
@@ -151,7 +194,7 @@ sess_deadline_cb(evutil_socket_t fd, short what, void *arg)
 	struct sync_session	*sess = arg;
 
 	sess->sync->stats.handshake_timeouts++;
-	sess_set_status(sess, "timeout");
+	sess_enter_state(sess, SESS_TIMEOUT);
 	sess_warn(sess, "no HELLO within the handshake deadline");
 	sync_session_free(sess, "handshake deadline");
 }
@@ -160,7 +203,7 @@ sess_deadline_cb(evutil_socket_t fd, short what, void *arg)
 static void
 sess_authenticated(struct sync_session *sess)
 {
-	sess->hello_seen = 1;
+	sess_enter_state(sess, SESS_ESTABLISHED);
 	if (sess->deadline != NULL) {
 		event_free(sess->deadline);
 		sess->deadline = NULL;
@@ -320,7 +363,7 @@ sync_session_accept(struct sync *s, int fd, const uint8_t *body)
 		return;
 	}
 	bufferevent_setcb(sess->bev, sess_read_cb, NULL, sess_event_cb, sess);
-	sess->state = SESS_WAIT_HEADER;
+	sess_enter_state(sess, SESS_WAIT_HEADER);
 	sess_timeouts(sess);
 	sess_deadline_start(sess);
 	/* Our random and header now; theirs arrives next. */
@@ -349,8 +392,7 @@ sync_session_dial(struct sync_peer *p)
 	sess = sess_new(s, 1, addr);
 	sess->peer = p;
 	p->sess = sess;
-	sess->state = SESS_RESOLVING;
-	sess_set_status(sess, "resolving");
+	sess_enter_state(sess, SESS_RESOLVING);
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -395,7 +437,7 @@ sess_resolved_cb(int err, struct evutil_addrinfo *ai, void *arg)
 	sess->resolve = NULL;
 	sess->dnsreq = NULL;
 	if (err != 0 || ai == NULL) {
-		sess_set_status(sess, "unresolved");
+		sess_enter_state(sess, SESS_UNRESOLVED);
 		sess_warn(sess, evutil_gai_strerror(err));
 		sync_session_free(sess, "cannot resolve");
 		return;
@@ -417,7 +459,7 @@ sess_connect(struct sync_session *sess, const struct sockaddr *sa,
 
 	if ((fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, IPPROTO_TCP)) == -1) {
-		sess_set_status(sess, "error");
+		sess_enter_state(sess, SESS_ERROR);
 		sess_warn(sess, strerror(errno));
 		sync_session_free(sess, "socket failed");
 		return;
@@ -433,13 +475,12 @@ sess_connect(struct sync_session *sess, const struct sockaddr *sa,
 		return;
 	}
 	bufferevent_setcb(sess->bev, sess_read_cb, NULL, sess_event_cb, sess);
-	sess->state = SESS_CONNECTING;
-	sess_set_status(sess, "connecting");
+	sess_enter_state(sess, SESS_CONNECTING);
 	sess_timeouts(sess);
 	sess_deadline_start(sess);
 	bufferevent_enable(sess->bev, EV_READ | EV_WRITE);
 	if (bufferevent_socket_connect(sess->bev, sa, (int)len) == -1) {
-		sess_set_status(sess, "unreachable");
+		sess_enter_state(sess, SESS_UNREACHABLE);
 		sync_session_free(sess, "connect failed");
 	}
 }
@@ -462,30 +503,30 @@ sess_event_cb(struct bufferevent *bev, short what, void *arg)
 		len = proto_encode_req(frame, sizeof(frame), PROTO_X_SYNC_REQ,
 		    body, sizeof(body));
 		evbuffer_add(bufferevent_get_output(bev), frame, (size_t)len);
-		sess->state = SESS_WAIT_ACCEPT;
-		sess_set_status(sess, "handshake");
+		sess_enter_state(sess, SESS_WAIT_ACCEPT);
 		return;
 	}
 	if (what & BEV_EVENT_TIMEOUT) {
-		sess_set_status(sess, "timeout");
+		sess_enter_state(sess, SESS_TIMEOUT);
 		sess_warn(sess, "stream timed out");
 		sync_session_free(sess, "timeout");
 	} else if (what & BEV_EVENT_EOF) {
-		if (sess->state != SESS_OPEN || !sess->hello_seen) {
-			sess_set_status(sess, "refused");
+		if (sess->state != SESS_ESTABLISHED) {
+			sess_enter_state(sess, SESS_REFUSED);
 			if (sess->peer != NULL && !sess->peer->self)
 				sess_warn(sess, "peer closed the stream before "
 				    "its HELLO (wrong secret, sync off there, "
 				    "or not epmdx)");
-		}
-		else
-			sess_set_status(sess, "closed");
+		} else
+			sess_enter_state(sess, SESS_CLOSED);
 		sync_session_free(sess, "closed by peer");
+	} else if (sess->state == SESS_CONNECTING) {
+		sess_enter_state(sess, SESS_UNREACHABLE);
+		sync_session_free(sess, evutil_socket_error_to_string(
+		    EVUTIL_SOCKET_ERROR()));
 	} else {
-		sess_set_status(sess, sess->state == SESS_CONNECTING ?
-		    "unreachable" : "error");
-		if (sess->state != SESS_CONNECTING)
-			sess_warn(sess, "stream error");
+		sess_enter_state(sess, SESS_ERROR);
+		sess_warn(sess, "stream error");
 		sync_session_free(sess, evutil_socket_error_to_string(
 		    EVUTIL_SOCKET_ERROR()));
 	}
@@ -495,7 +536,7 @@ sess_event_cb(struct bufferevent *bev, short what, void *arg)
 static int
 sess_message(struct sync_session *sess, const struct sync_msg *m)
 {
-	if (!sess->hello_seen) {
+	if (sess->state != SESS_ESTABLISHED) {
 		if (m->type != SYNC_MSG_HELLO) {
 			sess_warn(sess, "sync stream did not start with HELLO");
 			return -1;
@@ -505,14 +546,12 @@ sess_message(struct sync_session *sess, const struct sync_msg *m)
 			return -1;
 		}
 		sync_self_check(sess, m);
-		if (sync_core_hello(sess, m) == -1)
+		if (sess->sync->cb->hello(sess, m) == -1)
 			return -1;
 		sess_authenticated(sess);
-		if (sess->outbound) {
-			/* The acceptor proved the key: now push. */
-			sess_set_status(sess, "established");
+		if (sess->outbound)	/* the acceptor proved the key: push */
 			sync_session_snapshot(sess);
-		} else
+		else
 			sess_send_hello(sess);
 		return 0;
 	}
@@ -521,10 +560,10 @@ sess_message(struct sync_session *sess, const struct sync_msg *m)
 			sess_warn(sess, "unexpected message on a push stream");
 			return -1;
 		}
-		sync_core_resync(sess);
+		sess->sync->cb->resync(sess);
 		return 0;
 	}
-	return sync_core_message(sess, m);
+	return sess->sync->cb->message(sess, m);
 }
 
 /* Bytes arrived: handshake steps, then sealed frames. */
@@ -550,7 +589,7 @@ sess_read_cb(struct bufferevent *bev, void *arg)
 			sync_session_free(sess, "bad stream header");
 			return;
 		}
-		sess->state = SESS_OPEN;
+		sess_enter_state(sess, SESS_OPEN);
 		sess_send_hello(sess);
 	} else if (sess->state == SESS_WAIT_HEADER) {
 		if (evbuffer_get_length(in) < SYNC_STREAM_HEADER)
@@ -561,9 +600,9 @@ sess_read_cb(struct bufferevent *bev, void *arg)
 			sync_session_free(sess, "bad stream header");
 			return;
 		}
-		sess->state = SESS_OPEN;
+		sess_enter_state(sess, SESS_OPEN);
 	}
-	if (sess->state != SESS_OPEN)
+	if (sess->state != SESS_OPEN && sess->state != SESS_ESTABLISHED)
 		return;
 
 	while (evbuffer_get_length(in) >= 4) {
@@ -584,7 +623,7 @@ sess_read_cb(struct bufferevent *bev, void *arg)
 		s->stats.bytes_in += 4 + len;
 		if (sync_stream_open(&sess->rx, frame, len, plain) == -1) {
 			s->stats.auth_failures++;
-			sess_set_status(sess, "auth-failed");
+			sess_enter_state(sess, SESS_AUTH_FAILED);
 			sess_warn(sess, "authentication failed (wrong secret, "
 			    "forged or replayed frame)");
 			sync_session_free(sess, "authentication failed");

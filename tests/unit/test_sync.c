@@ -8,7 +8,7 @@
  * the stream transport of sync_session.c (sync_session_send() records what
  * would go on the wire) and the four backend tables (each records its
  * init/start/reload/free calls and reports the peers a test gives it).
- * Messages are fed to sync_core_hello() and sync_core_message() through
+ * Messages are fed to the core's hello and message callbacks through
  * the real codec (encoded, then decoded), as a stream would deliver them.
  */
 #include <stdarg.h>
@@ -213,14 +213,39 @@ sync_session_dial(struct sync_peer *p)
 {
 	ndials++;
 	snprintf(last_dial, sizeof(last_dial), "%s:%u", p->host, p->port);
-	snprintf(p->status, sizeof(p->status), "dialing");
+}
+
+/* Names for the states the tests set. */
+const char *
+sync_session_state_name(enum sync_sess_state state)
+{
+	switch (state) {
+	case SESS_NEW:
+		return "new";
+	case SESS_OPEN:
+		return "handshake";
+	case SESS_ESTABLISHED:
+		return "established";
+	default:
+		return "other";
+	}
 }
 
 /* As the real one: the core hears of it, then everything is freed. */
 void
 sync_session_free(struct sync_session *sess, const char *reason)
 {
-	sync_core_session_gone(sess);
+	struct sync	*s = sess->sync;
+
+	s->cb->gone(sess);
+	if (sess->peer != NULL) {
+		sess->peer->sess = NULL;
+		sess->peer->ended = sess->state;
+	}
+	if (!sess->outbound) {
+		TAILQ_REMOVE(&s->inbound, sess, entry);
+		s->ninbound--;
+	}
 	if (sess->staging != NULL)
 		registry_free(sess->staging);
 	free(sess);
@@ -372,8 +397,7 @@ inbound(const char *addr)
 	sess = xcalloc(1, sizeof(*sess));
 	sess->sync = srv.sync;
 	sess->outbound = 0;
-	sess->state = SESS_OPEN;
-	sess->hello_seen = 1;
+	sess->state = SESS_ESTABLISHED;
 	snprintf(sess->addr, sizeof(sess->addr), "%s", addr);
 	TAILQ_INSERT_TAIL(&srv.sync->inbound, sess, entry);
 	return sess;
@@ -390,10 +414,11 @@ outbound(struct sync_peer *p, int hello)
 	sess->sync = srv.sync;
 	sess->peer = p;
 	sess->outbound = 1;
-	sess->state = SESS_OPEN;
-	sess->hello_seen = hello;
+	sess->state = hello ? SESS_ESTABLISHED : SESS_OPEN;
 	snprintf(sess->addr, sizeof(sess->addr), "%s:%u", p->host, p->port);
 	p->sess = sess;
+	if (hello)
+		p->backoff = 0;		/* as the core's hello leaves it */
 	return sess;
 }
 
@@ -429,7 +454,7 @@ hello(struct sync_session *sess, const char *origin, uint64_t inc,
 	m.advertise = (const uint8_t *)adv;
 	m.advertiselen = strlen(adv);
 	d = wire(&m, buf, sizeof(buf));
-	return sync_core_hello(sess, &d);
+	return srv.sync->cb->hello(sess, &d);
 }
 
 /* Deliver m (after the codec) to the core. */
@@ -440,7 +465,7 @@ deliver(struct sync_session *sess, const struct sync_msg *m)
 	struct sync_msg	 d;
 
 	d = wire(m, buf, sizeof(buf));
-	return sync_core_message(sess, &d);
+	return srv.sync->cb->message(sess, &d);
 }
 
 static int
@@ -839,7 +864,7 @@ test_hello_self(void **state)
 	outbound(p, 0);
 	assert_int_equal(hello(p->sess, ME, s->incarnation, ":4369"), -1);
 	assert_int_equal(p->self, 1);
-	assert_string_equal(p->status, "self");
+	assert_string_equal(sync_peer_status(p), "self");
 	assert_true(TAILQ_EMPTY(&s->origins));
 	assert_string_equal(cluster(), "");
 }
@@ -1919,7 +1944,7 @@ test_rejected_entry_skipped(void **state)
 	assert_true(s->stats.rejected_entries == 2);
 
 	/* PEERS: the peer learned from a, its entries, then rejected. */
-	assert_string_equal(peers(), "ha:99\tdialing\ta\t0\t3\tlearned\t2\n");
+	assert_string_equal(peers(), "ha:99\tnew\ta\t0\t3\tlearned\t2\n");
 	assert_true(s->nremote == 3);
 }
 
@@ -2094,19 +2119,19 @@ test_resync_flood(void **state)
 	sync_session_snapshot(sess);		/* after HELLO */
 	fake_pending = 1000;			/* none of it written */
 	for (i = 0; i < 100; i++)
-		sync_core_resync(sess);
+		srv.sync->cb->resync(sess);
 	assert_int_equal(nsnapshots, 1);
 	assert_true(s->stats.resyncs_ignored == 100);
 	fake_pending = 10;			/* the tail of it */
-	sync_core_resync(sess);
+	srv.sync->cb->resync(sess);
 	assert_int_equal(nsnapshots, 1);
 	fake_pending = 0;
-	sync_core_resync(sess);
+	srv.sync->cb->resync(sess);
 	assert_int_equal(nsnapshots, 2);
 	assert_true(s->stats.resyncs == 1);
 	sess->queued += 50;			/* heartbeats since */
 	fake_pending = 50;
-	sync_core_resync(sess);
+	srv.sync->cb->resync(sess);
 	assert_int_equal(nsnapshots, 3);
 }
 
@@ -2230,7 +2255,7 @@ test_admit_per_source(void **state)
 	assert_ptr_equal(sess, first);
 	assert_non_null(why);
 	/* Authenticated streams of 7 do not count. */
-	first->hello_seen = 1;
+	first->state = SESS_ESTABLISHED;
 	sess = sync_admit(srv.sync, src, &why);
 	assert_null(sess);
 	assert_null(why);
@@ -2254,7 +2279,7 @@ test_admit_slots_full(void **state)
 	for (i = 0; i < SYNC_MAX_INBOUND; i++) {
 		sess = pending(1 + i % 200);
 		if (i < 10)
-			sess->hello_seen = 1;	/* real peers, oldest */
+			sess->state = SESS_ESTABLISHED;	/* real peers, oldest */
 		else if (want == NULL)
 			want = sess;
 	}
@@ -2264,7 +2289,7 @@ test_admit_slots_full(void **state)
 	assert_non_null(why);
 	/* All authenticated: the new stream is refused. */
 	TAILQ_FOREACH(sess, &srv.sync->inbound, entry)
-		sess->hello_seen = 1;
+		sess->state = SESS_ESTABLISHED;
 	assert_null(sync_admit(srv.sync, src, &why));
 	assert_non_null(why);
 }
@@ -2341,7 +2366,7 @@ test_self_needs_hello(void **state)
 	in->theirs[0] ^= 1;
 	assert_int_equal(sync_self_check(in, &m), 1);
 	assert_int_equal(p->self, 1);
-	assert_string_equal(p->status, "self");
+	assert_string_equal(sync_peer_status(p), "self");
 }
 
 /* A reload asks a self peer again. */
