@@ -1,6 +1,8 @@
 /*
- * Sync internals shared by the core (sync.c) and the stream transport
- * (sync_peer.c).  Nothing outside those two includes this.
+ * Sync internals: the structures the core (sync.c, sync_peer.c,
+ * sync_origin.c), the stream layer (sync_session.c, sync_admit.c) and the
+ * queries (sync_query.c, sync_metrics.c, sync_handover.c) share.  Nothing
+ * outside sync includes this.
  */
 #ifndef SYNC_INT_H
 #define SYNC_INT_H
@@ -213,18 +215,28 @@ struct sync_session *sync_admit(struct sync *,
 	    const uint8_t src[SYNC_SRC_BYTES], const char **why);
 int	sync_self_check(struct sync_session *, const struct sync_msg *);
 
-/* sync.c: peers. */
-const char *sync_peer_status(const struct sync_peer *);
+/* sync_peer.c: peers, and what streams tell the core about them. */
 struct sync_peer *sync_peer_find(struct sync *, const char *host,
 	    unsigned int port);
 struct sync_peer *sync_peer_add(struct sync *, const char *host,
 	    unsigned int port, unsigned int source);
 void	sync_peer_free(struct sync_peer *, const char *reason);
+const char *sync_peer_status(const struct sync_peer *);
+int	sync_peer_hello(struct sync_session *, const struct sync_msg *);
+void	sync_peer_resync(struct sync_session *);
+void	sync_peer_session_gone(struct sync_session *);
+
+/* sync_origin.c: remote origins, the merge, the caps, expiry. */
 struct sync_origin *sync_origin_find(struct sync *, const char *host);
-void	sync_take(struct sync *, struct sync_origin *, struct registry *,
-	    const struct proto_node *, const char *reject);
 struct sync_origin *sync_origin_new(struct sync *, const char *host,
 	    const char *addr);
+void	sync_origin_free(struct sync *, struct sync_origin *,
+	    const char *why);
+void	sync_origin_take(struct sync *, struct sync_origin *,
+	    struct registry *, const struct proto_node *, const char *reject);
+int	sync_origin_message(struct sync_session *, const struct sync_msg *);
+void	sync_origin_staging_drop(struct sync_session *);
+void	sync_origin_expire(struct sync *);
 
 /* sync_clock.c: monotonic seconds, for every duration sync keeps. */
 time_t	sync_clock(void);

@@ -176,7 +176,7 @@ sync_handover_restore(struct server *srv, const struct ho_rec *r)
 		return;
 	if (r->type == HO_ONODE) {
 		if (last != NULL)
-			sync_take(s, last, last->table, &r->node, NULL);
+			sync_origin_take(s, last, last->table, &r->node, NULL);
 		return;
 	}
 	last = NULL;

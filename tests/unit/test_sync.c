@@ -1,7 +1,8 @@
 /*
- * Unit tests for sync.c, the sync core: HELLO checks, the merge rules
- * (snapshots, deltas, versions, incarnations, RESYNC), expiry, the peer
- * set the backends feed, local pushes and reload; and for sync_admit.c:
+ * Unit tests for the sync core (sync.c, sync_peer.c, sync_origin.c):
+ * HELLO checks, the merge rules (snapshots, deltas, versions,
+ * incarnations, RESYNC), expiry, the peer set the backends feed, local
+ * pushes and reload; and for sync_admit.c:
  * the slots of accepted streams and the self rule.
  *
  * The core is linked alone.  This file provides fakes of what it calls:
