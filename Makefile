@@ -55,7 +55,7 @@ LIBS		= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_LDFLAGS	= $(LDFLAGS) $(SANFLAGS)
 
 SRCS		= main.c log.c xmalloc.c config.c listen.c conn.c answer.c proto.c \
-		  registry.c ctl.c sd.c metrics.c sync.c sync_query.c \
+		  registry.c ctl.c sd.c metrics.c sync.c sync_query.c sync_metrics.c sync_handover.c \
 		  sync_session.c sync_peer.c sync_origin.c sync_admit.c sync_msg.c sync_clock.c \
 		  sync_crypto.c sync_static.c sync_hosts.c handover.c upgrade.c \
 		  fdstore.c wire.c sync_mcast.c sync_mcast_msg.c dns.c sync_dns.c \
@@ -72,7 +72,7 @@ test_registry_OBJS	= proto.o registry.o xmalloc.o log.o
 test_config_OBJS	= config.o acl.o log.o xmalloc.o
 test_sync_msg_OBJS	= sync_msg.o proto.o wire.o
 test_sync_crypto_OBJS	= sync_crypto.o xmalloc.o log.o
-test_sync_OBJS		= sync.o sync_peer.o sync_origin.o sync_query.o sync_admit.o registry.o proto.o addr.o \
+test_sync_OBJS		= sync.o sync_peer.o sync_origin.o sync_query.o sync_metrics.o sync_handover.o prom.o sync_admit.o registry.o proto.o addr.o \
 			  sync_msg.o sync_crypto.o wire.o handover.o \
 			  xmalloc.o log.o config.o acl.o
 test_mcast_OBJS		= sync_mcast_msg.o sync_crypto.o xmalloc.o log.o

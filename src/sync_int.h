@@ -196,6 +196,7 @@ struct sync {
 	struct event		*expiry;
 	struct sync_stats	 stats;
 	struct log_rate		 warn_rate;	/* what peers made us refuse */
+	struct sync_origin	*restoring;	/* handover: ONODEs go here */
 };
 
 /* sync_session.c: streams, called by the core. */

@@ -55,6 +55,8 @@ sync_origin_free(struct sync *s, struct sync_origin *o, const char *why)
 		if (sess->origin == o)
 			sess->origin = NULL;
 	}
+	if (s->restoring == o)
+		s->restoring = NULL;
 	TAILQ_REMOVE(&s->origins, o, entry);
 	s->norigins--;
 	if (o->table != NULL) {
