@@ -32,6 +32,7 @@
 #include "proto.h"
 #include "registry.h"
 #include "sync_int.h"
+#include "wire.h"
 #include "xmalloc.h"
 
 /* Ties an evdns lookup to its session, which may go first. */
@@ -217,16 +218,17 @@ sync_session_send(struct sync_session *sess, const struct sync_msg *m)
 {
 	uint8_t		 plain[SYNC_MSG_MAX];
 	uint8_t		 frame[4 + SYNC_MSG_MAX + SYNC_STREAM_ABYTES];
+	struct wire_w	 w;
 	int		 n;
 	uint32_t	 len;
 
 	if ((n = sync_msg_encode(plain, sizeof(plain), m)) < 0)
 		fatalx("sync_session_send: message does not fit");
 	len = (uint32_t)n + SYNC_STREAM_ABYTES;
-	frame[0] = (uint8_t)(len >> 24);
-	frame[1] = (uint8_t)(len >> 16);
-	frame[2] = (uint8_t)(len >> 8);
-	frame[3] = (uint8_t)len;
+	w.p = frame;
+	w.left = 4;
+	w.err = 0;
+	wire_put_int(&w, len, 4);
 	sync_stream_seal(&sess->tx, plain, (size_t)n, frame + 4);
 	evbuffer_add(bufferevent_get_output(sess->bev), frame, 4 + len);
 	sess->queued += 4 + len;
@@ -579,6 +581,7 @@ sess_read_cb(struct bufferevent *bev, void *arg)
 	struct sync_msg		 m;
 	const char		*why = NULL;
 	uint8_t			 lenb[4];
+	struct wire_r		 r;
 	uint32_t		 len;
 
 	if (sess->state == SESS_WAIT_ACCEPT) {
@@ -607,8 +610,10 @@ sess_read_cb(struct bufferevent *bev, void *arg)
 
 	while (evbuffer_get_length(in) >= 4) {
 		evbuffer_copyout(in, lenb, 4);
-		len = (uint32_t)lenb[0] << 24 | (uint32_t)lenb[1] << 16 |
-		    (uint32_t)lenb[2] << 8 | lenb[3];
+		r.p = lenb;
+		r.left = 4;
+		r.err = 0;
+		len = (uint32_t)wire_get_int(&r, 4);
 		if (len < SYNC_STREAM_ABYTES + 1 || len > SYNC_FRAME_MAX) {
 			s->stats.bad_frames++;
 			sess_warn(sess, "bad frame length");
