@@ -4,7 +4,11 @@
  * carrying its random; the acceptor answers its own random and its
  * secretstream header; the dialer sends its header; then sealed frames
  * [Len:32][secretstream message] flow.  The dialer pushes its origin's
- * entries; the acceptor only answers HELLO and asks for RESYNC.
+ * entries; the acceptor only answers HELLO and asks for RESYNC.  A
+ * session changes state only in sess_enter_state() and ends only in
+ * sync_session_free(); it tells the core what it hears through the
+ * callback table the core gave it (sync->cb), and calls nothing else of
+ * the core.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
