@@ -56,7 +56,7 @@ ALL_LDFLAGS	= $(LDFLAGS) $(SANFLAGS)
 
 SRCS		= main.c log.c xmalloc.c config.c listen.c conn.c answer.c proto.c \
 		  registry.c ctl.c sd.c metrics.c sync.c sync_query.c sync_metrics.c sync_handover.c \
-		  sync_session.c sync_peer.c sync_origin.c sync_admit.c sync_msg.c sync_clock.c \
+		  sync_session.c sync_send.c sync_peer.c sync_origin.c sync_admit.c sync_msg.c sync_clock.c \
 		  sync_crypto.c sync_static.c sync_hosts.c handover.c upgrade.c \
 		  fdstore.c wire.c sync_mcast.c sync_mcast_msg.c dns.c sync_dns.c \
 		  sync_dns_set.c acl.c control.c addr.c prom.c

@@ -413,7 +413,7 @@ sync_local_changed(struct server *srv, const struct node *n, int up)
 	registry_node_view(n, &m.node);
 	TAILQ_FOREACH(p, &s->peers, entry)
 		if (p->sess != NULL && p->sess->state == SESS_ESTABLISHED)
-			sync_session_send(p->sess, &m);
+			sync_send_msg(p->sess, &m);
 	for (i = 0; i < SYNC_MAX_BACKENDS; i++)
 		if (s->insts[i].backend != NULL &&
 		    s->insts[i].backend->local_changed != NULL)
@@ -434,7 +434,7 @@ sync_heartbeat_cb(evutil_socket_t fd, short what, void *arg)
 	m.version = s->version;
 	TAILQ_FOREACH(p, &s->peers, entry)
 		if (p->sess != NULL && p->sess->state == SESS_ESTABLISHED)
-			sync_session_send(p->sess, &m);
+			sync_send_msg(p->sess, &m);
 }
 
 /* Every second: origins silent for ttl are gone. */

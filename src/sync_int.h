@@ -204,9 +204,12 @@ void	sync_session_dial(struct sync_peer *);
 const char *sync_session_state_name(enum sync_sess_state);
 void	sync_session_free(struct sync_session *, const char *reason);
 void	sync_session_accept(struct sync *, int fd, const uint8_t *body);
-void	sync_session_send(struct sync_session *, const struct sync_msg *);
-void	sync_session_snapshot(struct sync_session *);
-size_t	sync_session_pending(struct sync_session *);
+
+/* sync_send.c: what an open stream writes. */
+void	sync_send_msg(struct sync_session *, const struct sync_msg *);
+void	sync_send_hello(struct sync_session *);
+void	sync_send_snapshot(struct sync_session *);
+size_t	sync_send_pending(struct sync_session *);
 
 /* sync_admit.c: slots for accepted streams, the self rule. */
 struct sockaddr_storage;

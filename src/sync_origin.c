@@ -149,7 +149,7 @@ sync_ask_resync(struct sync_session *sess)
 	sess->resync_asked = 1;
 	memset(&m, 0, sizeof(m));
 	m.type = SYNC_MSG_RESYNC;
-	sync_session_send(sess, &m);
+	sync_send_msg(sess, &m);
 }
 
 /* Up to size - 1 bytes of name, bytes that are not printable ASCII as '?'. */

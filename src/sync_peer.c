@@ -266,11 +266,11 @@ sync_peer_resync(struct sync_session *sess)
 	struct sync	*s = sess->sync;
 	uint64_t	 written;
 
-	written = sess->queued - sync_session_pending(sess);
+	written = sess->queued - sync_send_pending(sess);
 	if (sess->snap_end > written) {
 		s->stats.resyncs_ignored++;
 		return;
 	}
 	s->stats.resyncs++;
-	sync_session_snapshot(sess);
+	sync_send_snapshot(sess);
 }

@@ -216,84 +216,6 @@ sess_authenticated(struct sync_session *sess)
 	sess_timeouts(sess);
 }
 
-/* Seal and queue one message. */
-void
-sync_session_send(struct sync_session *sess, const struct sync_msg *m)
-{
-	uint8_t		 plain[SYNC_MSG_MAX];
-	uint8_t		 frame[4 + SYNC_MSG_MAX + SYNC_STREAM_ABYTES];
-	struct wire_w	 w;
-	int		 n;
-	uint32_t	 len;
-
-	if ((n = sync_msg_encode(plain, sizeof(plain), m)) < 0)
-		fatalx("sync_session_send: message does not fit");
-	len = (uint32_t)n + SYNC_STREAM_ABYTES;
-	w.p = frame;
-	w.left = 4;
-	w.err = 0;
-	wire_put_int(&w, len, 4);
-	sync_stream_seal(&sess->tx, plain, (size_t)n, frame + 4);
-	evbuffer_add(bufferevent_get_output(sess->bev), frame, 4 + len);
-	sess->queued += 4 + len;
-	sess->sync->stats.frames_out++;
-	sess->sync->stats.bytes_out += 4 + len;
-}
-
-/* Our HELLO: origin, incarnation, where to dial us back. */
-static void
-sess_send_hello(struct sync_session *sess)
-{
-	struct sync	*s = sess->sync;
-	struct sync_msg	 m;
-
-	memset(&m, 0, sizeof(m));
-	m.type = SYNC_MSG_HELLO;
-	m.proto = SYNC_PROTO_VERSION;
-	m.incarnation = s->incarnation;
-	m.origin = (const uint8_t *)s->hostname;
-	m.originlen = strlen(s->hostname);
-	m.advertise = (const uint8_t *)s->advertise;
-	m.advertiselen = strlen(s->advertise);
-	sync_session_send(sess, &m);
-}
-
-/* The whole local table: SNAP_BEGIN, one ADD per node, SNAP_END. */
-void
-sync_session_snapshot(struct sync_session *sess)
-{
-	struct sync	*s = sess->sync;
-	struct registry	*reg = s->srv->reg;
-	struct node	*n;
-	struct sync_msg	 m;
-
-	memset(&m, 0, sizeof(m));
-	m.type = SYNC_MSG_SNAP_BEGIN;
-	m.incarnation = s->incarnation;
-	m.version = s->version;
-	m.count = (uint32_t)registry_count(reg);
-	sync_session_send(sess, &m);
-	for (n = registry_first(reg); n != NULL; n = registry_next(n)) {
-		memset(&m, 0, sizeof(m));
-		m.type = SYNC_MSG_ADD;
-		registry_node_view(n, &m.node);
-		sync_session_send(sess, &m);
-	}
-	memset(&m, 0, sizeof(m));
-	m.type = SYNC_MSG_SNAP_END;
-	sync_session_send(sess, &m);
-	sess->snap_end = sess->queued;
-}
-
-/* Bytes queued on a stream and not yet written to the socket. */
-size_t
-sync_session_pending(struct sync_session *sess)
-{
-	if (sess->bev == NULL)
-		return 0;
-	return evbuffer_get_length(bufferevent_get_output(sess->bev));
-}
-
 /* Open the sealed channel once both randoms and headers are known. */
 static int
 sess_open(struct sync_session *sess, const uint8_t *theirs,
@@ -556,9 +478,9 @@ sess_message(struct sync_session *sess, const struct sync_msg *m)
 			return -1;
 		sess_authenticated(sess);
 		if (sess->outbound)	/* the acceptor proved the key: push */
-			sync_session_snapshot(sess);
+			sync_send_snapshot(sess);
 		else
-			sess_send_hello(sess);
+			sync_send_hello(sess);
 		return 0;
 	}
 	if (sess->outbound) {
@@ -597,7 +519,7 @@ sess_read_cb(struct bufferevent *bev, void *arg)
 			return;
 		}
 		sess_enter_state(sess, SESS_OPEN);
-		sess_send_hello(sess);
+		sync_send_hello(sess);
 	} else if (sess->state == SESS_WAIT_HEADER) {
 		if (evbuffer_get_length(in) < SYNC_STREAM_HEADER)
 			return;

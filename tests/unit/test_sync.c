@@ -6,9 +6,10 @@
  * the slots of accepted streams and the self rule.
  *
  * The core is linked alone.  This file provides fakes of what it calls:
- * the stream transport of sync_session.c (sync_session_send() records what
- * would go on the wire) and the four backend tables (each records its
- * init/start/reload/free calls and reports the peers a test gives it).
+ * the stream transport of sync_session.c and sync_send.c (sync_send_msg()
+ * records what would go on the wire) and the four backend tables (each
+ * records its init/start/reload/free calls and reports the peers a test
+ * gives it).
  * Messages are fed to the core's hello and message callbacks through
  * the real codec (encoded, then decoded), as a stream would deliver them.
  */
@@ -189,7 +190,7 @@ time(time_t *t)
 	return fake_wall;
 }
 
-/* --- Fake transport (sync_session.c) ---------------------------------- */
+/* --- Fake transport (sync_session.c, sync_send.c) ------------------ */
 
 #define MAXSENT	256
 
@@ -261,7 +262,7 @@ sync_session_accept(struct sync *s, int fd, const uint8_t *body)
 
 /* Record the message, after checking the codec takes it. */
 void
-sync_session_send(struct sync_session *sess, const struct sync_msg *m)
+sync_send_msg(struct sync_session *sess, const struct sync_msg *m)
 {
 	uint8_t		 buf[SYNC_MSG_MAX];
 	struct sync_msg	 d;
@@ -286,7 +287,7 @@ sync_session_send(struct sync_session *sess, const struct sync_msg *m)
 
 /* As the real one, a snapshot of 1000 bytes queued. */
 void
-sync_session_snapshot(struct sync_session *sess)
+sync_send_snapshot(struct sync_session *sess)
 {
 	nsnapshots++;
 	sess->queued += 1000;
@@ -296,7 +297,7 @@ sync_session_snapshot(struct sync_session *sess)
 static size_t	 fake_pending;	/* bytes queued and not yet written */
 
 size_t
-sync_session_pending(struct sync_session *sess)
+sync_send_pending(struct sync_session *sess)
 {
 	return fake_pending;
 }
@@ -2117,7 +2118,7 @@ test_resync_flood(void **state)
 	p = sync_peer_find(s, "s1", 7);
 	assert_non_null(p);
 	sess = outbound(p, 1);
-	sync_session_snapshot(sess);		/* after HELLO */
+	sync_send_snapshot(sess);		/* after HELLO */
 	fake_pending = 1000;			/* none of it written */
 	for (i = 0; i < 100; i++)
 		srv.sync->cb->resync(sess);
