@@ -99,7 +99,7 @@ struct sync_session {
 	struct sync		*sync;
 	struct sync_peer	*peer;		/* outbound: our target */
 	int			 outbound;
-	enum sync_sess_state	 state;
+	enum sync_sess_state	 state;		/* sess_enter_state() only */
 	struct bufferevent	*bev;
 	struct sess_resolve	*resolve;	/* out: lookup under way */
 	struct evdns_getaddrinfo_request *dnsreq;

@@ -40,7 +40,7 @@ sync_origin_find(struct sync *s, const char *host)
 	return NULL;
 }
 
-/* Drop an origin and its entries; inbound streams from it close too. */
+/* Drop an origin and its entries; its streams close at their next frame. */
 void
 sync_origin_free(struct sync *s, struct sync_origin *o, const char *why)
 {
