@@ -1485,6 +1485,43 @@ test_peer_redial_after_backoff(void **state)
 	assert_int_equal(ndials, 2);
 }
 
+/*
+ * The backoff doubles after each stream that never heard an authenticated
+ * HELLO, and is back at its minimum after one that did; the peer shows
+ * the state its last stream ended in.
+ */
+static void
+test_peer_backoff_doubles_and_resets(void **state)
+{
+	struct sync		*s;
+	struct sync_peer	*p;
+	struct sync_session	*sess;
+
+	(void)state;
+	fk[BE_STATIC].rep[0].host = "p";
+	fk[BE_STATIC].rep[0].port = 7;
+	fk[BE_STATIC].nrep = 1;
+	s = start();
+	p = sync_peer_find(s, "p", 7);
+	assert_int_equal(p->backoff, SYNC_BACKOFF_MIN);
+	assert_string_equal(sync_peer_status(p), "new");
+	outbound(p, 0);
+	assert_string_equal(sync_peer_status(p), "handshake");
+	sync_session_free(p->sess, "test");
+	assert_int_equal(p->backoff, 2 * SYNC_BACKOFF_MIN);
+	assert_string_equal(sync_peer_status(p), "handshake");
+	outbound(p, 0);
+	sync_session_free(p->sess, "test");
+	assert_int_equal(p->backoff, 4 * SYNC_BACKOFF_MIN);
+	sess = outbound(p, 0);
+	assert_int_equal(hello(sess, "remote", 5, ":7"), 0);
+	sess->state = SESS_ESTABLISHED;	/* as the session layer does next */
+	assert_string_equal(sync_peer_status(p), "established");
+	sync_session_free(sess, "test");
+	assert_int_equal(p->backoff, SYNC_BACKOFF_MIN);
+	assert_string_equal(sync_peer_status(p), "established");
+}
+
 /* --- Local changes -------------------------------------------------- */
 
 /* A local change: version+1, pushed to established outbound streams. */
@@ -2426,6 +2463,7 @@ main(void)
 		T(test_peer_two_backends),
 		T(test_peer_learned_and_configured),
 		T(test_peer_redial_after_backoff),
+		T(test_peer_backoff_doubles_and_resets),
 		T(test_local_changed),
 		T(test_local_changed_sync_off),
 		T(test_heartbeat_sent),
