@@ -216,6 +216,27 @@ sess_authenticated(struct sync_session *sess)
 	sess_timeouts(sess);
 }
 
+/*
+ * Give the session its socket fd and enter state, under the handshake
+ * deadline.  -1 when out of memory: fd closed and the session freed.
+ */
+static int
+sess_attach(struct sync_session *sess, int fd, enum sync_sess_state state)
+{
+	sess->bev = bufferevent_socket_new(sess->sync->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE);
+	if (sess->bev == NULL) {
+		close(fd);
+		sync_session_free(sess, "out of memory");
+		return -1;
+	}
+	bufferevent_setcb(sess->bev, sess_read_cb, NULL, sess_event_cb, sess);
+	sess_enter_state(sess, state);
+	sess_timeouts(sess);
+	sess_deadline_start(sess);
+	return 0;
+}
+
 /* Open the sealed channel once both randoms and headers are known. */
 static int
 sess_open(struct sync_session *sess, const uint8_t *theirs,
@@ -284,16 +305,8 @@ sync_session_accept(struct sync *s, int fd, const uint8_t *body)
 	s->ninbound++;
 	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-	sess->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (sess->bev == NULL) {
-		close(fd);
-		sync_session_free(sess, "out of memory");
+	if (sess_attach(sess, fd, SESS_WAIT_HEADER) == -1)
 		return;
-	}
-	bufferevent_setcb(sess->bev, sess_read_cb, NULL, sess_event_cb, sess);
-	sess_enter_state(sess, SESS_WAIT_HEADER);
-	sess_timeouts(sess);
-	sess_deadline_start(sess);
 	/* Our random and header now; theirs arrives next. */
 	if (sess_open(sess, sess->theirs, NULL) == -1) {
 		sync_session_free(sess, "handshake failed");
@@ -396,16 +409,8 @@ sess_connect(struct sync_session *sess, const struct sockaddr *sa,
 	/* Heartbeats the peer's TCP does not acknowledge close the stream. */
 	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof(ms));
 #endif
-	sess->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (sess->bev == NULL) {
-		close(fd);
-		sync_session_free(sess, "out of memory");
+	if (sess_attach(sess, fd, SESS_CONNECTING) == -1)
 		return;
-	}
-	bufferevent_setcb(sess->bev, sess_read_cb, NULL, sess_event_cb, sess);
-	sess_enter_state(sess, SESS_CONNECTING);
-	sess_timeouts(sess);
-	sess_deadline_start(sess);
 	bufferevent_enable(sess->bev, EV_READ | EV_WRITE);
 	if (bufferevent_socket_connect(sess->bev, sa, (int)len) == -1) {
 		sess_enter_state(sess, SESS_UNREACHABLE);
