@@ -1,10 +1,13 @@
 /*
- * Peer sync core: daemons share their local registrations.  Each daemon is
- * an origin (host name, incarnation, version) and alone writes its own
- * entries; the core keeps the remote origins' tables, merges what peers
- * push, expires origins not heard within ttl, and dials the peers that the
- * backends report.  Backends never touch the registry: they only call
- * sync_peer_seen() and sync_peer_gone().  See epmdx-sync(7).
+ * Peer sync, its interface to backends and to the rest of the daemon.
+ * Daemons share their local registrations.  Each daemon is an origin
+ * (host name, incarnation, version) and alone writes its own entries; the
+ * core keeps the remote origins' tables, merges what peers push, expires
+ * origins not heard within ttl, and dials the peers that the backends
+ * report.  Backends never touch the registry: a discovery backend calls
+ * sync_peer_seen() and sync_peer_gone(); a store backend publishes our
+ * local changes (local_changed) and feeds whole origins
+ * (sync_origin_feed(), sync_origin_gone()).  See epmdx-sync(7).
  */
 #ifndef SYNC_H
 #define SYNC_H
@@ -30,8 +33,8 @@ struct sync_backend_inst {
 };
 
 /*
- * A discovery backend: a const table of function pointers (OpenSMTPD's
- * table_backend).  Optional hooks may be NULL.
+ * A backend: a const table of function pointers (OpenSMTPD's
+ * table_backend), listed by name in sync.c.  Optional hooks may be NULL.
  */
 struct sync_backend {
 	const char	*name;		/* "static", "hosts", "dns", "mcast" */
@@ -51,8 +54,9 @@ struct sync_backend {
 	/* Free everything; peers it reported are withdrawn by the core. */
 	void		 (*free)(struct sync_backend_inst *);
 	/*
-	 * Optional, for store backends (etcd later): a local registration
-	 * came (up=1) or went; the backend publishes it to its store.
+	 * Optional, for a store backend: a local registration came (up=1)
+	 * or went, after the core pushed it to the peers' streams; the
+	 * backend publishes it to its store.  Discovery backends: NULL.
 	 */
 	void		 (*local_changed)(struct sync_backend_inst *,
 			    const struct node *, int up);
@@ -73,9 +77,11 @@ void		 sync_peer_gone(struct sync_backend_inst *, const char *host,
 		    unsigned int port);
 /*
  * What a store backend may call instead of reporting peers: an origin's
- * whole table as the store holds it (replacing what the core had), and
- * the origin's removal.  The core alone writes its tables, as always;
- * an origin fed this way expires after ttl unless fed again.
+ * whole table as the store holds it (replacing what the core had, under
+ * the same name checks and caps as entries that come by a stream; our own
+ * host name is ignored), and the origin's removal.  The core alone writes
+ * its tables, as always; an origin fed this way expires after ttl unless
+ * fed again.
  */
 struct proto_node;
 void		 sync_origin_feed(struct sync_backend_inst *, const char *host,
@@ -92,10 +98,6 @@ time_t		 sync_clock(void);
 /* The master key derived from the shared secret (32 bytes). */
 const uint8_t	*sync_master_key(const struct sync *);
 
-/* Pure helpers, exposed for the unit tests. */
-int		 sync_hosts_parse(const char *text, char ***hosts,
-		    int *nhosts, int *badline);
-
 /* Daemon side (main.c, conn.c). */
 /* Start sync per srv->conf.sync; NULL srv->sync when sync is off. */
 int		 sync_open(struct server *, char **cause);
@@ -109,7 +111,7 @@ void		 sync_local_changed(struct server *, const struct node *,
 void		 sync_accept(struct server *, int fd, const uint8_t *body,
 		    size_t len);
 
-/* Upgrade handover (upgrade.c): our origin, remote origins, restore. */
+/* Upgrade handover (sync_handover.c): our origin, remote origins, restore. */
 struct ho_rec;
 void		 sync_handover_origin(struct server *, uint64_t *incarnation,
 		    uint64_t *version);
@@ -117,10 +119,10 @@ void		 sync_handover_origins(struct server *,
 		    void (*)(void *, const struct ho_rec *), void *);
 void		 sync_handover_restore(struct server *, const struct ho_rec *);
 
-/* Prometheus lines for the sync layer (metrics.c); nothing when off. */
+/* Prometheus families for /metrics (sync_metrics.c); nothing when off. */
 void		 sync_metrics(struct server *, struct evbuffer *);
 
-/* Queries (conn.c answers CLUSTER, RESOLVE, PEERS with these). */
+/* Queries (sync_query.c): conn.c answers CLUSTER, RESOLVE, PEERS. */
 void		 sync_cluster_dump(struct server *, struct evbuffer *);
 /* The node name@host from the cluster table, NULL if unknown. */
 const struct node *sync_resolve(struct server *, const uint8_t *name,

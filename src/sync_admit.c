@@ -57,7 +57,7 @@ sync_admit(struct sync *s, const uint8_t src[SYNC_SRC_BYTES],
 
 	*why = NULL;
 	TAILQ_FOREACH(sess, &s->inbound, entry) {	/* oldest first */
-		if (sess->hello_seen)
+		if (sess->state == SESS_ESTABLISHED)
 			continue;
 		if (oldest == NULL)
 			oldest = sess;
@@ -102,7 +102,6 @@ sync_self_check(struct sync_session *sess, const struct sync_msg *m)
 		    memcmp(p->sess->mine, sess->theirs, SYNC_RANDOM_BYTES) != 0)
 			continue;
 		p->self = 1;
-		snprintf(p->status, sizeof(p->status), "self");
 		log_info("sync: peer %s is this daemon", p->sess->addr);
 		return 1;
 	}

@@ -34,7 +34,7 @@ struct sync_hosts {
  * Parse .hosts.erlang text: each term is an atom, quoted or bare, ended
  * by a full stop.  Returns 0, or -1 with *badline set.
  */
-int
+static int
 sync_hosts_parse(const char *text, char ***hosts, int *nhosts, int *badline)
 {
 	const char	*p = text, *start;

@@ -1,6 +1,8 @@
 /*
- * Sync internals shared by the core (sync.c) and the stream transport
- * (sync_peer.c).  Nothing outside those two includes this.
+ * Sync internals: the structures the core (sync.c, sync_peer.c,
+ * sync_origin.c), the stream layer (sync_session.c, sync_admit.c) and the
+ * queries (sync_query.c, sync_metrics.c, sync_handover.c) share.  Nothing
+ * outside sync includes this.
  */
 #ifndef SYNC_INT_H
 #define SYNC_INT_H
@@ -10,6 +12,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "log.h"
 #include "sync.h"
 #include "sync_crypto.h"
 #include "sync_msg.h"
@@ -36,6 +39,7 @@
 struct evdns_base;
 struct evdns_getaddrinfo_request;
 struct sess_resolve;
+struct sync_session;
 struct bufferevent;
 struct event;
 
@@ -52,12 +56,41 @@ struct sync_origin {
 	struct registry		*table;
 };
 
+/*
+ * A stream's state, changed only by sess_enter_state().  The live states
+ * come first; a stream ends in one of the last ones, which its peer keeps
+ * (as `epmdxctl peers` shows it) until the next dial.
+ */
 enum sync_sess_state {
+	SESS_NEW,		/* not dialled yet (a peer's status only) */
 	SESS_RESOLVING,		/* out: looking the peer up */
 	SESS_CONNECTING,	/* out: TCP connect */
 	SESS_WAIT_ACCEPT,	/* out: sent SYNC, waiting random + header */
 	SESS_WAIT_HEADER,	/* in: sent random + header, waiting header */
-	SESS_OPEN,		/* frames flow */
+	SESS_OPEN,		/* frames flow, HELLO not yet authenticated */
+	SESS_ESTABLISHED,	/* the remote proved the key with its HELLO */
+	SESS_UNRESOLVED,	/* ended: the name did not resolve */
+	SESS_UNREACHABLE,	/* ended: connect failed */
+	SESS_REFUSED,		/* ended: closed before its HELLO */
+	SESS_TIMEOUT,		/* ended: handshake deadline or idle */
+	SESS_AUTH_FAILED,	/* ended: a frame failed authentication */
+	SESS_ERROR,		/* ended: a socket error */
+	SESS_CLOSED,		/* ended: closed after its HELLO */
+};
+
+/*
+ * What the session layer tells the core, through the table the core
+ * gives it (sync->cb): the session layer never calls the core otherwise.
+ */
+struct sync_session_cb {
+	/* The first frame, authenticated; -1 closes the stream. */
+	int	 (*hello)(struct sync_session *, const struct sync_msg *);
+	/* Any later frame of an accepted stream; -1 closes it. */
+	int	 (*message)(struct sync_session *, const struct sync_msg *);
+	/* A RESYNC on a dialled stream. */
+	void	 (*resync)(struct sync_session *);
+	/* The stream is going (sync_session_free): its last word. */
+	void	 (*gone)(struct sync_session *);
 };
 
 /* One TCP stream, dialed (outbound, we push) or accepted (we receive). */
@@ -66,7 +99,7 @@ struct sync_session {
 	struct sync		*sync;
 	struct sync_peer	*peer;		/* outbound: our target */
 	int			 outbound;
-	enum sync_sess_state	 state;
+	enum sync_sess_state	 state;		/* sess_enter_state() only */
 	struct bufferevent	*bev;
 	struct sess_resolve	*resolve;	/* out: lookup under way */
 	struct evdns_getaddrinfo_request *dnsreq;
@@ -79,8 +112,6 @@ struct sync_session {
 	uint8_t			 key_rx[SYNC_KEY_BYTES];
 	struct sync_stream	 tx;
 	struct sync_stream	 rx;
-	int			 hello_seen;	/* the remote proved the key */
-						/* (in: until then, evictable) */
 	/* Inbound: what the remote told us. */
 	struct sync_origin	*origin;
 	uint64_t		 incarnation;
@@ -104,11 +135,12 @@ struct sync_peer {
 	unsigned int		 sources;	/* backend bits, LEARNED */
 	struct sync_session	*sess;		/* NULL while backing off */
 	struct event		*retry;
-	unsigned int		 backoff;
+	unsigned int		 backoff;	/* seconds; 0 while our stream
+						   is established */
 	int			 self;		/* it is us (an authenticated HELLO
 						   said so): not dialled again
 						   until a reload */
-	char			 status[48];	/* for `epmdxctl peers` */
+	enum sync_sess_state	 ended;		/* how its last stream ended */
 	char			 origin[SYNC_HOST_MAX + 1];
 	time_t			 last_ok;	/* last HELLO (sync_clock) */
 };
@@ -141,6 +173,7 @@ struct sync_limits {
 
 struct sync {
 	struct server		*srv;
+	const struct sync_session_cb *cb;	/* the core, to sessions */
 	struct event_base	*base;
 	struct evdns_base	*dns;
 	char			 hostname[SYNC_HOST_MAX + 1];
@@ -162,16 +195,21 @@ struct sync {
 	struct event		*heartbeat;
 	struct event		*expiry;
 	struct sync_stats	 stats;
+	struct log_rate		 warn_rate;	/* what peers made us refuse */
+	struct sync_origin	*restoring;	/* handover: ONODEs go here */
 };
 
-/* sync_peer.c: streams. */
-void	sync_peer_dial(struct sync_peer *);
+/* sync_session.c: streams, called by the core. */
+void	sync_session_dial(struct sync_peer *);
+const char *sync_session_state_name(enum sync_sess_state);
 void	sync_session_free(struct sync_session *, const char *reason);
 void	sync_session_accept(struct sync *, int fd, const uint8_t *body);
-void	sync_session_send(struct sync_session *, const struct sync_msg *);
-void	sync_session_snapshot(struct sync_session *);
-size_t	sync_session_pending(struct sync_session *);
-void	sync_peer_free(struct sync_peer *, const char *reason);
+
+/* sync_send.c: what an open stream writes. */
+void	sync_send_msg(struct sync_session *, const struct sync_msg *);
+void	sync_send_hello(struct sync_session *);
+void	sync_send_snapshot(struct sync_session *);
+size_t	sync_send_pending(struct sync_session *);
 
 /* sync_admit.c: slots for accepted streams, the self rule. */
 struct sockaddr_storage;
@@ -181,22 +219,30 @@ struct sync_session *sync_admit(struct sync *,
 	    const uint8_t src[SYNC_SRC_BYTES], const char **why);
 int	sync_self_check(struct sync_session *, const struct sync_msg *);
 
-/* sync.c: what streams deliver to the core. */
-int	sync_core_hello(struct sync_session *, const struct sync_msg *);
-int	sync_core_message(struct sync_session *, const struct sync_msg *);
-void	sync_core_session_gone(struct sync_session *);
-void	sync_core_resync(struct sync_session *);
+/* sync_peer.c: peers, and what streams tell the core about them. */
 struct sync_peer *sync_peer_find(struct sync *, const char *host,
 	    unsigned int port);
+struct sync_peer *sync_peer_add(struct sync *, const char *host,
+	    unsigned int port, unsigned int source);
+void	sync_peer_free(struct sync_peer *, const char *reason);
+const char *sync_peer_status(const struct sync_peer *);
+int	sync_peer_hello(struct sync_session *, const struct sync_msg *);
+void	sync_peer_resync(struct sync_session *);
+void	sync_peer_session_gone(struct sync_session *);
+
+/* sync_origin.c: remote origins, the merge, the caps, expiry. */
 struct sync_origin *sync_origin_find(struct sync *, const char *host);
-void	sync_take(struct sync *, struct sync_origin *, struct registry *,
-	    const struct proto_node *, const char *reject);
 struct sync_origin *sync_origin_new(struct sync *, const char *host,
 	    const char *addr);
+void	sync_origin_free(struct sync *, struct sync_origin *,
+	    const char *why);
+void	sync_origin_take(struct sync *, struct sync_origin *,
+	    struct registry *, const struct proto_node *, const char *reject);
+int	sync_origin_message(struct sync_session *, const struct sync_msg *);
+void	sync_origin_staging_drop(struct sync_session *);
+void	sync_origin_expire(struct sync *);
 
 /* sync_clock.c: monotonic seconds, for every duration sync keeps. */
 time_t	sync_clock(void);
-struct sync_peer *sync_peer_add(struct sync *, const char *host,
-	    unsigned int port, unsigned int source);
 
 #endif /* SYNC_INT_H */

@@ -1,626 +1,87 @@
 /*
- * Sync streams between daemons, over TCP to the peer's EPMD (or sync)
- * port.  The dialer opens with an ordinary framed request, opcode SYNC,
- * carrying its random; the acceptor answers its own random and its
- * secretstream header; the dialer sends its header; then sealed frames
- * [Len:32][secretstream message] flow.  The dialer pushes its origin's
- * entries; the acceptor only answers HELLO and asks for RESYNC.
+ * The peers: daemons we dial and push our entries to, as the backends
+ * report them or a HELLO teaches them; their backoff, their status, and
+ * what a stream's HELLO, RESYNC and end mean for them.
  */
-#include <sys/socket.h>
 #include <sys/types.h>
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/dns.h>
 #include <event2/event.h>
 
+#include "addr.h"
+#include "config.h"
 #include "epmdx.h"
 #include "log.h"
-#include "proto.h"
 #include "registry.h"
 #include "sync_int.h"
 #include "xmalloc.h"
 
-/* Ties an evdns lookup to its session, which may go first. */
-struct sess_resolve {
-	struct sync_session	*sess;
-};
+static void	sync_retry_cb(evutil_socket_t, short, void *);
 
-static void	sess_read_cb(struct bufferevent *, void *);
-static void	sess_event_cb(struct bufferevent *, short, void *);
-static void	sess_resolved_cb(int, struct evutil_addrinfo *, void *);
-static void	sess_connect(struct sync_session *, const struct sockaddr *,
-		    socklen_t);
-static void	sess_set_status(struct sync_session *, const char *);
-static void	sess_deadline_cb(evutil_socket_t, short, void *);
-
-/* Warn about a peer's failure, at most a few times a second. */
-static void
-sess_warn_addr(const char *addr, const char *what)
+/* A peer by host and port. */
+struct sync_peer *
+sync_peer_find(struct sync *s, const char *host, unsigned int port)
 {
-	static time_t	 window;
-	static unsigned	 count;
-	time_t		 now = time(NULL);
+	struct sync_peer	*p;
 
-	if (now != window) {
-		window = now;
-		count = 0;
-	}
-	if (count++ < 5)
-		log_warnx("sync: %s peer=%s", what, addr);
+	TAILQ_FOREACH(p, &s->peers, entry)
+		if (p->port == port && strcmp(p->host, host) == 0)
+			return p;
+	return NULL;
 }
 
-/* The same, for a session. */
-static void
-sess_warn(struct sync_session *sess, const char *what)
+/* How many peers only a HELLO told us of. */
+static unsigned int
+sync_nlearned(struct sync *s)
 {
-	sess_warn_addr(sess->addr, what);
+	struct sync_peer	*p;
+	unsigned int		 n = 0;
+
+	TAILQ_FOREACH(p, &s->peers, entry)
+		if (p->sources == SYNC_SRC_LEARNED)
+			n++;
+	return n;
 }
 
-/* A new session, not yet on any list. */
-static struct sync_session *
-sess_new(struct sync *s, int outbound, const char *addr)
+/* Add a peer (or a source to one) and dial it. */
+struct sync_peer *
+sync_peer_add(struct sync *s, const char *host, unsigned int port,
+    unsigned int source)
 {
-	struct sync_session	*sess;
+	struct sync_peer	*p;
+	char			 buf[SYNC_HOST_MAX + 8];
 
-	sess = xcalloc(1, sizeof(*sess));
-	sess->sync = s;
-	sess->outbound = outbound;
-	snprintf(sess->addr, sizeof(sess->addr), "%s", addr);
-	sync_random(sess->mine, sizeof(sess->mine));
-	return sess;
-}
-
-/* The one teardown of a session. */
-void
-sync_session_free(struct sync_session *sess, const char *reason)
-{
-	log_debug("sync: stream closed peer=%s dir=%s reason=\"%s\"",
-	    sess->addr, sess->outbound ? "out" : "in", reason);
-	sync_core_session_gone(sess);
-	if (sess->resolve != NULL) {
-		sess->resolve->sess = NULL;
-		if (sess->dnsreq != NULL)
-			evdns_getaddrinfo_cancel(sess->dnsreq);
+	if (port == 0)
+		port = s->port;
+	if ((p = sync_peer_find(s, host, port)) != NULL) {
+		p->sources |= source;
+		return p;
 	}
-	if (sess->deadline != NULL)
-		event_free(sess->deadline);
-	if (sess->bev != NULL)
-		bufferevent_free(sess->bev);
-	if (sess->staging != NULL)
-		registry_free(sess->staging);
-	sodium_memzero(sess->key_tx, sizeof(sess->key_tx));
-	sodium_memzero(sess->key_rx, sizeof(sess->key_rx));
-	free(sess);
-}
-
-/* Keep the status line `epmdxctl peers` shows. */
-static void
-sess_set_status(struct sync_session *sess, const char *status)
-{
-	if (sess->peer != NULL && !sess->peer->self)
-		snprintf(sess->peer->status, sizeof(sess->peer->status), "%s",
-		    status);
-}
-
-/*
- * Read and write timeouts.  Until HELLO, the handshake deadline rules
- * (sess_deadline_start); then an accepted stream must hear a frame (the
- * dialer's heartbeat) within ttl + interval.  A dialled stream hears
- * nothing regular from the acceptor: its output, a heartbeat every
- * interval, must be taken (write timeout) and acknowledged by the peer's
- * TCP (TCP_USER_TIMEOUT, set at connect) within ttl + interval.
- */
-static void
-sess_timeouts(struct sync_session *sess)
-{
-	struct timeval	 tv;
-
-	tv.tv_sec = sess->sync->ttl + sess->sync->interval;
-	tv.tv_usec = 0;
-	if (!sess->outbound && sess->hello_seen)
-		bufferevent_set_timeouts(sess->bev, &tv, &tv);
-	else
-		bufferevent_set_timeouts(sess->bev, NULL, &tv);
-}
-
-/* Arm the handshake deadline: HELLO within SYNC_HANDSHAKE_SECS. */
-static void
-sess_deadline_start(struct sync_session *sess)
-{
-	struct timeval	 tv;
-
-	tv.tv_sec = SYNC_HANDSHAKE_SECS;
-	tv.tv_usec = 0;
-	sess->deadline = evtimer_new(sess->sync->base, sess_deadline_cb, sess);
-	if (sess->deadline == NULL)
-		fatalx("sess_deadline_start: evtimer_new");
-	evtimer_add(sess->deadline, &tv);
-}
-
-/* No authenticated HELLO in time: the stream goes, whatever its state. */
-static void
-sess_deadline_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct sync_session	*sess = arg;
-
-	sess->sync->stats.handshake_timeouts++;
-	sess_set_status(sess, "timeout");
-	sess_warn(sess, "no HELLO within the handshake deadline");
-	sync_session_free(sess, "handshake deadline");
-}
-
-/* HELLO authenticated: no deadline any more, the stream's own timeouts. */
-static void
-sess_authenticated(struct sync_session *sess)
-{
-	sess->hello_seen = 1;
-	if (sess->deadline != NULL) {
-		event_free(sess->deadline);
-		sess->deadline = NULL;
+	if (strlen(host) > SYNC_HOST_MAX)
+		return NULL;
+	if (source == SYNC_SRC_LEARNED && sync_nlearned(s) >= s->lim.learned) {
+		s->stats.refused_peers++;
+		log_rate_warnx(&s->warn_rate, "sync: too many learned peers (%u), not "
+		    "dialing %s port %u", s->lim.learned, host, port);
+		return NULL;
 	}
-	sess_timeouts(sess);
-}
-
-/* Seal and queue one message. */
-void
-sync_session_send(struct sync_session *sess, const struct sync_msg *m)
-{
-	uint8_t		 plain[SYNC_MSG_MAX];
-	uint8_t		 frame[4 + SYNC_MSG_MAX + SYNC_STREAM_ABYTES];
-	int		 n;
-	uint32_t	 len;
-
-	if ((n = sync_msg_encode(plain, sizeof(plain), m)) < 0)
-		fatalx("sync_session_send: message does not fit");
-	len = (uint32_t)n + SYNC_STREAM_ABYTES;
-	frame[0] = (uint8_t)(len >> 24);
-	frame[1] = (uint8_t)(len >> 16);
-	frame[2] = (uint8_t)(len >> 8);
-	frame[3] = (uint8_t)len;
-	sync_stream_seal(&sess->tx, plain, (size_t)n, frame + 4);
-	evbuffer_add(bufferevent_get_output(sess->bev), frame, 4 + len);
-	sess->queued += 4 + len;
-	sess->sync->stats.frames_out++;
-	sess->sync->stats.bytes_out += 4 + len;
-}
-
-/* Our HELLO: origin, incarnation, where to dial us back. */
-static void
-sess_send_hello(struct sync_session *sess)
-{
-	struct sync	*s = sess->sync;
-	struct sync_msg	 m;
-
-	memset(&m, 0, sizeof(m));
-	m.type = SYNC_MSG_HELLO;
-	m.proto = SYNC_PROTO_VERSION;
-	m.incarnation = s->incarnation;
-	m.origin = (const uint8_t *)s->hostname;
-	m.originlen = strlen(s->hostname);
-	m.advertise = (const uint8_t *)s->advertise;
-	m.advertiselen = strlen(s->advertise);
-	sync_session_send(sess, &m);
-}
-
-/* The whole local table: SNAP_BEGIN, one ADD per node, SNAP_END. */
-void
-sync_session_snapshot(struct sync_session *sess)
-{
-	struct sync	*s = sess->sync;
-	struct registry	*reg = s->srv->reg;
-	struct node	*n;
-	struct sync_msg	 m;
-
-	memset(&m, 0, sizeof(m));
-	m.type = SYNC_MSG_SNAP_BEGIN;
-	m.incarnation = s->incarnation;
-	m.version = s->version;
-	m.count = (uint32_t)registry_count(reg);
-	sync_session_send(sess, &m);
-	for (n = registry_first(reg); n != NULL; n = registry_next(n)) {
-		memset(&m, 0, sizeof(m));
-		m.type = SYNC_MSG_ADD;
-		registry_node_view(n, &m.node);
-		sync_session_send(sess, &m);
-	}
-	memset(&m, 0, sizeof(m));
-	m.type = SYNC_MSG_SNAP_END;
-	sync_session_send(sess, &m);
-	sess->snap_end = sess->queued;
-}
-
-/* Bytes queued on a stream and not yet written to the socket. */
-size_t
-sync_session_pending(struct sync_session *sess)
-{
-	if (sess->bev == NULL)
-		return 0;
-	return evbuffer_get_length(bufferevent_get_output(sess->bev));
-}
-
-/* Open the sealed channel once both randoms and headers are known. */
-static int
-sess_open(struct sync_session *sess, const uint8_t *theirs,
-    const uint8_t *header)
-{
-	uint8_t		 c2s[SYNC_KEY_BYTES], s2c[SYNC_KEY_BYTES];
-	uint8_t		 myheader[SYNC_STREAM_HEADER];
-
-	if (sess->outbound)
-		sync_stream_keys(sess->sync->master, sess->mine, theirs, c2s,
-		    s2c);
-	else
-		sync_stream_keys(sess->sync->master, theirs, sess->mine, c2s,
-		    s2c);
-	memcpy(sess->key_tx, sess->outbound ? c2s : s2c, SYNC_KEY_BYTES);
-	memcpy(sess->key_rx, sess->outbound ? s2c : c2s, SYNC_KEY_BYTES);
-	sodium_memzero(c2s, sizeof(c2s));
-	sodium_memzero(s2c, sizeof(s2c));
-	if (header != NULL &&
-	    sync_stream_pull_init(&sess->rx, sess->key_rx, header) == -1)
-		return -1;
-	sync_stream_push_init(&sess->tx, sess->key_tx, myheader);
-	if (!sess->outbound)
-		evbuffer_add(bufferevent_get_output(sess->bev), sess->mine,
-		    sizeof(sess->mine));
-	evbuffer_add(bufferevent_get_output(sess->bev), myheader,
-	    sizeof(myheader));
-	return 0;
-}
-
-/* An inbound stream: conn.c read the opening SYNC request. */
-void
-sync_session_accept(struct sync *s, int fd, const uint8_t *body)
-{
-	struct sync_session	*sess;
-	struct sockaddr_storage	 ss;
-	socklen_t		 len = sizeof(ss);
-	char			 host[INET6_ADDRSTRLEN] = "?";
-	char			 addr[INET6_ADDRSTRLEN + 8];
-	uint8_t			 src[SYNC_SRC_BYTES];
-	const char		*why;
-	unsigned int		 port = 0;
-	int			 on = 1;
-
-	memset(&ss, 0, sizeof(ss));
-	if (getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
-		if (ss.ss_family == AF_INET) {
-			inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->
-			    sin_addr, host, sizeof(host));
-			port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-		} else if (ss.ss_family == AF_INET6) {
-			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->
-			    sin6_addr, host, sizeof(host));
-			port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-		}
-	}
-	snprintf(addr, sizeof(addr), strchr(host, ':') != NULL ? "[%s]:%u" :
-	    "%s:%u", host, port);
-	if (body[0] != SYNC_PROTO_VERSION) {
-		sess_warn_addr(addr, "unsupported sync protocol version");
-		close(fd);
-		return;
-	}
-	sync_admit_source(&ss, src);
-	if ((sess = sync_admit(s, src, &why)) != NULL) {
-		s->stats.handshake_evictions++;
-		sess_warn(sess, why);
-		sync_session_free(sess, "evicted before authenticating");
-	} else if (why != NULL) {
-		sess_warn_addr(addr, why);
-		close(fd);
-		return;
-	}
-	sess = sess_new(s, 0, addr);
-	memcpy(sess->src, src, sizeof(sess->src));
-	memcpy(sess->theirs, body + 1, sizeof(sess->theirs));
-	TAILQ_INSERT_TAIL(&s->inbound, sess, entry);
-	s->ninbound++;
-	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-	sess->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (sess->bev == NULL) {
-		close(fd);
-		sync_session_free(sess, "out of memory");
-		return;
-	}
-	bufferevent_setcb(sess->bev, sess_read_cb, NULL, sess_event_cb, sess);
-	sess->state = SESS_WAIT_HEADER;
-	sess_timeouts(sess);
-	sess_deadline_start(sess);
-	/* Our random and header now; theirs arrives next. */
-	if (sess_open(sess, sess->theirs, NULL) == -1) {
-		sync_session_free(sess, "handshake failed");
-		return;
-	}
-	bufferevent_enable(sess->bev, EV_READ | EV_WRITE);
-	log_debug("sync: stream accepted peer=%s", sess->addr);
-}
-
-/* Dial a peer: resolve, connect, open. */
-void
-sync_peer_dial(struct sync_peer *p)
-{
-	struct sync		*s = p->sync;
-	struct sync_session	*sess;
-	struct sess_resolve	*ctx;
-	struct evdns_getaddrinfo_request *req;
-	struct evutil_addrinfo	 hints;
-	struct sockaddr_storage	 ss;
-	int			 sslen;
-	char			 addr[SYNC_HOST_MAX + 8], serv[8];
-
-	snprintf(addr, sizeof(addr), strchr(p->host, ':') != NULL ?
-	    "[%s]:%u" : "%s:%u", p->host, p->port);
-	sess = sess_new(s, 1, addr);
-	sess->peer = p;
-	p->sess = sess;
-	sess->state = SESS_RESOLVING;
-	sess_set_status(sess, "resolving");
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_protocol = IPPROTO_TCP;
-	hints.ai_flags = EVUTIL_AI_ADDRCONFIG;
-	snprintf(serv, sizeof(serv), "%u", p->port);
-	/*
-	 * An address literal needs no lookup (and evdns's ADDRCONFIG would
-	 * refuse unique-local IPv6 ones).
-	 */
-	memset(&ss, 0, sizeof(ss));
-	sslen = sizeof(ss);
-	if (evutil_parse_sockaddr_port(addr, (struct sockaddr *)&ss,
-	    &sslen) == 0) {
-		sess_connect(sess, (struct sockaddr *)&ss, (socklen_t)sslen);
-		return;
-	}
-	ctx = xcalloc(1, sizeof(*ctx));
-	ctx->sess = sess;
-	sess->resolve = ctx;
-	/* May call back at once (literals, /etc/hosts): sess may be gone. */
-	req = evdns_getaddrinfo(s->dns, p->host, serv, &hints,
-	    sess_resolved_cb, ctx);
-	if (req != NULL)
-		sess->dnsreq = req;
-}
-
-/* The peer's name resolved (or not). */
-static void
-sess_resolved_cb(int err, struct evutil_addrinfo *ai, void *arg)
-{
-	struct sess_resolve	*ctx = arg;
-	struct sync_session	*sess = ctx->sess;
-
-	free(ctx);
-	if (sess == NULL) {		/* cancelled: the session is gone */
-		if (ai != NULL)
-			evutil_freeaddrinfo(ai);
-		return;
-	}
-	sess->resolve = NULL;
-	sess->dnsreq = NULL;
-	if (err != 0 || ai == NULL) {
-		sess_set_status(sess, "unresolved");
-		sess_warn(sess, evutil_gai_strerror(err));
-		sync_session_free(sess, "cannot resolve");
-		return;
-	}
-	sess_connect(sess, ai->ai_addr, (socklen_t)ai->ai_addrlen);
-	evutil_freeaddrinfo(ai);
-}
-
-/* Start the TCP connect, on a close-on-exec socket of our own. */
-static void
-sess_connect(struct sync_session *sess, const struct sockaddr *sa,
-    socklen_t len)
-{
-	struct sync	*s = sess->sync;
-	int		 fd;
-#ifdef TCP_USER_TIMEOUT
-	unsigned int	 ms = (s->ttl + s->interval) * 1000;
-#endif
-
-	if ((fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, IPPROTO_TCP)) == -1) {
-		sess_set_status(sess, "error");
-		sess_warn(sess, strerror(errno));
-		sync_session_free(sess, "socket failed");
-		return;
-	}
-#ifdef TCP_USER_TIMEOUT
-	/* Heartbeats the peer's TCP does not acknowledge close the stream. */
-	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof(ms));
-#endif
-	sess->bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (sess->bev == NULL) {
-		close(fd);
-		sync_session_free(sess, "out of memory");
-		return;
-	}
-	bufferevent_setcb(sess->bev, sess_read_cb, NULL, sess_event_cb, sess);
-	sess->state = SESS_CONNECTING;
-	sess_set_status(sess, "connecting");
-	sess_timeouts(sess);
-	sess_deadline_start(sess);
-	bufferevent_enable(sess->bev, EV_READ | EV_WRITE);
-	if (bufferevent_socket_connect(sess->bev, sa, (int)len) == -1) {
-		sess_set_status(sess, "unreachable");
-		sync_session_free(sess, "connect failed");
-	}
-}
-
-/* Connected, closed, failed or timed out. */
-static void
-sess_event_cb(struct bufferevent *bev, short what, void *arg)
-{
-	struct sync_session	*sess = arg;
-	uint8_t			 body[PROTO_SYNC_OPEN_LEN];
-	uint8_t			 frame[3 + PROTO_SYNC_OPEN_LEN];
-	int			 fd, on = 1, len;
-
-	if (what & BEV_EVENT_CONNECTED) {
-		fd = bufferevent_getfd(bev);
-		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-		body[0] = SYNC_PROTO_VERSION;
-		memcpy(body + 1, sess->mine, SYNC_RANDOM_BYTES);
-		len = proto_encode_req(frame, sizeof(frame), PROTO_X_SYNC_REQ,
-		    body, sizeof(body));
-		evbuffer_add(bufferevent_get_output(bev), frame, (size_t)len);
-		sess->state = SESS_WAIT_ACCEPT;
-		sess_set_status(sess, "handshake");
-		return;
-	}
-	if (what & BEV_EVENT_TIMEOUT) {
-		sess_set_status(sess, "timeout");
-		sess_warn(sess, "stream timed out");
-		sync_session_free(sess, "timeout");
-	} else if (what & BEV_EVENT_EOF) {
-		if (sess->state != SESS_OPEN || !sess->hello_seen) {
-			sess_set_status(sess, "refused");
-			if (sess->peer != NULL && !sess->peer->self)
-				sess_warn(sess, "peer closed the stream before "
-				    "its HELLO (wrong secret, sync off there, "
-				    "or not epmdx)");
-		}
-		else
-			sess_set_status(sess, "closed");
-		sync_session_free(sess, "closed by peer");
-	} else {
-		sess_set_status(sess, sess->state == SESS_CONNECTING ?
-		    "unreachable" : "error");
-		if (sess->state != SESS_CONNECTING)
-			sess_warn(sess, "stream error");
-		sync_session_free(sess, evutil_socket_error_to_string(
-		    EVUTIL_SOCKET_ERROR()));
-	}
-}
-
-/* Handle one opened message; -1 closes the stream. */
-static int
-sess_message(struct sync_session *sess, const struct sync_msg *m)
-{
-	if (!sess->hello_seen) {
-		if (m->type != SYNC_MSG_HELLO) {
-			sess_warn(sess, "sync stream did not start with HELLO");
-			return -1;
-		}
-		if (m->proto != SYNC_PROTO_VERSION) {
-			sess_warn(sess, "unsupported sync protocol version");
-			return -1;
-		}
-		sync_self_check(sess, m);
-		if (sync_core_hello(sess, m) == -1)
-			return -1;
-		sess_authenticated(sess);
-		if (sess->outbound) {
-			/* The acceptor proved the key: now push. */
-			sess_set_status(sess, "established");
-			sync_session_snapshot(sess);
-		} else
-			sess_send_hello(sess);
-		return 0;
-	}
-	if (sess->outbound) {
-		if (m->type != SYNC_MSG_RESYNC) {
-			sess_warn(sess, "unexpected message on a push stream");
-			return -1;
-		}
-		sync_core_resync(sess);
-		return 0;
-	}
-	return sync_core_message(sess, m);
-}
-
-/* Bytes arrived: handshake steps, then sealed frames. */
-static void
-sess_read_cb(struct bufferevent *bev, void *arg)
-{
-	struct sync_session	*sess = arg;
-	struct sync		*s = sess->sync;
-	struct evbuffer		*in = bufferevent_get_input(bev);
-	uint8_t			 hdr[SYNC_RANDOM_BYTES + SYNC_STREAM_HEADER];
-	uint8_t			 frame[SYNC_FRAME_MAX];
-	uint8_t			 plain[SYNC_FRAME_MAX];
-	struct sync_msg		 m;
-	const char		*why = NULL;
-	uint8_t			 lenb[4];
-	uint32_t		 len;
-
-	if (sess->state == SESS_WAIT_ACCEPT) {
-		if (evbuffer_get_length(in) < sizeof(hdr))
-			return;
-		evbuffer_remove(in, hdr, sizeof(hdr));
-		if (sess_open(sess, hdr, hdr + SYNC_RANDOM_BYTES) == -1) {
-			sync_session_free(sess, "bad stream header");
-			return;
-		}
-		sess->state = SESS_OPEN;
-		sess_send_hello(sess);
-	} else if (sess->state == SESS_WAIT_HEADER) {
-		if (evbuffer_get_length(in) < SYNC_STREAM_HEADER)
-			return;
-		evbuffer_remove(in, hdr, SYNC_STREAM_HEADER);
-		if (sync_stream_pull_init(&sess->rx, sess->key_rx, hdr) ==
-		    -1) {
-			sync_session_free(sess, "bad stream header");
-			return;
-		}
-		sess->state = SESS_OPEN;
-	}
-	if (sess->state != SESS_OPEN)
-		return;
-
-	while (evbuffer_get_length(in) >= 4) {
-		evbuffer_copyout(in, lenb, 4);
-		len = (uint32_t)lenb[0] << 24 | (uint32_t)lenb[1] << 16 |
-		    (uint32_t)lenb[2] << 8 | lenb[3];
-		if (len < SYNC_STREAM_ABYTES + 1 || len > SYNC_FRAME_MAX) {
-			s->stats.bad_frames++;
-			sess_warn(sess, "bad frame length");
-			sync_session_free(sess, "bad frame length");
-			return;
-		}
-		if (evbuffer_get_length(in) < 4 + (size_t)len)
-			return;
-		evbuffer_drain(in, 4);
-		evbuffer_remove(in, frame, len);
-		s->stats.frames_in++;
-		s->stats.bytes_in += 4 + len;
-		if (sync_stream_open(&sess->rx, frame, len, plain) == -1) {
-			s->stats.auth_failures++;
-			sess_set_status(sess, "auth-failed");
-			sess_warn(sess, "authentication failed (wrong secret, "
-			    "forged or replayed frame)");
-			sync_session_free(sess, "authentication failed");
-			return;
-		}
-		if (sync_msg_decode(plain, len - SYNC_STREAM_ABYTES, &m,
-		    &why) == -1) {
-			s->stats.bad_frames++;
-			sess_warn(sess, why);
-			sync_session_free(sess, why);
-			return;
-		}
-		if (sess_message(sess, &m) == -1) {
-			sync_session_free(sess, "refused");
-			return;
-		}
-	}
+	p = xcalloc(1, sizeof(*p));
+	p->sync = s;
+	snprintf(p->host, sizeof(p->host), "%s", host);
+	p->port = port;
+	p->sources = source;
+	p->backoff = SYNC_BACKOFF_MIN;
+	p->retry = evtimer_new(s->base, sync_retry_cb, p);
+	p->ended = SESS_NEW;
+	TAILQ_INSERT_TAIL(&s->peers, p, entry);
+	log_info("sync: peer added peer=%s",
+	    addr_join(host, port, buf, sizeof(buf)));
+	sync_session_dial(p);
+	return p;
 }
 
 /* Withdraw a peer: its stream and retry timer go. */
@@ -628,11 +89,10 @@ void
 sync_peer_free(struct sync_peer *p, const char *reason)
 {
 	struct sync	*s = p->sync;
+	char		 buf[SYNC_HOST_MAX + 8];
 
-	log_info(strchr(p->host, ':') != NULL ?
-	    "sync: peer removed peer=[%s]:%u reason=\"%s\"" :
-	    "sync: peer removed peer=%s:%u reason=\"%s\"", p->host,
-	    p->port, reason);
+	log_info("sync: peer removed peer=%s reason=\"%s\"",
+	    addr_join(p->host, p->port, buf, sizeof(buf)), reason);
 	TAILQ_REMOVE(&s->peers, p, entry);
 	if (p->sess != NULL) {
 		p->sess->peer = NULL;
@@ -641,4 +101,176 @@ sync_peer_free(struct sync_peer *p, const char *reason)
 	if (p->retry != NULL)
 		event_free(p->retry);
 	free(p);
+}
+
+/* A backend reports a peer. */
+void
+sync_peer_seen(struct sync_backend_inst *bi, const char *host,
+    unsigned int port)
+{
+	sync_peer_add(bi->sync, host, port, bi->bit);
+}
+
+/* A backend withdraws a peer; it goes when no source is left. */
+void
+sync_peer_gone(struct sync_backend_inst *bi, const char *host,
+    unsigned int port)
+{
+	struct sync		*s = bi->sync;
+	struct sync_peer	*p;
+
+	if ((p = sync_peer_find(s, host, port != 0 ? port : s->port)) == NULL)
+		return;
+	p->sources &= ~bi->bit;
+	if (p->sources == 0)
+		sync_peer_free(p, bi->backend->name);
+}
+
+/* Retry a peer after its backoff. */
+static void
+sync_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sync_peer	*p = arg;
+
+	if (p->sess == NULL && !p->self)
+		sync_session_dial(p);
+}
+
+/*
+ * A stream ended: its staged snapshot goes; its peer, if it was dialled,
+ * retries with backoff and jitter (at once after an established stream,
+ * doubling after one that was not).
+ */
+void
+sync_peer_session_gone(struct sync_session *sess)
+{
+	struct sync_peer	*p = sess->peer;
+	struct timeval		 tv;
+	unsigned int		 ms;
+	int			 established;
+
+	if (!sess->outbound) {
+		sync_origin_staging_drop(sess);
+		return;
+	}
+	if (p == NULL || p->self)
+		return;
+	if ((established = p->backoff == 0))
+		p->backoff = SYNC_BACKOFF_MIN;
+	ms = p->backoff * 1000;
+	ms = ms * 3 / 4 + (unsigned int)randombytes_uniform(ms / 2 + 1);
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(p->retry, &tv);
+	if (!established && p->backoff < SYNC_BACKOFF_MAX)
+		p->backoff = p->backoff * 2 > SYNC_BACKOFF_MAX ?
+		    SYNC_BACKOFF_MAX : p->backoff * 2;
+}
+
+/* A peer's status for `epmdxctl peers`: its stream's state, or the end. */
+const char *
+sync_peer_status(const struct sync_peer *p)
+{
+	if (p->self)
+		return "self";
+	return sync_session_state_name(p->sess != NULL ? p->sess->state :
+	    p->ended);
+}
+
+/* The first frame of a stream: who is at the other end. */
+int
+sync_peer_hello(struct sync_session *sess, const struct sync_msg *m)
+{
+	struct sync		*s = sess->sync;
+	struct sync_origin	*o;
+	struct sync_peer	*p = sess->peer;
+	char			 host[SYNC_HOST_MAX + 1];
+	char			 adv[SYNC_HOST_MAX + 8], ahost[SYNC_HOST_MAX + 1];
+	char			 shost[SYNC_HOST_MAX + 8], *colon;
+	unsigned int		 aport;
+
+	memcpy(host, m->origin, m->originlen);
+	host[m->originlen] = '\0';
+	if (strcmp(host, s->hostname) == 0) {
+		if (m->incarnation == s->incarnation) {
+			if (p != NULL)
+				p->self = 1;
+			return -1;
+		}
+		log_rate_warnx(&s->warn_rate, "sync: peer=%s claims our own "
+		    "hostname %s: two daemons with one hostname; set [sync] "
+		    "hostname", sess->addr, host);
+		return -1;
+	}
+	if (p != NULL) {
+		snprintf(p->origin, sizeof(p->origin), "%s", host);
+		p->last_ok = sync_clock();
+		p->backoff = 0;		/* established */
+		return 0;
+	}
+
+	/* Inbound: the origin whose entries this stream will carry. */
+	if ((o = sync_origin_find(s, host)) == NULL) {
+		if ((o = sync_origin_new(s, host, "")) == NULL)
+			return -1;
+		log_info("sync: origin heard host=%s peer=%s", host,
+		    sess->addr);
+	}
+	o->last_heard = sync_clock();
+	sess->origin = o;
+	sess->incarnation = m->incarnation;
+
+	/* Dial it back: its advertise, or our view of its address. */
+	snprintf(adv, sizeof(adv), "%.*s", (int)m->advertiselen,
+	    (const char *)m->advertise);
+	if (adv[0] == ':') {
+		snprintf(shost, sizeof(shost), "%s", sess->addr);
+		if (shost[0] == '[') {
+			memmove(shost, shost + 1, strlen(shost));
+			if ((colon = strrchr(shost, ']')) != NULL)
+				*colon = '\0';
+		} else if ((colon = strrchr(shost, ':')) != NULL)
+			*colon = '\0';
+		if (strncmp(shost, "::ffff:", 7) == 0)
+			memmove(shost, shost + 7, strlen(shost + 7) + 1);
+		aport = (unsigned int)strtoul(adv + 1, NULL, 10);
+		snprintf(ahost, sizeof(ahost), "%s", shost);
+	} else if (config_hostport(adv, ahost, sizeof(ahost), &aport) == -1)
+		return 0;
+	if (aport == 0)
+		aport = s->port;
+	addr_join(ahost, aport, o->addr, sizeof(o->addr));
+	if ((p = sync_peer_find(s, ahost, aport)) == NULL)
+		p = sync_peer_add(s, ahost, aport, SYNC_SRC_LEARNED);
+	else if (p->sess == NULL && !p->self &&
+	    evtimer_pending(p->retry, NULL)) {
+		/* It is back: no need to wait out the backoff. */
+		evtimer_del(p->retry);
+		p->backoff = SYNC_BACKOFF_MIN;
+		sync_session_dial(p);
+	}
+	/* So it goes when the origin expires, even if never reached. */
+	if (p != NULL && p->origin[0] == '\0')
+		snprintf(p->origin, sizeof(p->origin), "%s", host);
+	return 0;
+}
+
+/*
+ * A receiver asks for a snapshot.  While the last one is still queued on
+ * the stream it answers this too (deltas follow it in order), so nothing
+ * more is queued: a RESYNC flood holds at most one snapshot.
+ */
+void
+sync_peer_resync(struct sync_session *sess)
+{
+	struct sync	*s = sess->sync;
+	uint64_t	 written;
+
+	written = sess->queued - sync_send_pending(sess);
+	if (sess->snap_end > written) {
+		s->stats.resyncs_ignored++;
+		return;
+	}
+	s->stats.resyncs++;
+	sync_send_snapshot(sess);
 }

@@ -615,14 +615,14 @@ invariants(void)
 		ninbound++;
 		check(!sess->outbound);
 		if (sess->origin != NULL) {
-			check(sess->hello_seen);
+			check(sess->state == SESS_ESTABLISHED);
 			TAILQ_FOREACH(o, &s->origins, entry)
 				if (o == sess->origin)
 					break;
 			check(o != NULL);
 		}
 		if (sess->staging != NULL) {
-			check(sess->hello_seen);
+			check(sess->state == SESS_ESTABLISHED);
 			n = check_table(sess->staging);
 			check(n <= s->lim.origin_entries);
 			staged += n;

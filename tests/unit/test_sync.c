@@ -1,14 +1,16 @@
 /*
- * Unit tests for sync.c, the sync core: HELLO checks, the merge rules
- * (snapshots, deltas, versions, incarnations, RESYNC), expiry, the peer
- * set the backends feed, local pushes and reload; and for sync_admit.c:
+ * Unit tests for the sync core (sync.c, sync_peer.c, sync_origin.c):
+ * HELLO checks, the merge rules (snapshots, deltas, versions,
+ * incarnations, RESYNC), expiry, the peer set the backends feed, local
+ * pushes and reload; and for sync_admit.c:
  * the slots of accepted streams and the self rule.
  *
  * The core is linked alone.  This file provides fakes of what it calls:
- * the stream transport of sync_peer.c (sync_session_send() records what
- * would go on the wire) and the four backend tables (each records its
- * init/start/reload/free calls and reports the peers a test gives it).
- * Messages are fed to sync_core_hello() and sync_core_message() through
+ * the stream transport of sync_session.c and sync_send.c (sync_send_msg()
+ * records what would go on the wire) and the four backend tables (each
+ * records its init/start/reload/free calls and reports the peers a test
+ * gives it).
+ * Messages are fed to the core's hello and message callbacks through
  * the real codec (encoded, then decoded), as a stream would deliver them.
  */
 #include <stdarg.h>
@@ -188,7 +190,7 @@ time(time_t *t)
 	return fake_wall;
 }
 
-/* --- Fake transport (sync_peer.c) ---------------------------------- */
+/* --- Fake transport (sync_session.c, sync_send.c) ------------------ */
 
 #define MAXSENT	256
 
@@ -209,18 +211,43 @@ static int		 nsnapshots;
 static int		 naccepts;
 
 void
-sync_peer_dial(struct sync_peer *p)
+sync_session_dial(struct sync_peer *p)
 {
 	ndials++;
 	snprintf(last_dial, sizeof(last_dial), "%s:%u", p->host, p->port);
-	snprintf(p->status, sizeof(p->status), "dialing");
+}
+
+/* Names for the states the tests set. */
+const char *
+sync_session_state_name(enum sync_sess_state state)
+{
+	switch (state) {
+	case SESS_NEW:
+		return "new";
+	case SESS_OPEN:
+		return "handshake";
+	case SESS_ESTABLISHED:
+		return "established";
+	default:
+		return "other";
+	}
 }
 
 /* As the real one: the core hears of it, then everything is freed. */
 void
 sync_session_free(struct sync_session *sess, const char *reason)
 {
-	sync_core_session_gone(sess);
+	struct sync	*s = sess->sync;
+
+	s->cb->gone(sess);
+	if (sess->peer != NULL) {
+		sess->peer->sess = NULL;
+		sess->peer->ended = sess->state;
+	}
+	if (!sess->outbound) {
+		TAILQ_REMOVE(&s->inbound, sess, entry);
+		s->ninbound--;
+	}
 	if (sess->staging != NULL)
 		registry_free(sess->staging);
 	free(sess);
@@ -235,7 +262,7 @@ sync_session_accept(struct sync *s, int fd, const uint8_t *body)
 
 /* Record the message, after checking the codec takes it. */
 void
-sync_session_send(struct sync_session *sess, const struct sync_msg *m)
+sync_send_msg(struct sync_session *sess, const struct sync_msg *m)
 {
 	uint8_t		 buf[SYNC_MSG_MAX];
 	struct sync_msg	 d;
@@ -260,7 +287,7 @@ sync_session_send(struct sync_session *sess, const struct sync_msg *m)
 
 /* As the real one, a snapshot of 1000 bytes queued. */
 void
-sync_session_snapshot(struct sync_session *sess)
+sync_send_snapshot(struct sync_session *sess)
 {
 	nsnapshots++;
 	sess->queued += 1000;
@@ -270,25 +297,9 @@ sync_session_snapshot(struct sync_session *sess)
 static size_t	 fake_pending;	/* bytes queued and not yet written */
 
 size_t
-sync_session_pending(struct sync_session *sess)
+sync_send_pending(struct sync_session *sess)
 {
 	return fake_pending;
-}
-
-/* As the real one: unlink, drop its stream, free. */
-void
-sync_peer_free(struct sync_peer *p, const char *reason)
-{
-	struct sync	*s = p->sync;
-
-	TAILQ_REMOVE(&s->peers, p, entry);
-	if (p->sess != NULL) {
-		p->sess->peer = NULL;
-		sync_session_free(p->sess, reason);
-	}
-	if (p->retry != NULL)
-		event_free(p->retry);
-	free(p);
 }
 
 /* --- The server under test ----------------------------------------- */
@@ -379,7 +390,7 @@ fake_local_changed(struct sync_backend_inst *bi, const struct node *n,
 
 /* --- Sessions and messages ----------------------------------------- */
 
-/* An accepted stream from addr, open, as sync_peer.c would keep it. */
+/* An accepted stream from addr, open, as sync_session.c would keep it. */
 static struct sync_session *
 inbound(const char *addr)
 {
@@ -388,8 +399,7 @@ inbound(const char *addr)
 	sess = xcalloc(1, sizeof(*sess));
 	sess->sync = srv.sync;
 	sess->outbound = 0;
-	sess->state = SESS_OPEN;
-	sess->hello_seen = 1;
+	sess->state = SESS_ESTABLISHED;
 	snprintf(sess->addr, sizeof(sess->addr), "%s", addr);
 	TAILQ_INSERT_TAIL(&srv.sync->inbound, sess, entry);
 	return sess;
@@ -406,10 +416,11 @@ outbound(struct sync_peer *p, int hello)
 	sess->sync = srv.sync;
 	sess->peer = p;
 	sess->outbound = 1;
-	sess->state = SESS_OPEN;
-	sess->hello_seen = hello;
+	sess->state = hello ? SESS_ESTABLISHED : SESS_OPEN;
 	snprintf(sess->addr, sizeof(sess->addr), "%s:%u", p->host, p->port);
 	p->sess = sess;
+	if (hello)
+		p->backoff = 0;		/* as the core's hello leaves it */
 	return sess;
 }
 
@@ -445,7 +456,7 @@ hello(struct sync_session *sess, const char *origin, uint64_t inc,
 	m.advertise = (const uint8_t *)adv;
 	m.advertiselen = strlen(adv);
 	d = wire(&m, buf, sizeof(buf));
-	return sync_core_hello(sess, &d);
+	return srv.sync->cb->hello(sess, &d);
 }
 
 /* Deliver m (after the codec) to the core. */
@@ -456,7 +467,7 @@ deliver(struct sync_session *sess, const struct sync_msg *m)
 	struct sync_msg	 d;
 
 	d = wire(m, buf, sizeof(buf));
-	return sync_core_message(sess, &d);
+	return srv.sync->cb->message(sess, &d);
 }
 
 static int
@@ -855,7 +866,7 @@ test_hello_self(void **state)
 	outbound(p, 0);
 	assert_int_equal(hello(p->sess, ME, s->incarnation, ":4369"), -1);
 	assert_int_equal(p->self, 1);
-	assert_string_equal(p->status, "self");
+	assert_string_equal(sync_peer_status(p), "self");
 	assert_true(TAILQ_EMPTY(&s->origins));
 	assert_string_equal(cluster(), "");
 }
@@ -1050,6 +1061,30 @@ test_cluster_local_and_remote(void **state)
 	assert_int_equal(resolve_port("n2", "nosuchhost"), 0);
 	/* Remote entries never touch the local registry. */
 	assert_int_equal(registry_count(srv.reg), 1);
+}
+
+/*
+ * A name with a newline, a tab, DEL or a backslash (stock registers any
+ * UTF-8) stays one field of one CLUSTER line: those bytes come as \xHH.
+ */
+static void
+test_cluster_name_escaped(void **state)
+{
+	struct proto_node	 pn;
+
+	(void)state;
+	start();
+	memset(&pn, 0, sizeof(pn));
+	pn.name = (const uint8_t *)"a\nb\tc\\d\x7f";
+	pn.namelen = 8;
+	pn.port = 5000;
+	pn.high = 6;
+	pn.low = 5;
+	assert_non_null(registry_add(srv.reg, &pn, time(NULL), -1, NULL));
+	assert_string_equal(cluster(),
+	    "a\\x0ab\\x09c\\x5cd\\x7f\tme\t5000\t6\t5\t0\tlocal\n");
+	/* RESOLVE still takes the name as it is. */
+	assert_int_equal(resolve_port("a\nb\tc\\d\x7f", ME), 5000);
 }
 
 /* Deltas apply at version+1; a repeat or an old one is ignored. */
@@ -1472,6 +1507,43 @@ test_peer_redial_after_backoff(void **state)
 	assert_int_equal(ndials, 1);
 	run_for(1700);		/* backoff 1 s, jitter up to 1.25 s */
 	assert_int_equal(ndials, 2);
+}
+
+/*
+ * The backoff doubles after each stream that never heard an authenticated
+ * HELLO, and is back at its minimum after one that did; the peer shows
+ * the state its last stream ended in.
+ */
+static void
+test_peer_backoff_doubles_and_resets(void **state)
+{
+	struct sync		*s;
+	struct sync_peer	*p;
+	struct sync_session	*sess;
+
+	(void)state;
+	fk[BE_STATIC].rep[0].host = "p";
+	fk[BE_STATIC].rep[0].port = 7;
+	fk[BE_STATIC].nrep = 1;
+	s = start();
+	p = sync_peer_find(s, "p", 7);
+	assert_int_equal(p->backoff, SYNC_BACKOFF_MIN);
+	assert_string_equal(sync_peer_status(p), "new");
+	outbound(p, 0);
+	assert_string_equal(sync_peer_status(p), "handshake");
+	sync_session_free(p->sess, "test");
+	assert_int_equal(p->backoff, 2 * SYNC_BACKOFF_MIN);
+	assert_string_equal(sync_peer_status(p), "handshake");
+	outbound(p, 0);
+	sync_session_free(p->sess, "test");
+	assert_int_equal(p->backoff, 4 * SYNC_BACKOFF_MIN);
+	sess = outbound(p, 0);
+	assert_int_equal(hello(sess, "remote", 5, ":7"), 0);
+	sess->state = SESS_ESTABLISHED;	/* as the session layer does next */
+	assert_string_equal(sync_peer_status(p), "established");
+	sync_session_free(sess, "test");
+	assert_int_equal(p->backoff, SYNC_BACKOFF_MIN);
+	assert_string_equal(sync_peer_status(p), "established");
 }
 
 /* --- Local changes -------------------------------------------------- */
@@ -1935,7 +2007,7 @@ test_rejected_entry_skipped(void **state)
 	assert_true(s->stats.rejected_entries == 2);
 
 	/* PEERS: the peer learned from a, its entries, then rejected. */
-	assert_string_equal(peers(), "ha:99\tdialing\ta\t0\t3\tlearned\t2\n");
+	assert_string_equal(peers(), "ha:99\tnew\ta\t0\t3\tlearned\t2\n");
 	assert_true(s->nremote == 3);
 }
 
@@ -2107,22 +2179,22 @@ test_resync_flood(void **state)
 	p = sync_peer_find(s, "s1", 7);
 	assert_non_null(p);
 	sess = outbound(p, 1);
-	sync_session_snapshot(sess);		/* after HELLO */
+	sync_send_snapshot(sess);		/* after HELLO */
 	fake_pending = 1000;			/* none of it written */
 	for (i = 0; i < 100; i++)
-		sync_core_resync(sess);
+		srv.sync->cb->resync(sess);
 	assert_int_equal(nsnapshots, 1);
 	assert_true(s->stats.resyncs_ignored == 100);
 	fake_pending = 10;			/* the tail of it */
-	sync_core_resync(sess);
+	srv.sync->cb->resync(sess);
 	assert_int_equal(nsnapshots, 1);
 	fake_pending = 0;
-	sync_core_resync(sess);
+	srv.sync->cb->resync(sess);
 	assert_int_equal(nsnapshots, 2);
 	assert_true(s->stats.resyncs == 1);
 	sess->queued += 50;			/* heartbeats since */
 	fake_pending = 50;
-	sync_core_resync(sess);
+	srv.sync->cb->resync(sess);
 	assert_int_equal(nsnapshots, 3);
 }
 
@@ -2246,7 +2318,7 @@ test_admit_per_source(void **state)
 	assert_ptr_equal(sess, first);
 	assert_non_null(why);
 	/* Authenticated streams of 7 do not count. */
-	first->hello_seen = 1;
+	first->state = SESS_ESTABLISHED;
 	sess = sync_admit(srv.sync, src, &why);
 	assert_null(sess);
 	assert_null(why);
@@ -2270,7 +2342,7 @@ test_admit_slots_full(void **state)
 	for (i = 0; i < SYNC_MAX_INBOUND; i++) {
 		sess = pending(1 + i % 200);
 		if (i < 10)
-			sess->hello_seen = 1;	/* real peers, oldest */
+			sess->state = SESS_ESTABLISHED;	/* real peers, oldest */
 		else if (want == NULL)
 			want = sess;
 	}
@@ -2280,7 +2352,7 @@ test_admit_slots_full(void **state)
 	assert_non_null(why);
 	/* All authenticated: the new stream is refused. */
 	TAILQ_FOREACH(sess, &srv.sync->inbound, entry)
-		sess->hello_seen = 1;
+		sess->state = SESS_ESTABLISHED;
 	assert_null(sync_admit(srv.sync, src, &why));
 	assert_non_null(why);
 }
@@ -2357,7 +2429,7 @@ test_self_needs_hello(void **state)
 	in->theirs[0] ^= 1;
 	assert_int_equal(sync_self_check(in, &m), 1);
 	assert_int_equal(p->self, 1);
-	assert_string_equal(p->status, "self");
+	assert_string_equal(sync_peer_status(p), "self");
 }
 
 /* A reload asks a self peer again. */
@@ -2445,6 +2517,7 @@ main(void)
 		T(test_hello_outbound),
 		T(test_snapshot_atomic),
 		T(test_cluster_local_and_remote),
+		T(test_cluster_name_escaped),
 		T(test_deltas_in_order),
 		T(test_gap_asks_one_resync),
 		T(test_delta_before_snapshot),
@@ -2459,6 +2532,7 @@ main(void)
 		T(test_peer_two_backends),
 		T(test_peer_learned_and_configured),
 		T(test_peer_redial_after_backoff),
+		T(test_peer_backoff_doubles_and_resets),
 		T(test_local_changed),
 		T(test_local_changed_sync_off),
 		T(test_heartbeat_sent),

@@ -1,0 +1,317 @@
+/*
+ * Remote origins: their tables, the merge of what their streams carry
+ * (snapshots, deltas, versions, incarnations), the caps on what they may
+ * make us hold, and expiry.  Only this file writes remote entries.
+ */
+#include <sys/types.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "epmdx.h"
+#include "log.h"
+#include "proto.h"
+#include "registry.h"
+#include "sync_int.h"
+#include "xmalloc.h"
+
+/* Drop the snapshot a stream was staging, giving its room back. */
+void
+sync_origin_staging_drop(struct sync_session *sess)
+{
+	if (sess->staging == NULL)
+		return;
+	sess->sync->nremote -= registry_count(sess->staging);
+	registry_free(sess->staging);
+	sess->staging = NULL;
+}
+
+/* An origin by host name. */
+struct sync_origin *
+sync_origin_find(struct sync *s, const char *host)
+{
+	struct sync_origin	*o;
+
+	TAILQ_FOREACH(o, &s->origins, entry)
+		if (strcmp(o->host, host) == 0)
+			return o;
+	return NULL;
+}
+
+/* Drop an origin and its entries; its streams close at their next frame. */
+void
+sync_origin_free(struct sync *s, struct sync_origin *o, const char *why)
+{
+	struct sync_session	*sess, *next;
+
+	if (why != NULL)
+		log_info("sync: origin gone host=%s entries=%zu reason=\"%s\"",
+		    o->host, o->table != NULL ? registry_count(o->table) : 0,
+		    why);
+	for (sess = TAILQ_FIRST(&s->inbound); sess != NULL; sess = next) {
+		next = TAILQ_NEXT(sess, entry);
+		if (sess->origin == o)
+			sess->origin = NULL;
+	}
+	if (s->restoring == o)
+		s->restoring = NULL;
+	TAILQ_REMOVE(&s->origins, o, entry);
+	s->norigins--;
+	if (o->table != NULL) {
+		s->nremote -= registry_count(o->table);
+		registry_free(o->table);
+	}
+	free(o);
+}
+
+/*
+ * A new remote origin, empty, or NULL (counted, logged) when host is no
+ * host name or lim.origins are held already.
+ */
+struct sync_origin *
+sync_origin_new(struct sync *s, const char *host, const char *addr)
+{
+	struct sync_origin	*o;
+
+	if (!sync_host_ok((const uint8_t *)host, strlen(host)))
+		return NULL;
+	if (s->norigins >= s->lim.origins) {
+		s->stats.refused_origins++;
+		log_rate_warnx(&s->warn_rate, "sync: too many origins (%u), refusing "
+		    "host=%s", s->lim.origins, host);
+		return NULL;
+	}
+	o = xcalloc(1, sizeof(*o));
+	snprintf(o->host, sizeof(o->host), "%s", host);
+	snprintf(o->addr, sizeof(o->addr), "%s", addr);
+	o->table = registry_new(0);
+	o->last_heard = sync_clock();
+	TAILQ_INSERT_TAIL(&s->origins, o, entry);
+	s->norigins++;
+	return o;
+}
+
+/* A store backend feeds an origin's whole table. */
+void
+sync_origin_feed(struct sync_backend_inst *bi, const char *host,
+    uint64_t incarnation, uint64_t version, const struct proto_node *nodes,
+    size_t n)
+{
+	struct sync		*s = bi->sync;
+	struct sync_origin	*o;
+	struct registry		*old;
+	size_t			 i;
+
+	if (strcmp(host, s->hostname) == 0)
+		return;			/* never our own */
+	if ((o = sync_origin_find(s, host)) == NULL) {
+		if ((o = sync_origin_new(s, host, bi->backend->name)) == NULL)
+			return;
+		log_info("sync: origin fed host=%s backend=%s", host,
+		    bi->backend->name);
+	}
+	/* The old table goes first: the new one may take all its room. */
+	old = o->table;
+	s->nremote -= registry_count(old);
+	o->table = registry_new(0);
+	registry_free(old);
+	for (i = 0; i < n; i++)
+		sync_origin_take(s, o, o->table, &nodes[i],
+		    nodes[i].extralen > PROTO_MAXSYMLEN ? "extra too long" :
+		    !proto_name_ok(nodes[i].name, nodes[i].namelen) ?
+		    "bad node name" : NULL);
+	o->incarnation = incarnation;
+	o->version = version;
+	o->synced = 1;
+	o->last_heard = sync_clock();
+}
+
+/* A store backend says an origin is gone. */
+void
+sync_origin_gone(struct sync_backend_inst *bi, const char *host)
+{
+	struct sync_origin	*o;
+
+	if ((o = sync_origin_find(bi->sync, host)) != NULL)
+		sync_origin_free(bi->sync, o, bi->backend->name);
+}
+
+/* Ask the sender for a snapshot, once until it arrives. */
+static void
+sync_ask_resync(struct sync_session *sess)
+{
+	struct sync_msg	 m;
+
+	if (sess->resync_asked)
+		return;
+	sess->resync_asked = 1;
+	memset(&m, 0, sizeof(m));
+	m.type = SYNC_MSG_RESYNC;
+	sync_send_msg(sess, &m);
+}
+
+/* Up to size - 1 bytes of name, bytes that are not printable ASCII as '?'. */
+static void
+sync_printable(char *buf, size_t size, const uint8_t *name, size_t len)
+{
+	size_t	 i;
+
+	if (len > size - 1)
+		len = size - 1;
+	for (i = 0; i < len; i++)
+		buf[i] = name[i] >= 0x20 && name[i] < 0x7f ? (char)name[i] :
+		    '?';
+	buf[len] = '\0';
+}
+
+/*
+ * Put entry n into t, origin o's table or a snapshot of it being staged,
+ * replacing a same-named one; or skip it, counted in o and logged, when
+ * reject says why it cannot be held or a cap is reached.  A staged
+ * snapshot replaces o's table, so that table's room is its room too.
+ */
+void
+sync_origin_take(struct sync *s, struct sync_origin *o, struct registry *t,
+    const struct proto_node *n, const char *reject)
+{
+	struct node	*old;
+	size_t		 others;
+	char		 name[65];
+
+	if (reject == NULL &&
+	    (old = registry_lookup(t, n->name, n->namelen)) != NULL) {
+		registry_delete(t, old);
+		s->nremote--;
+	}
+	others = s->nremote;
+	if (t != o->table && others >= registry_count(o->table))
+		others -= registry_count(o->table);
+	if (reject == NULL && registry_count(t) >= s->lim.origin_entries)
+		reject = "origin holds the most entries allowed";
+	else if (reject == NULL && others >= s->lim.remote_entries)
+		reject = "remote entries at their cap";
+	if (reject != NULL) {
+		o->rejected++;
+		s->stats.rejected_entries++;
+		sync_printable(name, sizeof(name), n->name, n->namelen);
+		log_rate_warnx(&s->warn_rate, "sync: entry skipped origin=%s name=\"%s\" "
+		    "reason=\"%s\"", o->host, name, reject);
+		return;
+	}
+	registry_add(t, n, 0, -1, NULL);
+	s->nremote++;
+}
+
+/* Merge one message from an origin's stream; -1 closes it. */
+int
+sync_origin_message(struct sync_session *sess, const struct sync_msg *m)
+{
+	struct sync_origin	*o = sess->origin;
+	struct node		*n;
+
+	if (o == NULL)
+		return -1;		/* the origin expired under us */
+	o->last_heard = sync_clock();
+	switch (m->type) {
+	case SYNC_MSG_SNAP_BEGIN:
+		sync_origin_staging_drop(sess);
+		sess->staging = registry_new(0);
+		sess->snap_incarnation = m->incarnation;
+		sess->snap_version = m->version;
+		sess->snap_count = m->count;
+		sess->snap_adds = 0;
+		return 0;
+	case SYNC_MSG_ADD:
+		if (sess->staging != NULL) {
+			sync_origin_take(sess->sync, o, sess->staging, &m->node,
+			    m->reject);
+			sess->snap_adds++;
+			return 0;
+		}
+		break;
+	case SYNC_MSG_SNAP_END:
+		if (sess->staging == NULL)
+			return -1;
+		if (sess->snap_adds != sess->snap_count) {
+			/* Not the table announced: keep the old, ask again. */
+			log_rate_warnx(&sess->sync->warn_rate, "sync: snapshot "
+			    "from %s has %u entries, %u announced: ignored",
+			    o->host, sess->snap_adds, sess->snap_count);
+			sync_origin_staging_drop(sess);
+			sess->resync_asked = 0;
+			sync_ask_resync(sess);
+			return 0;
+		}
+		if (o->synced && o->incarnation != sess->snap_incarnation)
+			log_info("sync: origin restarted host=%s", o->host);
+		sess->sync->nremote -= registry_count(o->table);
+		registry_free(o->table);
+		o->table = sess->staging;
+		sess->staging = NULL;
+		o->incarnation = sess->snap_incarnation;
+		o->version = sess->snap_version;
+		o->synced = 1;
+		sess->resync_asked = 0;
+		log_debug("sync: origin synced host=%s entries=%zu version=%llu",
+		    o->host, registry_count(o->table),
+		    (unsigned long long)o->version);
+		return 0;
+	case SYNC_MSG_DEL:
+		if (sess->staging != NULL)
+			return -1;
+		break;
+	case SYNC_MSG_HEARTBEAT:
+		if (!o->synced || m->incarnation != o->incarnation ||
+		    m->version > o->version)
+			sync_ask_resync(sess);
+		return 0;
+	default:
+		return -1;
+	}
+
+	/* A delta: it applies only right after the version we hold. */
+	if (!o->synced || sess->incarnation != o->incarnation) {
+		sync_ask_resync(sess);
+		return 0;
+	}
+	if (m->version <= o->version)
+		return 0;		/* seen already, on another stream */
+	if (m->version != o->version + 1) {
+		sync_ask_resync(sess);
+		return 0;
+	}
+	if (m->type == SYNC_MSG_ADD)
+		sync_origin_take(sess->sync, o, o->table, &m->node, m->reject);
+	else if (m->reject == NULL && (n = registry_lookup(o->table,
+	    m->node.name, m->node.namelen)) != NULL) {
+		registry_delete(o->table, n);
+		sess->sync->nremote--;
+	}
+	o->version = m->version;
+	return 0;
+}
+
+/* Origins silent for ttl are gone, with the peers only they taught us. */
+void
+sync_origin_expire(struct sync *s)
+{
+	struct sync_origin	*o, *next;
+	struct sync_peer	*p, *pnext;
+	time_t			 now = sync_clock();
+
+	for (o = TAILQ_FIRST(&s->origins); o != NULL; o = next) {
+		next = TAILQ_NEXT(o, entry);
+		if (now - o->last_heard <= (time_t)s->ttl)
+			continue;
+		s->stats.expired++;
+		for (p = TAILQ_FIRST(&s->peers); p != NULL; p = pnext) {
+			pnext = TAILQ_NEXT(p, entry);
+			if (p->sources == SYNC_SRC_LEARNED &&
+			    strcmp(p->origin, o->host) == 0)
+				sync_peer_free(p, "origin expired");
+		}
+		sync_origin_free(s, o, "not heard within ttl");
+	}
+}
