@@ -73,7 +73,7 @@ answer_status(struct server *srv, struct evbuffer *out)
 	    EPMDX_VERSION, (long)getpid(),
 	    (long long)(time(NULL) - srv->started), srv->names_port,
 	    registry_count(srv->reg), registry_unreg_count(srv->reg),
-	    srv->nconns, srv->conf.max_connections, srv->nofile,
+	    srv->nrequests, srv->conf.max_connections, srv->nofile,
 	    srv->nlisteners, srv->conf.relaxed, srv->conf.packet_timeout,
 	    (unsigned long long)srv->stats.accepted,
 	    (unsigned long long)srv->stats.refused,

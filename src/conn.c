@@ -34,7 +34,6 @@
 #include "answer.h"
 #include "conn.h"
 #include "epmdx.h"
-#include "fdstore.h"
 #include "log.h"
 #include "proto.h"
 #include "registry.h"
@@ -55,7 +54,7 @@ static const char *const conn_state_names[] = {
 };
 
 struct conn {
-	TAILQ_ENTRY(conn)	 entry;		/* srv->conns or srv->regs */
+	TAILQ_ENTRY(conn)	 entry;		/* srv->requests or srv->regs */
 	struct server		*srv;
 	enum conn_state		 state;
 	int			 fd;
@@ -257,7 +256,7 @@ conn_accept(struct server *srv, int fd, const struct sockaddr *peer,
 	struct conn	*c;
 	time_t		 now;
 
-	if (srv->nconns >= srv->conf.max_connections) {
+	if (srv->nrequests >= srv->conf.max_connections) {
 		srv->stats.limit_hits++;
 		now = time(NULL);
 		if (now - last_warn >= 60) {
@@ -279,8 +278,8 @@ conn_accept(struct server *srv, int fd, const struct sockaddr *peer,
 	c->fd = fd;
 	c->since = time(NULL);
 	c->local = conn_local_peer_addr(fd, peer);
-	TAILQ_INSERT_TAIL(&srv->conns, c, entry);
-	srv->nconns++;
+	TAILQ_INSERT_TAIL(&srv->requests, c, entry);
+	srv->nrequests++;
 
 	if ((c->bev = bufferevent_socket_new(srv->base, fd, 0)) == NULL) {
 		conn_free(c, "out of memory");
@@ -345,7 +344,7 @@ conn_reconfigure(struct server *srv)
 {
 	struct conn	*c;
 
-	TAILQ_FOREACH(c, &srv->conns, entry)
+	TAILQ_FOREACH(c, &srv->requests, entry)
 		if (c->bev != NULL)
 			conn_set_timeouts(c);
 }
@@ -360,10 +359,9 @@ conn_free(struct conn *c, const char *reason)
 		log_debug("node unregistered name=%s port=%u reason=\"%s\"",
 		    conn_name(c->node->name, c->node->namelen),
 		    c->node->port, reason);
-		sync_local_changed(srv, c->node, 0);
-		fdstore_removed(srv, c->node);
+		if (c->state == CONN_REGISTERED)
+			srv->node_removed(srv, c->node);
 		registry_remove(srv->reg, c->node);
-		srv->stats.unregistered++;
 		c->node = NULL;
 	} else if (log_getverbose() >= 3)
 		log_debug("conn closed fd=%d state=%s reason=\"%s\"", c->fd,
@@ -373,8 +371,8 @@ conn_free(struct conn *c, const char *reason)
 		TAILQ_REMOVE(&srv->regs, c, entry);
 		srv->nregs--;
 	} else {
-		TAILQ_REMOVE(&srv->conns, c, entry);
-		srv->nconns--;
+		TAILQ_REMOVE(&srv->requests, c, entry);
+		srv->nrequests--;
 	}
 	conn_reply_release(c);
 	if (c->bev != NULL)
@@ -421,7 +419,7 @@ conn_evict_oldest(struct server *srv, const char *reason, int min_age)
 	struct conn	*c;
 	time_t		 now = time(NULL);
 
-	TAILQ_FOREACH(c, &srv->conns, entry) {
+	TAILQ_FOREACH(c, &srv->requests, entry) {
 		if (now - c->since < min_age)
 			return -1;	/* the oldest is too young */
 		if (c->node == NULL) {
@@ -440,7 +438,7 @@ conn_count_requests(struct server *srv)
 	struct conn	*c;
 	unsigned int	 n = 0;
 
-	TAILQ_FOREACH(c, &srv->conns, entry)
+	TAILQ_FOREACH(c, &srv->requests, entry)
 		if (c->state != CONN_KEPT)
 			n++;
 	return n;
@@ -452,7 +450,7 @@ conn_close_requests(struct server *srv, const char *reason)
 {
 	struct conn	*c, *next;
 
-	for (c = TAILQ_FIRST(&srv->conns); c != NULL; c = next) {
+	for (c = TAILQ_FIRST(&srv->requests); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
 		if (c->state != CONN_KEPT) {
 			log_info("closing request peer=%s reason=\"%s\"",
@@ -468,7 +466,7 @@ conn_foreach_kept(struct server *srv, void (*fn)(int, void *), void *arg)
 {
 	struct conn	*c;
 
-	TAILQ_FOREACH(c, &srv->conns, entry)
+	TAILQ_FOREACH(c, &srv->requests, entry)
 		if (c->state == CONN_KEPT)
 			fn(c->fd, arg);
 }
@@ -498,8 +496,8 @@ conn_adopt(struct server *srv, int fd, struct node *n)
 		srv->nregs++;
 	} else {
 		c->state = CONN_KEPT;
-		TAILQ_INSERT_TAIL(&srv->conns, c, entry);
-		srv->nconns++;
+		TAILQ_INSERT_TAIL(&srv->requests, c, entry);
+		srv->nrequests++;
 	}
 }
 
@@ -509,7 +507,7 @@ conn_free_all(struct server *srv, const char *reason)
 {
 	struct conn	*c;
 
-	while ((c = TAILQ_FIRST(&srv->conns)) != NULL)
+	while ((c = TAILQ_FIRST(&srv->requests)) != NULL)
 		conn_free(c, reason);
 	while ((c = TAILQ_FIRST(&srv->regs)) != NULL)
 		conn_free(c, reason);
@@ -822,9 +820,7 @@ conn_alive2(struct conn *c, const struct proto_req *req)
 		log_info("registration refused name=%s reason=\"name in use\"",
 		    conn_name(req->node.name, req->node.namelen));
 	if (n != NULL) {
-		srv->stats.registered++;
 		c->node = n;
-		sync_local_changed(srv, n, 1);
 		creation = registry_creation(n);
 		log_debug("node registered name=%s port=%u creation=%u",
 		    conn_name(n->name, n->namelen), n->port, creation);
@@ -873,12 +869,12 @@ conn_alive2_send(struct conn *c)
 		conn_enter_state(c, CONN_KEPT);
 		return;
 	}
-	TAILQ_REMOVE(&srv->conns, c, entry);
-	srv->nconns--;
+	TAILQ_REMOVE(&srv->requests, c, entry);
+	srv->nrequests--;
 	TAILQ_INSERT_TAIL(&srv->regs, c, entry);
 	srv->nregs++;
 	conn_enter_state(c, CONN_REGISTERED);
-	fdstore_added(srv, c->node);
+	srv->node_added(srv, c->node);
 }
 
 /* Whether a line may be logged under rl; says how many were not. */
@@ -958,7 +954,7 @@ conn_reply_account(struct conn *c)
 
 	if (len == 0 || c->queued != 0)
 		return;
-	for (o = TAILQ_FIRST(&srv->conns); o != NULL &&
+	for (o = TAILQ_FIRST(&srv->requests); o != NULL &&
 	    srv->reply_queued + len > srv->conf.reply_buffer_total; o = next) {
 		next = TAILQ_NEXT(o, entry);
 		if (o == c || o->queued == 0 || (o->flags & CONN_F_KILL))

@@ -6,7 +6,8 @@
  * whose group or supplementary groups include control_group may ask;
  * anyone else is answered "ERR not authorised ..." and closed.  A client
  * sends one request framed as on TCP (Len, opcode); an UPGRADE's socket
- * goes to upgrade.c, which answers it ("OK pid version" or "ERR why").
+ * goes to the server, whose upgrade answers it ("OK pid version" or
+ * "ERR why").
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -31,7 +32,6 @@
 #include "epmdx.h"
 #include "log.h"
 #include "proto.h"
-#include "upgrade.h"
 #include "xmalloc.h"
 
 #ifndef SO_PEERGROUPS
@@ -326,7 +326,7 @@ control_read_cb(evutil_socket_t fd, short what, void *arg)
 	fd = cl->fd;
 	cl->fd = -1;
 	control_client_free(cl, "upgrade requested");
-	upgrade_start(srv, fd);		/* it answers and closes fd */
+	srv->upgrade(srv, fd);		/* it answers and closes fd */
 }
 
 /* Look control_group up (again: it may have been made since). */

@@ -18,7 +18,6 @@
 #include <event2/util.h>
 
 #include "config.h"
-#include "conn.h"
 #include "epmdx.h"
 #include "listen.h"
 #include "log.h"
@@ -422,14 +421,14 @@ listen_close_all(struct server *srv)
 	}
 }
 
-/* A connection: hand it to conn.c. */
+/* A connection: hand it to the server. */
 static void
 listen_accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct listener	*l = arg;
 
-	conn_accept(l->srv, fd, sa, (socklen_t)salen);
+	l->srv->accept(l->srv, fd, sa, (socklen_t)salen);
 }
 
 /*
@@ -464,7 +463,7 @@ listen_error_cb(struct evconnlistener *evl, void *arg)
 	 * accept() fails as soon as no descriptor is left, even with no
 	 * connection waiting, and the last one accepted deserves its answer.
 	 */
-	if (conn_evict_oldest(srv, "out of file descriptors",
+	if (srv->evict(srv, "out of file descriptors",
 	    LISTEN_EVICT_AGE) == 0)
 		return;
 	TAILQ_FOREACH(ll, &srv->listeners, entry)

@@ -104,7 +104,7 @@ metrics_render(struct server *srv, struct evbuffer *out)
 	evbuffer_add_printf(out,
 	    "epmdx_connections{state=\"request\"} %u\n"
 	    "epmdx_connections{state=\"registration\"} %u\n",
-	    srv->nconns, srv->nregs);
+	    srv->nrequests, srv->nregs);
 	metrics_one(out, "epmdx_connections_max", "gauge",
 	    "Cap on request (non-registration) connections.",
 	    srv->conf.max_connections);
