@@ -60,7 +60,7 @@ SRCS		= main.c log.c xmalloc.c config.c listen.c conn.c answer.c proto.c \
 		  sync_crypto.c sync_static.c sync_hosts.c handover.c upgrade.c \
 		  fdstore.c wire.c sync_mcast.c sync_mcast_msg.c dns.c sync_dns.c \
 		  sync_dns_set.c acl.c control.c addr.c prom.c
-SRCS		+= server.c mono.c
+SRCS		+= server.c mono.c conn_req.c conn_reply.c
 OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
 
 UNIT_TESTS	= test_proto test_registry test_config test_sync_msg \
