@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -88,23 +87,12 @@ static void	control_read_cb(evutil_socket_t, short, void *);
 static void
 control_refused(const char *fmt, ...)
 {
-	static time_t	 window;
-	static unsigned	 count, suppressed;
-	time_t		 now = time(NULL);
-	char		 buf[256];
-	va_list		 ap;
+	static struct log_rate	 rl = LOG_RATE("control: refusals", 10, 1);
+	char			 buf[256];
+	va_list			 ap;
 
-	if (now != window) {
-		if (suppressed > 0)
-			log_warnx("control: %u more refusals not logged",
-			    suppressed);
-		window = now;
-		count = suppressed = 0;
-	}
-	if (count++ >= 10) {
-		suppressed++;
+	if (!log_rate_ok(&rl))
 		return;
-	}
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
