@@ -66,6 +66,7 @@ OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
 UNIT_TESTS	= test_proto test_registry test_config test_sync_msg \
 		  test_sync_crypto test_sync test_mcast test_dns test_handover \
 		  test_sync_dns_set test_acl test_addr test_log
+UNIT_TESTS	+= test_conn_req
 UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/tests/%)
 # The objects each unit test links besides itself (pure parts only).
 test_proto_OBJS		= proto.o
@@ -84,6 +85,8 @@ test_handover_OBJS	= handover.o proto.o wire.o fdstore.o registry.o \
 test_acl_OBJS		= acl.o xmalloc.o log.o
 test_addr_OBJS		= addr.o
 test_log_OBJS		= log.o
+test_conn_req_OBJS	= conn_req.o answer.o registry.o proto.o acl.o addr.o \
+			  config.o mono.o xmalloc.o log.o
 
 .PHONY: all run check unit e2e deps test-deps lint install clean
 
