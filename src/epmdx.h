@@ -52,7 +52,6 @@ struct server {
 	struct event_base	*base;
 	struct epmd_conf	 conf;
 	struct registry		*reg;
-	int			 debug;		/* -d count */
 	unsigned int		 names_port;	/* NAMES/DUMP header port */
 	time_t			 started;	/* wall clock, as printed */
 	time_t			 started_mono;	/* monotonic, for uptime */
