@@ -56,12 +56,13 @@ ALL_LDFLAGS	= $(LDFLAGS) $(SANFLAGS)
 
 SRCS		= main.c log.c xmalloc.c addr.c prom.c wire.c \
 		  config.c config_value.c acl.c \
-		  listen.c conn.c answer.c proto.c registry.c control.c \
+		  server.c mono.c listen.c conn.c conn_req.c conn_reply.c \
+		  answer.c proto.c registry.c control.c \
 		  ctl.c ctl_io.c ctl_epmd.c sd.c metrics.c \
 		  handover.c carry.c upgrade.c upgrade_adopt.c fdstore.c \
 		  sync.c sync_peer.c sync_origin.c sync_session.c sync_send.c \
 		  sync_admit.c sync_query.c sync_metrics.c sync_handover.c \
-		  sync_msg.c sync_clock.c sync_crypto.c sync_static.c sync_hosts.c \
+		  sync_msg.c sync_crypto.c sync_static.c sync_hosts.c \
 		  sync_mcast.c mcast_sock.c sync_mcast_msg.c \
 		  sync_dns.c dns_client.c dns.c sync_dns_set.c
 OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
@@ -69,7 +70,7 @@ OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
 UNIT_TESTS	= test_proto test_registry test_config test_sync_msg \
 		  test_sync_crypto test_sync test_sync_mcast_msg test_dns \
 		  test_handover test_sync_dns_set test_acl test_addr test_log \
-		  test_carry test_fdstore
+		  test_carry test_fdstore test_conn_req
 UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/tests/%)
 # The objects each unit test links besides itself (pure parts only).
 test_proto_OBJS		= proto.o
@@ -90,6 +91,8 @@ test_acl_OBJS		= acl.o xmalloc.o log.o
 test_addr_OBJS		= addr.o
 test_log_OBJS		= log.o
 test_carry_OBJS		= carry.o handover.o registry.o proto.o wire.o xmalloc.o log.o
+test_conn_req_OBJS	= conn_req.o answer.o registry.o proto.o acl.o addr.o \
+			  config.o config_value.o mono.o xmalloc.o log.o
 
 .PHONY: all run check unit e2e deps test-deps lint install clean
 

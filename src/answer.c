@@ -1,6 +1,5 @@
 /* Answers to the requests that only read state. */
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -8,6 +7,7 @@
 #include "answer.h"
 #include "epmdx.h"
 #include "log.h"
+#include "mono.h"
 #include "proto.h"
 #include "registry.h"
 #include "sync.h"
@@ -71,9 +71,9 @@ answer_status(struct server *srv, struct evbuffer *out)
 	    "accepted=%llu\nrefused=%llu\ndropped=%llu\nevicted=%llu\n"
 	    "timeouts=%llu\n",
 	    EPMDX_VERSION, (long)getpid(),
-	    (long long)(time(NULL) - srv->started), srv->names_port,
+	    (long long)(mono_now() - srv->started_mono), srv->names_port,
 	    registry_count(srv->reg), registry_unreg_count(srv->reg),
-	    srv->nconns, srv->conf.max_connections, srv->nofile,
+	    srv->nrequests, srv->conf.max_connections, srv->nofile,
 	    srv->nlisteners, srv->conf.relaxed, srv->conf.packet_timeout,
 	    (unsigned long long)srv->stats.accepted,
 	    (unsigned long long)srv->stats.refused,

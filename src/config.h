@@ -8,13 +8,14 @@
 
 #include <stddef.h>
 
+#include "config_value.h"
+
 #ifndef EPMDX_CONF
 #define EPMDX_CONF		"/etc/epmdx/epmdx.conf"
 #endif
 
 #define CONF_PACKET_TIMEOUT	60	/* stock CLOSE_TIMEOUT, seconds */
 #define CONF_MAX_CONNECTIONS	8192	/* non-registration connections */
-#define CONF_MAX_ADDRESSES	16	/* stock MAX_LISTEN_SOCKETS */
 
 #define CONF_SYNC_TTL		10	/* seconds an origin lives unheard */
 #define CONF_SYNC_INTERVAL	2	/* heartbeat, seconds */
@@ -104,25 +105,6 @@ void	 config_free(struct epmd_conf *);
 void	 config_copy(struct epmd_conf *dst, const struct epmd_conf *src);
 
 /*
- * Split an address list (separators ", " as stock) into at most max
- * tokens written into buf (NUL-separated).  Returns the number of
- * tokens, or -1 if there are more than max.
- */
-int	 config_split_addresses(const char *list, char *buf, size_t bufsize,
-	    const char *tok[], int max);
-/*
- * Split "host[:port]" or "[v6]:port" into host (written to buf) and port
- * (0 when absent); -1 if malformed.
- */
-int	 config_hostport(const char *, char *buf, size_t size,
-	    unsigned int *port);
-/* Whether name is an item of a comma/space separated list. */
-int	 config_list_has(const char *list, const char *name);
-/* Whether an address literal is 127.0.0.1 or ::1. */
-int	 config_is_loopback(const char *);
-/* 0 if s is an IPv4 or IPv6 literal, else -1. */
-int	 config_check_address(const char *s);
-/*
  * The control socket's path for a daemon on port: control_socket, else
  * CONF_CONTROL_DIR/control.sock on 4369, control.PORT.sock on another.
  */
@@ -130,7 +112,5 @@ const char *config_control_path(const struct epmd_conf *, unsigned int port,
 	    char *buf, size_t size);
 /* The group that may use the control socket. */
 const char *config_control_group(const struct epmd_conf *);
-/* The log level for a name ("warning", "info", "debug"), or -1. */
-int	 config_log_level(const char *);
 
 #endif /* CONFIG_H */

@@ -14,7 +14,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "config.h"
 #include "config_value.h"
 #include "xmalloc.h"
 

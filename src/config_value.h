@@ -1,10 +1,16 @@
 /*
- * The value checks config.c's key table uses (config_value.c); those other
- * modules use too are in config.h.  Each check returns NULL or an error
- * message the caller frees.
+ * Single configuration values (config_value.c): the parsers and checks
+ * config.c's key table uses, and those other modules use too (they get
+ * them through config.h).  Each check returns NULL or an error message
+ * the caller frees.
  */
 #ifndef CONFIG_VALUE_H
 #define CONFIG_VALUE_H
+
+#include <stddef.h>
+
+#define CONF_MAX_ADDRESSES	16	/* stock MAX_LISTEN_SOCKETS */
+
 
 /* A boolean (yes/no, true/false, on/off, 1/0); -1 if it is none. */
 int	 config_bool(const char *);
@@ -21,5 +27,27 @@ char	*config_check_backends(const char *value);
 char	*config_check_sockpath(const char *key, const char *value);
 /* A group name as useradd(8) takes it. */
 char	*config_check_groupname(const char *key, const char *value);
+
+/*
+ * Split an address list (separators ", " as stock) into at most max
+ * tokens written into buf (NUL-separated).  Returns the number of
+ * tokens, or -1 if there are more than max.
+ */
+int	 config_split_addresses(const char *list, char *buf, size_t bufsize,
+	    const char *tok[], int max);
+/*
+ * Split "host[:port]" or "[v6]:port" into host (written to buf) and port
+ * (0 when absent); -1 if malformed.
+ */
+int	 config_hostport(const char *, char *buf, size_t size,
+	    unsigned int *port);
+/* Whether name is an item of a comma/space separated list. */
+int	 config_list_has(const char *list, const char *name);
+/* Whether an address literal is 127.0.0.1 or ::1. */
+int	 config_is_loopback(const char *);
+/* 0 if s is an IPv4 or IPv6 literal, else -1. */
+int	 config_check_address(const char *s);
+/* The log level for a name ("warning", "info", "debug"), or -1. */
+int	 config_log_level(const char *);
 
 #endif /* CONFIG_VALUE_H */

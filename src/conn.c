@@ -8,15 +8,13 @@
  * A request is read through a bufferevent; a registration is then held
  * with a bare read event, which is all it needs and costs far less.
  * conn_free() is the one teardown and the only place a local
- * registration is removed.  Replies waiting for slow readers count
- * against reply_buffer_total, all connections together.
+ * registration is removed.  Who may ask what, and the answers, are
+ * conn_req.c's; the server hears of each registration that comes and
+ * goes.  Replies waiting for slow readers count against
+ * reply_buffer_total, all connections together (conn_reply.c).
  */
 #include <sys/socket.h>
 #include <sys/types.h>
-
-#include <netinet/in.h>
-
-#include <arpa/inet.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,12 +28,13 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 
-#include "acl.h"
-#include "answer.h"
+#include "addr.h"
 #include "conn.h"
+#include "conn_reply.h"
+#include "conn_req.h"
 #include "epmdx.h"
-#include "fdstore.h"
 #include "log.h"
+#include "mono.h"
 #include "proto.h"
 #include "registry.h"
 #include "sync.h"
@@ -55,29 +54,21 @@ static const char *const conn_state_names[] = {
 };
 
 struct conn {
-	TAILQ_ENTRY(conn)	 entry;		/* srv->conns or srv->regs */
+	TAILQ_ENTRY(conn)	 entry;		/* srv->requests or srv->regs */
 	struct server		*srv;
 	enum conn_state		 state;
 	int			 fd;
 	int			 local;		/* peer is local (stock rule) */
 	int			 flags;
 #define CONN_F_KILL	0x1			/* exit once the reply is out */
-	time_t			 since;		/* accepted at */
+	time_t			 since;		/* accepted at (monotonic) */
 	struct bufferevent	*bev;		/* while reading and replying */
 	struct event		*ev;		/* KEPT, REGISTERED: read watch */
 	struct event		*timer;		/* delay_accept, delay_write */
 	struct node		*node;		/* our registration, if any */
 	uint8_t			 alive[6];	/* ALIVE2 reply under delay */
 	uint8_t			 alivelen;
-	size_t			 queued;	/* reply bytes in reply_queued */
-};
-
-/* A log line rate limit: at most CONN_LOG_BURST a second, then a count. */
-#define CONN_LOG_BURST	10
-struct conn_ratelimit {
-	time_t		 window;
-	unsigned int	 count;
-	unsigned int	 suppressed;
+	struct conn_reply	 reply;		/* its share of the reply budget */
 };
 
 static void	conn_enter_state(struct conn *, enum conn_state);
@@ -92,160 +83,19 @@ static void	conn_dispatch(struct conn *, const struct proto_req *);
 static void	conn_alive2(struct conn *, const struct proto_req *);
 static void	conn_alive2_send(struct conn *);
 static void	conn_handoff_sync(struct conn *, const struct proto_req *);
-static void	conn_upgrade_refused(struct conn *);
-static void	conn_reply(struct conn *, const void *, size_t);
 static void	conn_flush(struct conn *);
 static void	conn_set_timeouts(struct conn *);
 static void	conn_delay(struct conn *, unsigned int);
 static const char *conn_peer(const struct conn *);
-static const char *conn_name(const uint8_t *, size_t);
-static int	conn_allowed(struct conn *, const struct acl *, uint64_t *,
-		    const char *);
 static void	conn_reply_account(struct conn *);
-static void	conn_reply_release(struct conn *);
-
-/* Whether a connected socket's peer is local, as stock decides it. */
-int
-conn_local_peer(int fd)
-{
-	struct sockaddr_storage	 peer, self;
-	struct sockaddr_in	*p4, *s4;
-	struct sockaddr_in6	*p6, *s6;
-	socklen_t		 len;
-
-	len = sizeof(peer);
-	if (getpeername(fd, (struct sockaddr *)&peer, &len) == -1)
-		return 0;
-	if (peer.ss_family == AF_INET) {
-		p4 = (struct sockaddr_in *)&peer;
-		if ((ntohl(p4->sin_addr.s_addr) >> 24) == 127)
-			return 1;
-	} else if (peer.ss_family == AF_INET6) {
-		p6 = (struct sockaddr_in6 *)&peer;
-		if (IN6_IS_ADDR_LOOPBACK(&p6->sin6_addr))
-			return 1;
-	} else
-		return 0;
-
-	/* A connection from one of the host's own addresses to itself. */
-	len = sizeof(self);
-	if (getsockname(fd, (struct sockaddr *)&self, &len) == -1 ||
-	    self.ss_family != peer.ss_family)
-		return 0;
-	if (peer.ss_family == AF_INET) {
-		s4 = (struct sockaddr_in *)&self;
-		return p4->sin_addr.s_addr == s4->sin_addr.s_addr;
-	}
-	s6 = (struct sockaddr_in6 *)&self;
-	return memcmp(&p6->sin6_addr, &s6->sin6_addr,
-	    sizeof(s6->sin6_addr)) == 0;
-}
-
-/* conn_local_peer(), starting from the address accept() returned. */
-static int
-conn_local_peer_addr(int fd, const struct sockaddr *sa)
-{
-	const struct sockaddr_in	*s4;
-	const struct sockaddr_in6	*s6;
-
-	if (sa == NULL)
-		return conn_local_peer(fd);
-	if (sa->sa_family == AF_INET) {
-		s4 = (const struct sockaddr_in *)(const void *)sa;
-		if ((ntohl(s4->sin_addr.s_addr) >> 24) == 127)
-			return 1;
-	} else if (sa->sa_family == AF_INET6) {
-		s6 = (const struct sockaddr_in6 *)(const void *)sa;
-		if (IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr))
-			return 1;
-	}
-	return conn_local_peer(fd);	/* peer == local address? */
-}
-
-/*
- * The common case, PORT_PLEASE2 from a node connecting to another: the
- * whole request is usually in the socket when accept() returns.  Answer
- * it right here, with no connection object or event: 0 if answered (and
- * the socket closed), -1 to take the ordinary path (the bytes are only
- * peeked, so they are still there).
- */
-static int
-conn_fast(struct server *srv, int fd)
-{
-	uint8_t			 in[PROTO_MAXPAYLOAD + 3];
-	uint8_t			 out[ANSWER_PORT2_MAX];
-	struct proto_req	 req;
-	size_t			 used;
-	ssize_t			 got;
-	int			 len;
-
-	if (srv->conf.access.port_please != NULL)
-		return -1;	/* an allow list: conn_dispatch() decides */
-	if ((got = recv(fd, in, sizeof(in), MSG_PEEK)) <= 0 ||
-	    proto_decode(in, (size_t)got, &req, &used, NULL) != PROTO_OK ||
-	    req.op != PROTO_PORT2_REQ)
-		return -1;
-	len = answer_port2(registry_lookup(srv->reg, req.node.name,
-	    req.node.namelen), out, sizeof(out));
-	/* Consume the request, then answer in one write. */
-	if (recv(fd, in, used, 0) != (ssize_t)used ||
-	    write(fd, out, (size_t)len) != len) {
-		/* Cannot happen on a fresh socket; stock would close too. */
-		srv->stats.dropped++;
-		close(fd);
-		return 0;
-	}
-	srv->stats.requests[PROTO_PORT2_REQ]++;
-	close(fd);
-	return 0;
-}
 
 /* The peer's address, for logs. */
 static const char *
 conn_peer(const struct conn *c)
 {
-	static char		 buf[INET6_ADDRSTRLEN + 8];
-	struct sockaddr_storage	 ss;
-	socklen_t		 len = sizeof(ss);
-	char			 host[INET6_ADDRSTRLEN];
-	const void		*a;
-	unsigned int		 port;
+	static char	 buf[ADDR_TEXT_MAX];
 
-	if (getpeername(c->fd, (struct sockaddr *)&ss, &len) == -1)
-		return "unknown";
-	if (ss.ss_family == AF_INET) {
-		a = &((struct sockaddr_in *)&ss)->sin_addr;
-		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-	} else if (ss.ss_family == AF_INET6) {
-		a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
-		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	} else
-		return "unknown";
-	if (inet_ntop(ss.ss_family, a, host, sizeof(host)) == NULL)
-		return "unknown";
-	snprintf(buf, sizeof(buf), ss.ss_family == AF_INET6 ? "[%s]:%u" :
-	    "%s:%u", host, port);
-	return buf;
-}
-
-/* A node name made safe for a log line: escaped, truncated. */
-static const char *
-conn_name(const uint8_t *name, size_t len)
-{
-	static char	 buf[256];
-	size_t		 i, o = 0;
-
-	for (i = 0; i < len && o + 9 < sizeof(buf); i++) {
-		if (name[i] >= 0x21 && name[i] < 0x7f && name[i] != '\\')
-			buf[o++] = (char)name[i];
-		else
-			o += (size_t)snprintf(buf + o, sizeof(buf) - o,
-			    "\\x%02x", name[i]);
-	}
-	if (i < len)
-		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "...");
-	buf[o] = '\0';
-	return buf;
+	return addr_fd_text(c->fd, 1, buf, sizeof(buf));
 }
 
 /* Take over an accepted, non-blocking socket. */
@@ -253,34 +103,29 @@ void
 conn_accept(struct server *srv, int fd, const struct sockaddr *peer,
     socklen_t peerlen)
 {
-	static time_t	 last_warn;
-	struct conn	*c;
-	time_t		 now;
+	static struct log_rate	 rl = LOG_RATE("connection limit", 1, 60);
+	struct conn		*c;
 
-	if (srv->nconns >= srv->conf.max_connections) {
+	if (srv->nrequests >= srv->conf.max_connections) {
 		srv->stats.limit_hits++;
-		now = time(NULL);
-		if (now - last_warn >= 60) {
-			log_warnx("connection limit reached max_connections=%u"
-			    ", closing the oldest idle connections",
-			    srv->conf.max_connections);
-			last_warn = now;
-		}
+		log_rate_warnx(&rl, "connection limit reached "
+		    "max_connections=%u, closing the oldest idle connections",
+		    srv->conf.max_connections);
 		conn_evict_oldest(srv, "connection limit reached", 0);
 	}
 
 	srv->stats.accepted++;
 	if (srv->conf.delay_accept == 0 && srv->conf.delay_write == 0 &&
-	    conn_fast(srv, fd) == 0)
+	    conn_req_fast(srv, fd) == 0)
 		return;
 
 	c = xcalloc(1, sizeof(*c));
 	c->srv = srv;
 	c->fd = fd;
-	c->since = time(NULL);
-	c->local = conn_local_peer_addr(fd, peer);
-	TAILQ_INSERT_TAIL(&srv->conns, c, entry);
-	srv->nconns++;
+	c->since = mono_now();
+	c->local = conn_req_local(fd, peer);
+	TAILQ_INSERT_TAIL(&srv->requests, c, entry);
+	srv->nrequests++;
 
 	if ((c->bev = bufferevent_socket_new(srv->base, fd, 0)) == NULL) {
 		conn_free(c, "out of memory");
@@ -345,7 +190,7 @@ conn_reconfigure(struct server *srv)
 {
 	struct conn	*c;
 
-	TAILQ_FOREACH(c, &srv->conns, entry)
+	TAILQ_FOREACH(c, &srv->requests, entry)
 		if (c->bev != NULL)
 			conn_set_timeouts(c);
 }
@@ -358,12 +203,11 @@ conn_free(struct conn *c, const char *reason)
 
 	if (c->node != NULL) {
 		log_debug("node unregistered name=%s port=%u reason=\"%s\"",
-		    conn_name(c->node->name, c->node->namelen),
+		    conn_req_name(c->node->name, c->node->namelen),
 		    c->node->port, reason);
-		sync_local_changed(srv, c->node, 0);
-		fdstore_removed(srv, c->node);
+		if (c->state == CONN_REGISTERED)
+			srv->node_removed(srv, c->node);
 		registry_remove(srv->reg, c->node);
-		srv->stats.unregistered++;
 		c->node = NULL;
 	} else if (log_getverbose() >= 3)
 		log_debug("conn closed fd=%d state=%s reason=\"%s\"", c->fd,
@@ -373,10 +217,10 @@ conn_free(struct conn *c, const char *reason)
 		TAILQ_REMOVE(&srv->regs, c, entry);
 		srv->nregs--;
 	} else {
-		TAILQ_REMOVE(&srv->conns, c, entry);
-		srv->nconns--;
+		TAILQ_REMOVE(&srv->requests, c, entry);
+		srv->nrequests--;
 	}
-	conn_reply_release(c);
+	conn_reply_release(&c->reply);
 	if (c->bev != NULL)
 		bufferevent_free(c->bev);
 	if (c->ev != NULL)
@@ -391,23 +235,11 @@ conn_free(struct conn *c, const char *reason)
 static void
 conn_drop(struct conn *c, const char *why)
 {
-	static time_t	 window;
-	static unsigned	 count, suppressed;
-	time_t		 now = time(NULL);
+	static struct log_rate	 rl = LOG_RATE("bad requests", 10, 1);
 
 	c->srv->stats.dropped++;
-	if (now != window) {
-		if (suppressed > 0)
-			log_warnx("bad requests: %u more not logged",
-			    suppressed);
-		window = now;
-		count = suppressed = 0;
-	}
-	if (count++ < 10)
-		log_warnx("bad request peer=%s reason=\"%s\", closing",
-		    conn_peer(c), why);
-	else
-		suppressed++;
+	log_rate_warnx(&rl, "bad request peer=%s reason=\"%s\", closing",
+	    conn_peer(c), why);
 	conn_free(c, why);
 }
 
@@ -419,9 +251,9 @@ int
 conn_evict_oldest(struct server *srv, const char *reason, int min_age)
 {
 	struct conn	*c;
-	time_t		 now = time(NULL);
+	time_t		 now = mono_now();
 
-	TAILQ_FOREACH(c, &srv->conns, entry) {
+	TAILQ_FOREACH(c, &srv->requests, entry) {
 		if (now - c->since < min_age)
 			return -1;	/* the oldest is too young */
 		if (c->node == NULL) {
@@ -440,7 +272,7 @@ conn_count_requests(struct server *srv)
 	struct conn	*c;
 	unsigned int	 n = 0;
 
-	TAILQ_FOREACH(c, &srv->conns, entry)
+	TAILQ_FOREACH(c, &srv->requests, entry)
 		if (c->state != CONN_KEPT)
 			n++;
 	return n;
@@ -452,7 +284,7 @@ conn_close_requests(struct server *srv, const char *reason)
 {
 	struct conn	*c, *next;
 
-	for (c = TAILQ_FIRST(&srv->conns); c != NULL; c = next) {
+	for (c = TAILQ_FIRST(&srv->requests); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
 		if (c->state != CONN_KEPT) {
 			log_info("closing request peer=%s reason=\"%s\"",
@@ -468,7 +300,7 @@ conn_foreach_kept(struct server *srv, void (*fn)(int, void *), void *arg)
 {
 	struct conn	*c;
 
-	TAILQ_FOREACH(c, &srv->conns, entry)
+	TAILQ_FOREACH(c, &srv->requests, entry)
 		if (c->state == CONN_KEPT)
 			fn(c->fd, arg);
 }
@@ -498,8 +330,8 @@ conn_adopt(struct server *srv, int fd, struct node *n)
 		srv->nregs++;
 	} else {
 		c->state = CONN_KEPT;
-		TAILQ_INSERT_TAIL(&srv->conns, c, entry);
-		srv->nconns++;
+		TAILQ_INSERT_TAIL(&srv->requests, c, entry);
+		srv->nrequests++;
 	}
 }
 
@@ -509,7 +341,7 @@ conn_free_all(struct server *srv, const char *reason)
 {
 	struct conn	*c;
 
-	while ((c = TAILQ_FIRST(&srv->conns)) != NULL)
+	while ((c = TAILQ_FIRST(&srv->requests)) != NULL)
 		conn_free(c, reason);
 	while ((c = TAILQ_FIRST(&srv->regs)) != NULL)
 		conn_free(c, reason);
@@ -617,13 +449,6 @@ conn_watch_cb(evutil_socket_t fd, short what, void *arg)
 		conn_free(c, strerror(errno));
 }
 
-/* Queue reply bytes. */
-static void
-conn_reply(struct conn *c, const void *buf, size_t len)
-{
-	evbuffer_add(bufferevent_get_output(c->bev), buf, len);
-}
-
 /* The reply is complete: send it (after delay_write), then close. */
 static void
 conn_flush(struct conn *c)
@@ -657,150 +482,35 @@ conn_handoff_sync(struct conn *c, const struct proto_req *req)
 	sync_accept(srv, fd, body, sizeof(body));
 }
 
-/*
- * UPGRADE over TCP: TCP cannot tell who asks, so it is refused with the
- * way to do it (control.c); an old epmdxctl prints the message.
- */
-static void
-conn_upgrade_refused(struct conn *c)
-{
-	static time_t	 last_warn;
-	char		 buf[256], path[128];
-	time_t		 now = time(NULL);
-	int		 n;
-
-	if (now - last_warn >= 10) {
-		log_warnx("UPGRADE refused peer=%s: not the control socket",
-		    conn_peer(c));
-		last_warn = now;
-	}
-	n = snprintf(buf, sizeof(buf), "ERR use the control socket %s "
-	    "(epmdxctl upgrade, as root or group %s)\n",
-	    config_control_path(&c->srv->conf, c->srv->names_port, path,
-	    sizeof(path)), config_control_group(&c->srv->conf));
-	if (n > 0 && (size_t)n < sizeof(buf))
-		conn_reply(c, buf, (size_t)n);
-}
-
-/* Answer one decoded request. */
+/* Act on what conn_req.c decided about one request. */
 static void
 conn_dispatch(struct conn *c, const struct proto_req *req)
 {
-	struct server	*srv = c->srv;
-	struct node	*n;
-	uint8_t		 buf[ANSWER_PORT2_MAX];
-	int		 len;
+	struct conn_req_result	 res;
 
-	switch (req->op) {
-	case PROTO_ALIVE2_REQ:
-		if (!c->local) {
-			conn_drop(c, "ALIVE2 from a non-local peer");
-			return;
-		}
+	conn_req_dispatch(c->srv, c->fd, c->local, req,
+	    bufferevent_get_output(c->bev), &res);
+	switch (res.action) {
+	case CONN_REQ_REPLY:
+		break;
+	case CONN_REQ_KILL:
+		c->flags |= CONN_F_KILL;
+		break;
+	case CONN_REQ_DROP:
+		conn_drop(c, res.why);
+		return;
+	case CONN_REQ_CLOSE:
+		conn_free(c, res.why);
+		return;
+	case CONN_REQ_ALIVE2:
 		conn_alive2(c, req);
 		return;
-	case PROTO_PORT2_REQ:
-		if (!conn_allowed(c, srv->conf.access.port_please,
-		    &srv->stats.refused_port_please, "PORT_PLEASE2"))
-			return;
-		len = answer_port2(registry_lookup(srv->reg, req->node.name,
-		    req->node.namelen), buf, sizeof(buf));
-		conn_reply(c, buf, (size_t)len);
-		break;
-	case PROTO_NAMES_REQ:
-		if (!conn_allowed(c, srv->conf.access.names,
-		    &srv->stats.refused_names, "NAMES"))
-			return;
-		answer_names(srv, bufferevent_get_output(c->bev));
-		break;
-	case PROTO_DUMP_REQ:
-		if (!c->local) {
-			conn_drop(c, "DUMP from a non-local peer");
-			return;
-		}
-		answer_dump(srv, bufferevent_get_output(c->bev));
-		break;
-	case PROTO_KILL_REQ:
-		if (!c->local) {
-			conn_drop(c, "KILL from a non-local peer");
-			return;
-		}
-		if (registry_count(srv->reg) > 0 && !srv->conf.relaxed) {
-			conn_reply(c, "NO", 2);
-			break;
-		}
-		log_info("KILL request from %s, exiting", conn_peer(c));
-		c->flags |= CONN_F_KILL;
-		conn_reply(c, "OK", 2);
-		break;
-	case PROTO_STOP_REQ:
-		if (!c->local) {
-			conn_drop(c, "STOP from a non-local peer");
-			return;
-		}
-		if (!srv->conf.relaxed) {
-			log_info("STOP refused peer=%s: relaxed_command_check "
-			    "is off", conn_peer(c));
-			conn_free(c, "STOP not allowed");
-			return;
-		}
-		n = registry_lookup(srv->reg, req->node.name,
-		    req->node.namelen);
-		if (n == NULL) {
-			/* Stock writes both: there is no return between. */
-			conn_reply(c, "NOEXISTSTOPPED", 14);
-			break;
-		}
-		log_info("node stopped name=%s by=%s",
-		    conn_name(n->name, n->namelen), conn_peer(c));
-		conn_free(n->owner, "stopped by STOP request");
-		conn_reply(c, "STOPPED", 7);
-		break;
-	case PROTO_X_STATUS_REQ:
-		if (!c->local) {
-			conn_drop(c, "STATUS from a non-local peer");
-			return;
-		}
-		answer_status(srv, bufferevent_get_output(c->bev));
-		break;
-	case PROTO_X_SYNC_REQ:
-		if (srv->sync == NULL) {
-			conn_drop(c, "SYNC request but sync is off");
-			return;
-		}
-		if (!conn_allowed(c, srv->conf.access.sync,
-		    &srv->stats.refused_sync, "sync"))
-			return;
+	case CONN_REQ_SYNC:
 		conn_handoff_sync(c, req);
 		return;
-	case PROTO_X_CLUSTER_REQ:
-	case PROTO_X_PEERS_REQ:
-		if (!c->local) {
-			conn_drop(c, "cluster query from a non-local peer");
-			return;
-		}
-		if (req->op == PROTO_X_CLUSTER_REQ)
-			sync_cluster_dump(srv, bufferevent_get_output(c->bev));
-		else
-			sync_peers_dump(srv, bufferevent_get_output(c->bev));
+	case CONN_REQ_STOP:
+		conn_free(res.stop, "stopped by STOP request");
 		break;
-	case PROTO_X_UPGRADE_REQ:
-		if (!c->local) {
-			conn_drop(c, "UPGRADE from a non-local peer");
-			return;
-		}
-		conn_upgrade_refused(c);
-		break;
-	case PROTO_X_RESOLVE_REQ:
-		if (!c->local) {
-			conn_drop(c, "RESOLVE from a non-local peer");
-			return;
-		}
-		len = answer_port2(answer_resolve(srv, req), buf, sizeof(buf));
-		conn_reply(c, buf, (size_t)len);
-		break;
-	default:
-		fatalx("conn_dispatch: opcode %u", req->op);
 	}
 	conn_flush(c);
 }
@@ -816,18 +526,16 @@ conn_alive2(struct conn *c, const struct proto_req *req)
 
 	if (req->refuse != NULL)
 		log_info("registration refused name=%s reason=\"%s\"",
-		    conn_name(req->node.name, req->node.namelen), req->refuse);
+		    conn_req_name(req->node.name, req->node.namelen), req->refuse);
 	else if ((n = registry_add(srv->reg, &req->node, time(NULL), c->fd,
 	    c)) == NULL)
 		log_info("registration refused name=%s reason=\"name in use\"",
-		    conn_name(req->node.name, req->node.namelen));
+		    conn_req_name(req->node.name, req->node.namelen));
 	if (n != NULL) {
-		srv->stats.registered++;
 		c->node = n;
-		sync_local_changed(srv, n, 1);
 		creation = registry_creation(n);
 		log_debug("node registered name=%s port=%u creation=%u",
-		    conn_name(n->name, n->namelen), n->port, creation);
+		    conn_req_name(n->name, n->namelen), n->port, creation);
 	} else
 		srv->stats.refused++;
 
@@ -873,76 +581,16 @@ conn_alive2_send(struct conn *c)
 		conn_enter_state(c, CONN_KEPT);
 		return;
 	}
-	TAILQ_REMOVE(&srv->conns, c, entry);
-	srv->nconns--;
+	TAILQ_REMOVE(&srv->requests, c, entry);
+	srv->nrequests--;
 	TAILQ_INSERT_TAIL(&srv->regs, c, entry);
 	srv->nregs++;
 	conn_enter_state(c, CONN_REGISTERED);
-	fdstore_added(srv, c->node);
-}
-
-/* Whether a line may be logged under rl; says how many were not. */
-static int
-conn_ratelimit_ok(struct conn_ratelimit *rl, const char *what)
-{
-	time_t	 now = time(NULL);
-
-	if (now != rl->window) {
-		if (rl->suppressed > 0)
-			log_warnx("%s: %u more not logged", what,
-			    rl->suppressed);
-		rl->window = now;
-		rl->count = rl->suppressed = 0;
-	}
-	if (rl->count++ < CONN_LOG_BURST)
-		return 1;
-	rl->suppressed++;
-	return 0;
+	srv->node_added(srv, c->node);
 }
 
 /*
- * [access]: a local peer (stock's rule) may ask what stock lets it ask;
- * another must be in the allow list, if there is one.  A refused request
- * is closed unanswered, as stock closes the requests it refuses: 0, and
- * c is freed.
- */
-static int
-conn_allowed(struct conn *c, const struct acl *acl, uint64_t *counter,
-    const char *what)
-{
-	static struct conn_ratelimit	 rl;
-	struct sockaddr_storage		 ss;
-	socklen_t			 len = sizeof(ss);
-
-	if (acl == NULL || c->local)
-		return 1;
-	if (getpeername(c->fd, (struct sockaddr *)&ss, &len) == 0 &&
-	    acl_match(acl, (struct sockaddr *)&ss))
-		return 1;
-	(*counter)++;
-	if (conn_ratelimit_ok(&rl, "access refusals"))
-		log_warnx("access refused peer=%s request=%s, closing",
-		    conn_peer(c), what);
-	conn_free(c, "not in the allow list");
-	return 0;
-}
-
-/* Reply bytes went out (or were dropped): they no longer count. */
-static void
-conn_reply_drain_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
-    void *arg)
-{
-	struct conn	*c = arg;
-	size_t		 n;
-
-	n = info->n_deleted < c->queued ? info->n_deleted : c->queued;
-	c->queued -= n;
-	c->srv->reply_queued -= n;
-}
-
-/*
- * Count the reply just queued against reply_buffer_total, the bytes all
- * replies together may hold while their readers are slow.  Room is made
+ * Count the reply just queued against reply_buffer_total.  Room is made
  * by closing the oldest connections still holding reply bytes, never by
  * cutting a reply short; a reply larger than the whole budget is sent
  * alone.
@@ -950,51 +598,25 @@ conn_reply_drain_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 static void
 conn_reply_account(struct conn *c)
 {
-	static struct conn_ratelimit	 rl;
-	struct server			*srv = c->srv;
-	struct evbuffer			*out = bufferevent_get_output(c->bev);
-	struct conn			*o, *next;
-	size_t				 len = evbuffer_get_length(out);
+	static struct log_rate	 rl = LOG_RATE("slow readers closed", 10, 1);
+	struct server		*srv = c->srv;
+	struct evbuffer		*out = bufferevent_get_output(c->bev);
+	struct conn		*o, *next;
+	size_t			 len = evbuffer_get_length(out);
 
-	if (len == 0 || c->queued != 0)
+	if (len == 0 || c->reply.out != NULL)
 		return;
-	for (o = TAILQ_FIRST(&srv->conns); o != NULL &&
-	    srv->reply_queued + len > srv->conf.reply_buffer_total; o = next) {
+	for (o = TAILQ_FIRST(&srv->requests); o != NULL &&
+	    conn_reply_over(srv, len); o = next) {
 		next = TAILQ_NEXT(o, entry);
-		if (o == c || o->queued == 0 || (o->flags & CONN_F_KILL))
+		if (o == c || o->reply.queued == 0 || (o->flags & CONN_F_KILL))
 			continue;
 		srv->stats.reply_evicted++;
 		srv->stats.evicted++;
-		if (conn_ratelimit_ok(&rl, "slow readers closed"))
-			log_warnx("reply_buffer_total reached (%zu bytes "
-			    "queued): closing slow reader peer=%s with %zu "
-			    "bytes unread", srv->reply_queued, conn_peer(o),
-			    o->queued);
+		log_rate_warnx(&rl, "reply_buffer_total reached (%zu bytes "
+		    "queued): closing slow reader peer=%s with %zu bytes "
+		    "unread", srv->reply_queued, conn_peer(o), o->reply.queued);
 		conn_free(o, "reply_buffer_total reached");
 	}
-	c->queued = len;
-	srv->reply_queued += len;
-	evbuffer_add_cb(out, conn_reply_drain_cb, c);
-}
-
-/*
- * Give back what c's reply still holds (c is being freed).  The bytes
- * are freed now: libevent frees a bufferevent's buffers only later in
- * the loop, and a burst of requests in one pass must not pile them up.
- * (A socket bufferevent keeps its output frozen at the front between
- * writes, so it must be thawed to drain.)
- */
-static void
-conn_reply_release(struct conn *c)
-{
-	struct evbuffer	*out;
-
-	if (c->bev != NULL) {
-		out = bufferevent_get_output(c->bev);
-		evbuffer_remove_cb(out, conn_reply_drain_cb, c);
-		evbuffer_unfreeze(out, 1);
-		evbuffer_drain(out, evbuffer_get_length(out));
-	}
-	c->srv->reply_queued -= c->queued;
-	c->queued = 0;
+	conn_reply_count(&c->reply, srv, out);
 }

@@ -30,7 +30,5 @@ void	conn_adopt(struct server *, int fd, struct node *n);
 void	conn_free_all(struct server *, const char *reason);
 /* Apply a changed configuration to open connections (timeouts). */
 void	conn_reconfigure(struct server *);
-/* Whether a connected socket's peer counts as local (stock's rule). */
-int	conn_local_peer(int fd);
 
 #endif /* CONN_H */

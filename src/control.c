@@ -6,7 +6,8 @@
  * whose group or supplementary groups include control_group may ask;
  * anyone else is answered "ERR not authorised ..." and closed.  A client
  * sends one request framed as on TCP (Len, opcode); an UPGRADE's socket
- * goes to upgrade.c, which answers it ("OK pid version" or "ERR why").
+ * goes to the server, whose upgrade answers it ("OK pid version" or
+ * "ERR why").
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -21,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -31,7 +31,6 @@
 #include "epmdx.h"
 #include "log.h"
 #include "proto.h"
-#include "upgrade.h"
 #include "xmalloc.h"
 
 #ifndef SO_PEERGROUPS
@@ -88,23 +87,12 @@ static void	control_read_cb(evutil_socket_t, short, void *);
 static void
 control_refused(const char *fmt, ...)
 {
-	static time_t	 window;
-	static unsigned	 count, suppressed;
-	time_t		 now = time(NULL);
-	char		 buf[256];
-	va_list		 ap;
+	static struct log_rate	 rl = LOG_RATE("control: refusals", 10, 1);
+	char			 buf[256];
+	va_list			 ap;
 
-	if (now != window) {
-		if (suppressed > 0)
-			log_warnx("control: %u more refusals not logged",
-			    suppressed);
-		window = now;
-		count = suppressed = 0;
-	}
-	if (count++ >= 10) {
-		suppressed++;
+	if (!log_rate_ok(&rl))
 		return;
-	}
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
@@ -326,7 +314,7 @@ control_read_cb(evutil_socket_t fd, short what, void *arg)
 	fd = cl->fd;
 	cl->fd = -1;
 	control_client_free(cl, "upgrade requested");
-	upgrade_start(srv, fd);		/* it answers and closes fd */
+	srv->upgrade(srv, fd);		/* it answers and closes fd */
 }
 
 /* Look control_group up (again: it may have been made since). */

@@ -1,12 +1,15 @@
 /*
- * The daemon's shared state: one per process, owned by main.c and handed
- * to listen.c and conn.c.  The configuration and the log state are the
- * only other globals.
+ * The daemon's shared state, one per process: server.c sets it up and
+ * runs it; every module it runs is handed a pointer.  The modules reach
+ * the server back only through the calls in it (server.c fills them in),
+ * so none of them includes server.h.  The configuration and the log
+ * state are the only other globals.
  */
 #ifndef EPMDX_H
 #define EPMDX_H
 
 #include <sys/queue.h>
+#include <sys/socket.h>
 
 #include <stdint.h>
 #include <time.h>
@@ -19,12 +22,13 @@
 
 struct conn;
 struct listener;
+struct node;
 struct registry;
 struct sync;
 struct event_base;
 TAILQ_HEAD(conn_list, conn);
 
-/* Request counters, reported by status (and metrics later). */
+/* Counters, reported by STATUS and /metrics. */
 struct server_stats {
 	uint64_t	 accepted;
 	uint64_t	 requests[256];	/* by opcode */
@@ -48,12 +52,13 @@ struct server {
 	struct event_base	*base;
 	struct epmd_conf	 conf;
 	struct registry		*reg;
-	int			 debug;		/* -d count */
 	unsigned int		 names_port;	/* NAMES/DUMP header port */
-	time_t			 started;
+	time_t			 started;	/* wall clock, as printed */
+	time_t			 started_mono;	/* monotonic, for uptime */
 
-	struct conn_list	 conns;		/* requests, oldest first */
-	unsigned int		 nconns;
+	/* Requests under way and kept (refused ALIVE2) sockets, oldest first. */
+	struct conn_list	 requests;
+	unsigned int		 nrequests;
 	struct conn_list	 regs;		/* holding a registration */
 	unsigned int		 nregs;
 	unsigned long		 nofile;	/* RLIMIT_NOFILE in force */
@@ -68,6 +73,20 @@ struct server {
 	int			 restored;	/* state came from a handover */
 	uint64_t		 sync_incarnation; /* kept across an upgrade */
 	uint64_t		 sync_version;
+
+	/* What the server does for its modules (server.c sets these). */
+	/* A registration is complete (its reply sent), or it ended. */
+	void			(*node_added)(struct server *, struct node *);
+	void			(*node_removed)(struct server *, struct node *);
+	/* A socket restored from a handover or the fd store (n or NULL). */
+	void			(*adopt)(struct server *, int fd, struct node *n);
+	/* An accepted socket; make room by closing the oldest request. */
+	void			(*accept)(struct server *, int fd,
+				    const struct sockaddr *, socklen_t);
+	int			(*evict)(struct server *, const char *reason,
+				    int min_age);
+	/* An authorised UPGRADE; the server answers on reply_fd. */
+	void			(*upgrade)(struct server *, int reply_fd);
 	/* Called after a KILL reply went out: shut down, exit 0. */
 	void			(*kill)(struct server *);
 };

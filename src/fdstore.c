@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 #include "carry.h"
-#include "conn.h"
 #include "epmdx.h"
 #include "fdstore.h"
 #include "handover.h"
@@ -369,7 +368,7 @@ fdstore_load(struct server *srv)
 			registry_remove(reg, n);
 	}
 	for (n = registry_first(reg); n != NULL; n = registry_next(n)) {
-		conn_adopt(srv, n->fd, n);
+		srv->adopt(srv, n->fd, n);
 		adopted++;
 	}
 	registry_free(srv->reg);

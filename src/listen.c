@@ -10,15 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <event2/util.h>
 
+#include "addr.h"
 #include "config.h"
-#include "conn.h"
 #include "epmdx.h"
 #include "listen.h"
 #include "log.h"
@@ -33,7 +32,7 @@ struct listener {
 	TAILQ_ENTRY(listener)	 entry;
 	struct server		*srv;
 	struct evconnlistener	*evl;
-	char			 addr[INET6_ADDRSTRLEN + 8];
+	char			 addr[ADDR_TEXT_MAX];
 	int			 flags;
 #define LISTEN_F_PASSED	0x1	/* from systemd or a handover: not ours */
 #define LISTEN_F_STALE	0x2	/* reload: not (yet) in the new config */
@@ -56,27 +55,13 @@ listen_describe(int fd, char *buf, size_t size)
 {
 	struct sockaddr_storage	 ss;
 	socklen_t		 len = sizeof(ss);
-	char			 host[INET6_ADDRSTRLEN];
-	unsigned int		 port;
 
 	snprintf(buf, size, "fd %d", fd);
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1 ||
+	    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
 		return 0;
-	if (ss.ss_family == AF_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		port = ntohs(s4->sin_port);
-		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
-		snprintf(buf, size, "%s:%u", host, port);
-	} else if (ss.ss_family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		port = ntohs(s6->sin6_port);
-		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
-		snprintf(buf, size, "[%s]:%u", host, port);
-	} else
-		return 0;
-	return port;
+	addr_text((struct sockaddr *)&ss, buf, size);
+	return addr_port((struct sockaddr *)&ss);
 }
 
 /* Wrap a listening fd in an evconnlistener. */
@@ -139,14 +124,10 @@ listen_bind(struct server *srv, const char *addr, unsigned int port,
 	}
 
 	if (listen_reloading) {
-		char		 key[INET6_ADDRSTRLEN + 8], host[INET6_ADDRSTRLEN];
+		char		 key[ADDR_TEXT_MAX];
 		struct listener	*l;
 
-		inet_ntop(ss.ss_family, ss.ss_family == AF_INET ?
-		    (void *)&s4->sin_addr : (void *)&s6->sin6_addr, host,
-		    sizeof(host));
-		snprintf(key, sizeof(key), ss.ss_family == AF_INET6 ?
-		    "[%s]:%u" : "%s:%u", host, port);
+		addr_text((struct sockaddr *)&ss, key, sizeof(key));
 		TAILQ_FOREACH(l, &srv->listeners, entry) {
 			if (strcmp(l->addr, key) == 0 &&
 			    (l->flags & LISTEN_F_STALE)) {
@@ -272,7 +253,7 @@ listen_open(struct server *srv, int need_systemd, char **cause)
 	struct listener	*l;
 	int		 fds[SD_MAX_LISTEN_FDS], i, n;
 	unsigned int	 port;
-	char		 buf[INET6_ADDRSTRLEN + 8];
+	char		 buf[ADDR_TEXT_MAX];
 
 	listen_pause_ev = evtimer_new(srv->base, listen_resume_cb, srv);
 	if ((n = sd_listen(fds, SD_MAX_LISTEN_FDS, cause)) < 0)
@@ -422,14 +403,14 @@ listen_close_all(struct server *srv)
 	}
 }
 
-/* A connection: hand it to conn.c. */
+/* A connection: hand it to the server. */
 static void
 listen_accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct listener	*l = arg;
 
-	conn_accept(l->srv, fd, sa, (socklen_t)salen);
+	l->srv->accept(l->srv, fd, sa, (socklen_t)salen);
 }
 
 /*
@@ -443,8 +424,8 @@ listen_error_cb(struct evconnlistener *evl, void *arg)
 	struct listener	*l = arg, *ll;
 	struct server	*srv = l->srv;
 	struct timeval	 tv = { LISTEN_PAUSE_SECS, 0 };
-	static time_t	 last_warn;
-	time_t		 now;
+	static struct log_rate rl = LOG_RATE("accept out of descriptors", 1,
+			    LISTEN_WARN_SECS);
 	int		 saved = errno;
 
 	if (saved != EMFILE && saved != ENFILE && saved != ENOBUFS &&
@@ -453,18 +434,15 @@ listen_error_cb(struct evconnlistener *evl, void *arg)
 		return;
 	}
 	srv->stats.fd_exhausted++;
-	if ((now = time(NULL)) - last_warn >= LISTEN_WARN_SECS) {
-		log_warnx("accept on %s: %s; closing idle requests or pausing "
-		    "accepts (logged once a minute at most)", l->addr,
-		    strerror(saved));
-		last_warn = now;
-	}
+	log_rate_warnx(&rl, "accept on %s: %s; closing idle requests or "
+	    "pausing accepts (logged once a minute at most)", l->addr,
+	    strerror(saved));
 	/*
 	 * Make room by closing an idle request, but not one just accepted:
 	 * accept() fails as soon as no descriptor is left, even with no
 	 * connection waiting, and the last one accepted deserves its answer.
 	 */
-	if (conn_evict_oldest(srv, "out of file descriptors",
+	if (srv->evict(srv, "out of file descriptors",
 	    LISTEN_EVICT_AGE) == 0)
 		return;
 	TAILQ_FOREACH(ll, &srv->listeners, entry)

@@ -1,6 +1,6 @@
 /*
  * Listening sockets: taken from systemd, or bound as stock epmd binds
- * them; accepts handed to conn.c; out of descriptors handled without
+ * them; accepts handed to the server; out of descriptors handled without
  * spinning.
  */
 #ifndef LISTEN_H

@@ -1,7 +1,7 @@
 /*
  * epmdx: stock epmd's command line, then either a client command or the
- * daemon: configuration, listeners, signals and the one event loop.
- * Invoked as epmdxctl, the richer query tool instead.
+ * daemon: its configuration and its startup order, then server.c runs
+ * it.  Invoked as epmdxctl, the richer query tool instead.
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -14,13 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
 #include "config.h"
-#include "conn.h"
 #include "control.h"
 #include "ctl.h"
 #include "epmdx.h"
@@ -30,6 +28,7 @@
 #include "metrics.h"
 #include "registry.h"
 #include "sd.h"
+#include "server.h"
 #include "sync.h"
 #include "upgrade.h"
 #include "xmalloc.h"
@@ -56,13 +55,10 @@ static struct server	 srv;
 static const char	*progname = "epmdx";
 static struct cli	 cli;
 static int		 exit_status;
-static int		 watchdog_on;
 
 static void	usage(void) __attribute__((noreturn));
 static int	conf_build(struct epmd_conf *, char **);
-static void	server_run(void);
-static void	server_kill(struct server *);
-static void	signal_cb(evutil_socket_t, short, void *);
+static void	daemon_main(void);
 
 /* Stock epmd's usage text (to stderr, exit 1), plus our options. */
 static void
@@ -303,18 +299,8 @@ main(int argc, char **argv)
 	}
 
 	srv.conf = conf;
-	server_run();
+	daemon_main();
 	return exit_status;
-}
-
-/* libevent's own messages, through our log. */
-static void
-libevent_log_cb(int severity, const char *msg)
-{
-	if (severity >= EVENT_LOG_WARN)
-		log_warnx("libevent: %s", msg);
-	else
-		log_debug("libevent: %s", msg);
 }
 
 /* Detach as stock -daemon does: the parent exits 0 before any bind. */
@@ -372,117 +358,14 @@ raise_nofile(void)
 	srv.nofile = (unsigned long)rl.rlim_cur;
 }
 
-/* SIGHUP: re-read the configuration; on error keep the old one. */
-static void
-server_reload(void)
-{
-	struct epmd_conf	 conf, tmp;
-	char			*cause = NULL;
-
-	sd_notifyf_state("RELOADING=1");
-	memset(&conf, 0, sizeof(conf));
-	if (conf_build(&conf, &cause) == -1) {
-		log_warnx("reload failed, keeping the old configuration: %s",
-		    cause);
-		free(cause);
-		sd_notifyf_state("READY=1");
-		return;
-	}
-	/* Listen where the new config says, or keep the old sockets. */
-	tmp = srv.conf;
-	srv.conf.port = conf.port;
-	srv.conf.address = conf.address;
-	if (listen_reload(&srv, conf.port, conf.sync.port, &cause) !=
-	    LISTEN_OK) {
-		log_warnx("reload: %s; keeping the old port and addresses",
-		    cause);
-		free(cause);
-		cause = NULL;
-		srv.conf = tmp;
-		conf.port = tmp.port;
-		free(conf.address);
-		conf.address = tmp.address != NULL ? xstrdup(tmp.address) :
-		    NULL;
-	} else
-		srv.conf = tmp;
-	config_free(&srv.conf);
-	srv.conf = conf;
-	log_setverbose(srv.conf.log_level);
-	registry_set_unreg_max(srv.reg, srv.conf.unreg_cache);
-	conn_reconfigure(&srv);
-	if (metrics_open(&srv, &cause) == -1) {
-		log_warnx("reload: metrics: %s", cause);
-		free(cause);
-		cause = NULL;
-	}
-	control_reload(&srv);
-	if (sync_reload(&srv, &cause) == -1) {
-		log_warnx("reload: %s", cause);
-		free(cause);
-	}
-	log_info("configuration reloaded");
-	sd_notifyf_state("READY=1");
-}
-
-/* Signals arrive here from the loop, not in a handler. */
-static void
-signal_cb(evutil_socket_t sig, short what, void *arg)
-{
-	switch (sig) {
-	case SIGHUP:
-		server_reload();
-		break;
-	case SIGUSR2:
-		upgrade_start(&srv, -1);
-		break;
-	case SIGINT:
-	case SIGTERM:
-		log_info("shutting down signal=%s", strsignal(sig));
-		event_base_loopbreak(srv.base);
-		break;
-	default:
-		fatalx("signal_cb: %d", (int)sig);
-	}
-}
-
 /*
- * Under systemd: answer the watchdog from the loop (so a stuck loop is
- * caught), and keep STATUS= showing live counts.
+ * The daemon, in startup order: what a previous process handed over,
+ * the listeners, metrics, sync, the control socket; then the server.
  */
 static void
-service_cb(evutil_socket_t fd, short what, void *arg)
+daemon_main(void)
 {
-	static char	 last[256];
-	char		 status[256];
-
-	if (watchdog_on)
-		sd_notifyf_state("WATCHDOG=1");
-	snprintf(status, sizeof(status), "Serving port %u: %zu registrations,"
-	    " %u connections%s", srv.names_port, registry_count(srv.reg),
-	    srv.nconns, srv.sync != NULL ? ", peer sync on" : "");
-	if (strcmp(status, last) != 0) {
-		sd_notifyf_state("STATUS=%s", status);
-		snprintf(last, sizeof(last), "%s", status);
-	}
-}
-
-/* A KILL request was answered: stop the loop, exit 0 like stock. */
-static void
-server_kill(struct server *s)
-{
-	event_base_loopbreak(s->base);
-}
-
-/* The daemon: listeners, loop, clean shutdown. */
-static void
-server_run(void)
-{
-	static const int sigs[] = { SIGHUP, SIGINT, SIGTERM, SIGUSR2 };
-	struct event	*sigev[4], *service_ev = NULL;
-	struct timeval	 tv;
-	unsigned long long usec;
 	char		*cause = NULL;
-	size_t		 i;
 	int		 rc, adopted;
 
 	if (cli.daemon) {
@@ -493,16 +376,7 @@ server_run(void)
 	raise_nofile();
 	fdstore_init(&srv);	/* first: upgrade_load() keeps its journal */
 	upgrade_load(&srv);
-
-	event_set_log_callback(libevent_log_cb);
-	if ((srv.base = event_base_new()) == NULL)
-		fatalx("event_base_new failed");
-	srv.reg = registry_new(srv.conf.unreg_cache);
-	srv.started = time(NULL);
-	srv.kill = server_kill;
-	TAILQ_INIT(&srv.conns);
-	TAILQ_INIT(&srv.regs);
-	TAILQ_INIT(&srv.listeners);
+	server_init(&srv);
 
 	if ((adopted = upgrade_adopt(&srv)))
 		rc = LISTEN_OK;
@@ -528,7 +402,8 @@ server_run(void)
 		exit(1);
 	}
 	if (!adopted && srv.conf.sync.port != 0 &&
-	    srv.conf.sync.port != srv.names_port && listen_open_port(&srv, srv.conf.sync.port, &cause) != LISTEN_OK) {
+	    srv.conf.sync.port != srv.names_port &&
+	    listen_open_port(&srv, srv.conf.sync.port, &cause) != LISTEN_OK) {
 		log_warnx("sync port: %s", cause != NULL ? cause :
 		    "port in use");
 		exit(1);
@@ -542,48 +417,6 @@ server_run(void)
 	fdstore_start(&srv);
 	upgrade_ready();
 
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		sigev[i] = evsignal_new(srv.base, sigs[i], signal_cb, NULL);
-		evsignal_add(sigev[i], NULL);
-	}
-
-	log_info("ready port=%u listeners=%u nofile=%lu max_connections=%u "
-	    "version=%s", srv.names_port, srv.nlisteners, srv.nofile,
-	    srv.conf.max_connections, EPMDX_VERSION);
-	sd_notifyf_state("READY=1\nSTATUS=Processing port mapping requests "
-	    "on port %u\nMAINPID=%lu", srv.names_port,
-	    (unsigned long)getpid());
-
-	if (getenv("NOTIFY_SOCKET") != NULL) {
-		usec = sd_watchdog_usec();
-		watchdog_on = usec > 0;
-		/* Twice per watchdog period, and at least every 2 s. */
-		tv.tv_sec = 2;
-		tv.tv_usec = 0;
-		if (watchdog_on && usec / 2 < 2000000ULL) {
-			tv.tv_sec = (time_t)(usec / 2 / 1000000);
-			tv.tv_usec = (suseconds_t)(usec / 2 % 1000000);
-		}
-		service_ev = event_new(srv.base, -1, EV_PERSIST, service_cb,
-		    NULL);
-		event_add(service_ev, &tv);
-	}
-
-	event_base_dispatch(srv.base);
-	if (service_ev != NULL)
-		event_free(service_ev);
-
-	sd_notifyf_state("STOPPING=1");
-	fdstore_freeze();
-	sync_close(&srv);
-	conn_free_all(&srv, "shutting down");
-	metrics_close(&srv);
-	control_close();
-	listen_close_all(&srv);
-	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		event_free(sigev[i]);
-	registry_free(srv.reg);
-	event_base_free(srv.base);
-	config_free(&srv.conf);
+	server_run(&srv, conf_build);
 	exit_status = 0;
 }

@@ -18,6 +18,8 @@
 #include "epmdx.h"
 #include "log.h"
 #include "metrics.h"
+#include "mono.h"
+#include "prom.h"
 #include "proto.h"
 #include "registry.h"
 #include "sync.h"
@@ -67,121 +69,101 @@ static void	metrics_request_cb(struct evhttp_request *, void *);
 static void	metrics_error_cb(struct evconnlistener *, void *);
 static void	metrics_resume_cb(evutil_socket_t, short, void *);
 
-/* The # HELP and # TYPE lines that open a metric family. */
-static void
-metrics_family(struct evbuffer *out, const char *name, const char *type,
-    const char *help)
-{
-	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help,
-	    name, type);
-}
-
-/* A family holding one unlabelled sample. */
-static void
-metrics_one(struct evbuffer *out, const char *name, const char *type,
-    const char *help, unsigned long long value)
-{
-	metrics_family(out, name, type, help);
-	evbuffer_add_printf(out, "%s %llu\n", name, value);
-}
-
 /* The whole exposition, written from the live server state. */
 static void
 metrics_render(struct server *srv, struct evbuffer *out)
 {
 	const struct server_stats	*st = &srv->stats;
-	time_t				 now = time(NULL);
+	time_t				 now = mono_now();
+	char				 labels[64];
 	size_t				 i;
 
-	metrics_one(out, "epmdx_registrations", "gauge",
+	prom_one(out, "epmdx_registrations", "gauge",
 	    "Nodes registered now.", registry_count(srv->reg));
-	metrics_one(out, "epmdx_unregistered_names_cached", "gauge",
+	prom_one(out, "epmdx_unregistered_names_cached", "gauge",
 	    "Unregistered names remembered for creation numbers.",
 	    registry_unreg_count(srv->reg));
 
-	metrics_family(out, "epmdx_connections", "gauge",
+	prom_family(out, "epmdx_connections", "gauge",
 	    "Open client connections by state.");
-	evbuffer_add_printf(out,
-	    "epmdx_connections{state=\"request\"} %u\n"
-	    "epmdx_connections{state=\"registration\"} %u\n",
-	    srv->nconns, srv->nregs);
-	metrics_one(out, "epmdx_connections_max", "gauge",
+	prom_sample(out, "epmdx_connections", "state=\"request\"",
+	    srv->nrequests);
+	prom_sample(out, "epmdx_connections", "state=\"registration\"",
+	    srv->nregs);
+	prom_one(out, "epmdx_connections_max", "gauge",
 	    "Cap on request (non-registration) connections.",
 	    srv->conf.max_connections);
-	metrics_one(out, "epmdx_nofile_limit", "gauge",
+	prom_one(out, "epmdx_nofile_limit", "gauge",
 	    "RLIMIT_NOFILE in force.", srv->nofile);
-	metrics_one(out, "epmdx_listeners", "gauge",
+	prom_one(out, "epmdx_listeners", "gauge",
 	    "EPMD listening sockets.", srv->nlisteners);
 
-	metrics_one(out, "epmdx_accepted_total", "counter",
+	prom_one(out, "epmdx_accepted_total", "counter",
 	    "Connections accepted.", st->accepted);
-	metrics_family(out, "epmdx_requests_total", "counter",
+	prom_family(out, "epmdx_requests_total", "counter",
 	    "Requests decoded, by type.");
 	for (i = 0; i < sizeof(metrics_requests) /
-	    sizeof(metrics_requests[0]); i++)
-		evbuffer_add_printf(out,
-		    "epmdx_requests_total{type=\"%s\"} %llu\n",
-		    metrics_requests[i].type,
-		    (unsigned long long)st->requests[metrics_requests[i].op]);
-	metrics_one(out, "epmdx_registrations_total", "counter",
+	    sizeof(metrics_requests[0]); i++) {
+		snprintf(labels, sizeof(labels), "type=\"%s\"",
+		    metrics_requests[i].type);
+		prom_sample(out, "epmdx_requests_total", labels,
+		    st->requests[metrics_requests[i].op]);
+	}
+	prom_one(out, "epmdx_registrations_total", "counter",
 	    "Successful ALIVE2 registrations.", st->registered);
-	metrics_one(out, "epmdx_unregistrations_total", "counter",
+	prom_one(out, "epmdx_unregistrations_total", "counter",
 	    "Registrations ended.", st->unregistered);
-	metrics_family(out, "epmdx_refusals_total", "counter",
+	prom_family(out, "epmdx_refusals_total", "counter",
 	    "Requests answered with a refusal, by reason.");
-	evbuffer_add_printf(out,
-	    "epmdx_refusals_total{reason=\"alive2\"} %llu\n",
-	    (unsigned long long)st->refused);
-	metrics_family(out, "epmdx_errors_total", "counter",
+	prom_sample(out, "epmdx_refusals_total", "reason=\"alive2\"",
+	    st->refused);
+	prom_family(out, "epmdx_errors_total", "counter",
 	    "Connections closed without a reply, by reason.");
-	evbuffer_add_printf(out,
-	    "epmdx_errors_total{reason=\"bad_request\"} %llu\n",
-	    (unsigned long long)st->dropped);
-	metrics_one(out, "epmdx_evictions_total", "counter",
+	prom_sample(out, "epmdx_errors_total", "reason=\"bad_request\"",
+	    st->dropped);
+	prom_one(out, "epmdx_evictions_total", "counter",
 	    "Connections closed to make room.", st->evicted);
-	metrics_one(out, "epmdx_timeouts_total", "counter",
+	prom_one(out, "epmdx_timeouts_total", "counter",
 	    "Connections closed for inactivity.", st->timeouts);
-	metrics_family(out, "epmdx_limit_hits_total", "counter",
+	prom_family(out, "epmdx_limit_hits_total", "counter",
 	    "Times a limit was reached, by limit.");
-	evbuffer_add_printf(out,
-	    "epmdx_limit_hits_total{limit=\"max_connections\"} %llu\n"
-	    "epmdx_limit_hits_total{limit=\"nofile\"} %llu\n",
-	    (unsigned long long)st->limit_hits,
-	    (unsigned long long)st->fd_exhausted);
+	prom_sample(out, "epmdx_limit_hits_total",
+	    "limit=\"max_connections\"", st->limit_hits);
+	prom_sample(out, "epmdx_limit_hits_total", "limit=\"nofile\"",
+	    st->fd_exhausted);
 	/* Slow readers closed to keep replies within reply_buffer_total. */
-	evbuffer_add_printf(out,
-	    "epmdx_limit_hits_total{limit=\"reply_buffer_total\"} %llu\n",
-	    (unsigned long long)st->reply_evicted);
-	metrics_one(out, "epmdx_reply_buffer_bytes", "gauge",
+	prom_sample(out, "epmdx_limit_hits_total",
+	    "limit=\"reply_buffer_total\"", st->reply_evicted);
+	prom_one(out, "epmdx_reply_buffer_bytes", "gauge",
 	    "Reply bytes queued for clients that have not read them yet.",
 	    srv->reply_queued);
-	metrics_one(out, "epmdx_reply_buffer_limit_bytes", "gauge",
+	prom_one(out, "epmdx_reply_buffer_limit_bytes", "gauge",
 	    "Cap on those bytes (reply_buffer_total).",
 	    srv->conf.reply_buffer_total);
-	metrics_family(out, "epmdx_access_refused_total", "counter",
+	prom_family(out, "epmdx_access_refused_total", "counter",
 	    "Requests from non-local peers refused by an [access] allow "
 	    "list, by request.");
-	evbuffer_add_printf(out,
-	    "epmdx_access_refused_total{request=\"names\"} %llu\n"
-	    "epmdx_access_refused_total{request=\"port_please2\"} %llu\n"
-	    "epmdx_access_refused_total{request=\"sync\"} %llu\n",
-	    (unsigned long long)st->refused_names,
-	    (unsigned long long)st->refused_port_please,
-	    (unsigned long long)st->refused_sync);
+	prom_sample(out, "epmdx_access_refused_total", "request=\"names\"",
+	    st->refused_names);
+	prom_sample(out, "epmdx_access_refused_total",
+	    "request=\"port_please2\"", st->refused_port_please);
+	prom_sample(out, "epmdx_access_refused_total", "request=\"sync\"",
+	    st->refused_sync);
 
 	sync_metrics(srv, out);
 
-	metrics_one(out, "epmdx_uptime_seconds", "gauge",
+	prom_one(out, "epmdx_uptime_seconds", "gauge",
 	    "Seconds since the daemon started.",
-	    now > srv->started ? (unsigned long long)(now - srv->started) : 0);
-	metrics_one(out, "epmdx_start_time_seconds", "gauge",
+	    now > srv->started_mono ? (unsigned long long)(now -
+	    srv->started_mono) : 0);
+	prom_one(out, "epmdx_start_time_seconds", "gauge",
 	    "Start time of the daemon since the Unix epoch in seconds.",
 	    (unsigned long long)srv->started);
 	/* The version comes from the Makefile: no label escaping needed. */
-	metrics_family(out, "epmdx_build_info", "gauge",
+	prom_family(out, "epmdx_build_info", "gauge",
 	    "Build information; the value is always 1.");
-	evbuffer_add_printf(out, "epmdx_build_info{version=\"%s\"} 1\n",
-	    EPMDX_VERSION);
+	prom_sample(out, "epmdx_build_info", "version=\"" EPMDX_VERSION "\"",
+	    1);
 }
 
 /* Send a reply with a body and content type. */

@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "mono.h"
+
 struct event_base;
 struct evbuffer;
 struct node;
@@ -93,8 +95,6 @@ struct event_base *sync_base(const struct sync *);
 const char	*sync_hostname(const struct sync *);
 uint64_t	 sync_incarnation(const struct sync *);
 unsigned int	 sync_default_port(const struct sync *);
-/* Monotonic seconds (sync_clock.c), the one clock of every backend. */
-time_t		 sync_clock(void);
 /* The master key derived from the shared secret (32 bytes). */
 const uint8_t	*sync_master_key(const struct sync *);
 

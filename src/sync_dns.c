@@ -94,7 +94,7 @@ sync_dns_poll_abort(struct sync_dns *d)
 static void
 sync_dns_poll_failed(struct sync_dns *d)
 {
-	time_t	 now = sync_clock();
+	time_t	 now = mono_now();
 
 	d->failures++;
 	if (d->failures == 1 || now - d->warned >= SYNC_DNS_WARN_EVERY) {
@@ -150,7 +150,7 @@ sync_dns_poll_end(struct sync_dns *d)
 		log_warnx("sync: dns answer truncated query=%s: no miss "
 		    "counted this poll", d->query);
 	d->added = d->removed = 0;
-	sync_dns_set_merge(&d->last, &d->cur, d->partial, sync_clock(),
+	sync_dns_set_merge(&d->last, &d->cur, d->partial, mono_now(),
 	    sync_dns_report, d);
 	sync_dns_set_clear(&d->cur);
 	if (d->added > 0 || d->removed > 0)

@@ -31,7 +31,7 @@ sync_handover_origins(struct server *srv,
 	struct sync_origin	*o;
 	struct node		*n;
 	struct ho_rec		 r;
-	time_t			 now = sync_clock();
+	time_t			 now = mono_now();
 
 	if (srv->sync == NULL)
 		return;
@@ -96,6 +96,6 @@ sync_handover_restore(struct server *srv, const struct ho_rec *r)
 	o->incarnation = r->incarnation;
 	o->version = r->version;
 	o->synced = 1;
-	o->last_heard = sync_clock() - (time_t)r->age;
+	o->last_heard = mono_now() - (time_t)r->age;
 	s->restoring = o;
 }

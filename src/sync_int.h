@@ -51,7 +51,7 @@ struct sync_origin {
 	uint64_t		 incarnation;
 	uint64_t		 version;
 	int			 synced;	/* a snapshot has landed */
-	time_t			 last_heard;	/* sync_clock() */
+	time_t			 last_heard;	/* mono_now() */
 	uint64_t		 rejected;	/* entries not taken */
 	struct registry		*table;
 };
@@ -142,7 +142,7 @@ struct sync_peer {
 						   until a reload */
 	enum sync_sess_state	 ended;		/* how its last stream ended */
 	char			 origin[SYNC_HOST_MAX + 1];
-	time_t			 last_ok;	/* last HELLO (sync_clock) */
+	time_t			 last_ok;	/* last HELLO (mono_now) */
 };
 
 struct sync_stats {
@@ -241,8 +241,5 @@ void	sync_origin_take(struct sync *, struct sync_origin *,
 int	sync_origin_message(struct sync_session *, const struct sync_msg *);
 void	sync_origin_staging_drop(struct sync_session *);
 void	sync_origin_expire(struct sync *);
-
-/* sync_clock.c: monotonic seconds, for every duration sync keeps. */
-time_t	sync_clock(void);
 
 #endif /* SYNC_INT_H */

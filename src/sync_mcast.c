@@ -214,7 +214,7 @@ sync_mcast_announce_now(struct sync_mcast *m)
 			    strerror(saved));
 		}
 	}
-	m->last_sent = sync_clock();
+	m->last_sent = mono_now();
 	sodium_memzero(plain, sizeof(plain));
 }
 
@@ -279,7 +279,7 @@ sync_mcast_origin_heard(struct sync_mcast *m, const struct sync_mcast_ann *a,
     const char *peer, const char *from)
 {
 	struct sync_mcast_origin	*o;
-	time_t				 now = sync_clock();
+	time_t				 now = mono_now();
 
 	if ((o = sync_mcast_origin_find(m, a->origin, a->originlen)) == NULL) {
 		if (m->norigins >= MCAST_ORIGINS_MAX) {
@@ -350,7 +350,7 @@ sync_mcast_receive(void *arg, const uint8_t *buf, size_t len,
 		    "hostname", from, me);
 		return;
 	}
-	if ((fresh = sync_mcast_replay_check(m->replay, &a, sync_clock(),
+	if ((fresh = sync_mcast_replay_check(m->replay, &a, mono_now(),
 	    m->ttl)) != 1) {
 		memcpy(host, a.origin, a.originlen);
 		host[a.originlen] = '\0';
@@ -379,7 +379,7 @@ sync_mcast_expiry_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct sync_mcast		*m = arg;
 	struct sync_mcast_origin	*o, *next;
-	time_t				 now = sync_clock();
+	time_t				 now = mono_now();
 
 	for (o = TAILQ_FIRST(&m->origins); o != NULL; o = next) {
 		next = TAILQ_NEXT(o, entry);

@@ -87,7 +87,7 @@ sync_origin_new(struct sync *s, const char *host, const char *addr)
 	snprintf(o->host, sizeof(o->host), "%s", host);
 	snprintf(o->addr, sizeof(o->addr), "%s", addr);
 	o->table = registry_new(0);
-	o->last_heard = sync_clock();
+	o->last_heard = mono_now();
 	TAILQ_INSERT_TAIL(&s->origins, o, entry);
 	s->norigins++;
 	return o;
@@ -125,7 +125,7 @@ sync_origin_feed(struct sync_backend_inst *bi, const char *host,
 	o->incarnation = incarnation;
 	o->version = version;
 	o->synced = 1;
-	o->last_heard = sync_clock();
+	o->last_heard = mono_now();
 }
 
 /* A store backend says an origin is gone. */
@@ -213,7 +213,7 @@ sync_origin_message(struct sync_session *sess, const struct sync_msg *m)
 
 	if (o == NULL)
 		return -1;		/* the origin expired under us */
-	o->last_heard = sync_clock();
+	o->last_heard = mono_now();
 	switch (m->type) {
 	case SYNC_MSG_SNAP_BEGIN:
 		sync_origin_staging_drop(sess);
@@ -299,7 +299,7 @@ sync_origin_expire(struct sync *s)
 {
 	struct sync_origin	*o, *next;
 	struct sync_peer	*p, *pnext;
-	time_t			 now = sync_clock();
+	time_t			 now = mono_now();
 
 	for (o = TAILQ_FIRST(&s->origins); o != NULL; o = next) {
 		next = TAILQ_NEXT(o, entry);

@@ -204,7 +204,7 @@ sync_peer_hello(struct sync_session *sess, const struct sync_msg *m)
 	}
 	if (p != NULL) {
 		snprintf(p->origin, sizeof(p->origin), "%s", host);
-		p->last_ok = sync_clock();
+		p->last_ok = mono_now();
 		p->backoff = 0;		/* established */
 		return 0;
 	}
@@ -216,7 +216,7 @@ sync_peer_hello(struct sync_session *sess, const struct sync_msg *m)
 		log_info("sync: origin heard host=%s peer=%s", host,
 		    sess->addr);
 	}
-	o->last_heard = sync_clock();
+	o->last_heard = mono_now();
 	sess->origin = o;
 	sess->incarnation = m->incarnation;
 

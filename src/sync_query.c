@@ -53,7 +53,7 @@ sync_cluster_dump(struct server *srv, struct evbuffer *out)
 	struct sync_origin	*o;
 	struct node		*n;
 	char			 host[SYNC_HOST_MAX + 1];
-	time_t			 now = sync_clock();
+	time_t			 now = mono_now();
 
 	if (s != NULL)
 		snprintf(host, sizeof(host), "%s", s->hostname);
@@ -101,7 +101,7 @@ sync_peers_dump(struct server *srv, struct evbuffer *out)
 	struct sync_peer	*p;
 	struct sync_origin	*o;
 	char			 src[64], addr[SYNC_HOST_MAX + 8];
-	time_t			 now = sync_clock();
+	time_t			 now = mono_now();
 	int			 i;
 
 	if (s == NULL)

@@ -185,7 +185,7 @@ upgrade_load(struct server *srv)
 static void
 upgrade_adopt_node(struct node *n, void *arg)
 {
-	conn_adopt(arg, n->fd, n);
+	((struct server *)arg)->adopt(arg, n->fd, n);
 }
 
 /* Adopt what upgrade_load() validated; 1 if listeners were adopted. */
@@ -229,7 +229,7 @@ upgrade_adopt(struct server *srv)
 			if (listen_adopt(srv, r.fd, &cause) == -1)
 				fatalx("upgrade: %s", cause);
 		} else if (r.type == HO_KEPT) {
-			conn_adopt(srv, r.fd, NULL);
+			srv->adopt(srv, r.fd, NULL);
 			kept++;
 		} else if (r.type == HO_REPLY)
 			ad.reply = r.fd;

@@ -101,11 +101,12 @@ sd_store_remove(const char *name)
 		snprintf(removed[nremoved++], sizeof(removed[0]), "%s", name);
 }
 
-static struct node *adopted[16];	/* conn_adopt() calls, in order */
+static struct node *adopted[16];	/* srv.adopt() calls, in order */
 static int	 nadopted;
 
-void
-conn_adopt(struct server *srv, int fd, struct node *n)
+/* The server's adopt hook: where restored sockets are handed. */
+static void
+fake_adopt(struct server *srv, int fd, struct node *n)
 {
 	assert_int_equal(fd, n->fd);
 	if (nadopted < (int)NITEMS(adopted))
@@ -294,6 +295,7 @@ test_fdstore_load(void **state)
 
 	nremoved = 0;
 	nadopted = 0;
+	srv.adopt = fake_adopt;
 	assert_int_equal(fdstore_load(&srv), 1);
 	assert_int_equal(nadopted, 1);
 	assert_memory_equal(adopted[0]->name, "beta", 4);

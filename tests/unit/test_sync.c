@@ -171,12 +171,12 @@ fake_free(struct sync_backend_inst *bi)
 
 /* --- Fake clocks --------------------------------------------------- */
 
-static time_t	 fake_mono;	/* what sync_clock() says */
+static time_t	 fake_mono;	/* what mono_now() says */
 static time_t	 fake_wall;	/* what time() says */
 
-/* The monotonic clock of sync_clock.c, set by each test. */
+/* The monotonic clock of mono.c, set by each test. */
 time_t
-sync_clock(void)
+mono_now(void)
 {
 	return fake_mono;
 }
@@ -1357,7 +1357,7 @@ test_expiry(void **state)
 	assert_int_equal(hello(stat->sess, "a", 11, ""), 0);
 	assert_int_equal(npeers(), 2);
 
-	origin("a")->last_heard = sync_clock() - (time_t)(s->ttl + 1);
+	origin("a")->last_heard = mono_now() - (time_t)(s->ttl + 1);
 	run_for(1300);
 
 	assert_null(origin("a"));
@@ -1387,7 +1387,7 @@ test_no_expiry_within_ttl(void **state)
 	s = start();
 	origin_with("127.0.0.7:5555", "a", 11, 3,
 	    (const char *const[]){ "n1" }, 1);
-	origin("a")->last_heard = sync_clock() - (time_t)s->ttl + 2;
+	origin("a")->last_heard = mono_now() - (time_t)s->ttl + 2;
 	run_for(1200);
 	assert_non_null(origin("a"));
 	assert_true(cluster_has("n1", "a", 1000));
@@ -1411,7 +1411,7 @@ test_expiry_learned_peer_never_reached(void **state)
 	sess = inbound("127.0.0.7:5555");
 	assert_int_equal(hello(sess, "a", 11, "unreachable:99"), 0);
 	assert_non_null(sync_peer_find(s, "unreachable", 99));
-	origin("a")->last_heard = sync_clock() - (time_t)(s->ttl + 1);
+	origin("a")->last_heard = mono_now() - (time_t)(s->ttl + 1);
 	run_for(1300);
 	assert_null(origin("a"));
 	assert_null(sync_peer_find(s, "unreachable", 99));
@@ -1876,7 +1876,7 @@ test_handover_round_trip(void **state)
 	/* Heard, never synced: not handed over. */
 	sess = inbound("127.0.0.8:5555");
 	assert_int_equal(hello(sess, "b", 12, ""), 0);
-	origin("a")->last_heard = sync_clock() - 4;
+	origin("a")->last_heard = mono_now() - 4;
 
 	sync_handover_origin(&srv, &inc, &ver);
 	assert_true(inc == s->incarnation);
@@ -1903,7 +1903,7 @@ test_handover_round_trip(void **state)
 	assert_true(cluster_has("n2", "a", 1001));
 	assert_null(origin("b"));
 	assert_string_equal(origin("a")->addr, "h:99");
-	assert_true(sync_clock() - origin("a")->last_heard >= 4);
+	assert_true(mono_now() - origin("a")->last_heard >= 4);
 
 	/* a's next stream carries on at version 4, no snapshot needed. */
 	sess = inbound("127.0.0.7:5556");
@@ -2256,7 +2256,7 @@ test_handover_empty_name(void **state)
 	free_recs();
 	assert_true(cluster_has("", "a", 1000));
 	assert_true(cluster_has("n1", "a", 1001));
-	assert_true(sync_clock() - origin("a")->last_heard == 3);
+	assert_true(mono_now() - origin("a")->last_heard == 3);
 	assert_true(srv.sync->nremote == 2);
 }
 
