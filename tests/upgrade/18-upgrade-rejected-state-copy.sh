@@ -1,5 +1,5 @@
 #!/bin/bash
-# 17-upgrade-rejected-state-copy: a rejected handover never strands a
+# 18-upgrade-rejected-state-copy: a rejected handover never strands a
 # node, even when its socket has another copy elsewhere (systemd's fd
 # store keeps one of every registration socket).  A daemon started on a
 # damaged state (another format version; a record with a bad CRC) while

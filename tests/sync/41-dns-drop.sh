@@ -1,5 +1,5 @@
 #!/bin/bash
-# dns-drop: one bad answer does not drop the DNS peers; a peer leaves only
+# 41-dns-drop: one bad answer does not drop the DNS peers; a peer leaves only
 # once two complete polls in a row lack it (epmdx-sync(7)).  A fake name
 # server (fakedns.py, on 127.0.0.1) gives epmd.test the A records
 # 127.0.0.2 and 127.0.0.3 (TTL 0); the daemon polls it every second.

@@ -1,5 +1,5 @@
 #!/bin/bash
-# dns-srv-targets: SRV targets without addresses in the answer are asked
+# 43-dns-srv-targets: SRV targets without addresses in the answer are asked
 # about, at most 16 questions (so 16 sockets) out at once.  A fake name
 # server (fakedns.py, on 127.0.0.1) answers _epmd._tcp.test with 20 SRV
 # records, t1.test .. t20.test at port Q, and nothing additional; it holds

@@ -1,5 +1,5 @@
 #!/bin/bash
-# dns-source-port: every DNS question leaves from its own UDP source port,
+# 42-dns-source-port: every DNS question leaves from its own UDP source port,
 # so an off-path spoofer must guess the port as well as the 16-bit id.
 # A fake name server (fakedns.py, on 127.0.0.1) records the source port of
 # each question; the daemon polls it every second (A and AAAA of

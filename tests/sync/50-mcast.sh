@@ -1,6 +1,6 @@
 #!/bin/bash
 #
-# mcast.sh: the "mcast" sync backend across network namespaces.
+# 50-mcast: the "mcast" sync backend across network namespaces.
 #
 # Four "hosts" (network namespaces) hang off a bridge that lives in a
 # fifth namespace, each by a veth pair, with addresses in 10.213.1.0/24

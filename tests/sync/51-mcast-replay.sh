@@ -1,6 +1,6 @@
 #!/bin/bash
 #
-# mcast-replay.sh: a replayed multicast announcement neither brings back
+# 51-mcast-replay: a replayed multicast announcement neither brings back
 # an origin's previous incarnation nor makes a daemon dial the address it
 # came from.
 #

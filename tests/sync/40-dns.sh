@@ -26,7 +26,7 @@
 # Every process started here is stopped by pid on exit; every wait is
 # bounded; all traffic stays on 127.0.0.0/8.
 #
-# usage: tests/sync/dns.sh     (EPMDX=path/to/epmdx, default build/epmdx;
+# usage: tests/sync/40-dns.sh    (EPMDX=path/to/epmdx, default build/epmdx;
 #                               KEEP_TMP=1 keeps the logs)
 # Exit status: 0 pass, 1 fail, 77 skip (no dnsmasq or python3).
 
