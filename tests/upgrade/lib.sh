@@ -15,6 +15,7 @@
 #   ctl ARGS     epmdxctl -f $CTL_CONF --port $PORT ARGS, bounded to 30 s:
 #                stdout in $TMP/ctl.out, stderr in $TMP/ctl.err, exit code
 #                in CTL_RC
+#   status_of KEY  one value of `epmdxctl status`
 #   upgrade_ok   ctl upgrade must print "upgraded: pid $DAEMON_PID", exit 0
 #   hold_start N [ARGS]   a python holder of N raw registrations (coproc;
 #                pid HOLD_PID, tracked); fails unless all N registered
@@ -73,6 +74,14 @@ ctl()
 	timeout --foreground -k 2 30 "$EPMDXCTL" -f "$CTL_CONF" --port "$PORT" "$@" \
 	    >"$TMP/ctl.out" 2>"$TMP/ctl.err" </dev/null
 	CTL_RC=$?
+}
+
+# status_of KEY: the value of KEY in `epmdxctl status` (fails if no answer).
+status_of()
+{
+	ctl status
+	[ "$CTL_RC" = 0 ] || return 1
+	awk -v k="$1" '$1 == k { print $2 }' "$TMP/ctl.out"
 }
 
 # upgrade_ok: epmdxctl upgrade succeeds and the pid stays the same.
