@@ -857,7 +857,7 @@ for i in $(seq 0 $((N - 1))); do
 	conf=$TMP/a$i.conf
 	write_conf "$conf" "a$i" "$peers"
 	printf '\n[metrics]\nlisten = 127.0.0.1:%s\n' "${M[i]}" >>"$conf"
-	start_daemon "a$i" "${P[i]}" "$conf"
+	start_daemon_as "a$i" "${P[i]}" -f "$conf"
 	EPS+=("127.0.0.1:${P[i]}") MEPS+=("127.0.0.1:${M[i]}")
 	HOSTS+=("a$i") DP+=("$DAEMON_PID")
 done
@@ -911,7 +911,7 @@ for i in $(seq 1 "$BIG"); do
 	write_conf "$conf" "b$i" "" "backends = hosts" "hosts_file = $hf" \
 	    "advertise = 127.0.0.$i"
 	printf '\n[metrics]\nlisten = 127.0.0.%d:%s\n' "$i" "$BM" >>"$conf"
-	start_daemon_at "b$i" "127.0.0.$i" "$BP" "$conf"
+	start_daemon_as "b$i" "127.0.0.$i:$BP" -f "$conf"
 	BEPS+=("127.0.0.$i:$BP") BMEPS+=("127.0.0.$i:$BM") BDP+=("$DAEMON_PID")
 done
 t=$(now_ms)

@@ -42,9 +42,9 @@ make_secret "$TMP/secret"
 write_conf "$TMP/h1.conf" h1 "10.215.0.2:$B"
 write_conf "$TMP/h2.conf" h2 "10.215.0.1:$A"
 EPMDX=$TMP/epmdx-2 EPMDXCTL=$TMP/ctl-2
-start_daemon h2 "$B" "$TMP/h2.conf"
+start_daemon_as h2 "$B" -f "$TMP/h2.conf"
 EPMDX=$TMP/epmdx-1 EPMDXCTL=$TMP/ctl-1
-start_daemon h1 "$A" "$TMP/h1.conf"
+start_daemon_as h1 "$A" -f "$TMP/h1.conf"
 wait_until 15 peer_in "$A" "10.215.0.2:$B" established ||
     fail "h1's peer h2 is $(peer_state "$A" "10.215.0.2:$B")"
 

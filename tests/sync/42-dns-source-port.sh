@@ -11,17 +11,13 @@
 DNS=$TMP/dns
 mkdir "$DNS" || fail "mkdir $DNS"
 echo 127.0.0.2 >"$DNS/addrs"
-"$PYTHON" "$SYNC_DIR/fakedns.py" 127.0.0.1 "$DNS" </dev/null \
-    >>"$TMP/fakedns.log" 2>&1 &
-track_pid $!
-wait_until 10 test -s "$DNS/port" || fail "fakedns.py did not start"
-DP=$(cat "$DNS/port")
+fakedns
 
 P=$(free_port) || fail "no free port"
 make_secret "$TMP/secret"
 write_conf "$TMP/d.conf" h1 "" "backends = dns" "dns_query = epmd.test" \
     "dns_server = 127.0.0.1:$DP" "dns_interval = 1"
-start_daemon d "$P" "$TMP/d.conf"
+start_daemon_as d "$P" -f "$TMP/d.conf"
 
 listed()
 {
