@@ -72,6 +72,7 @@ export SYNC_TTL=10 SYNC_INTERVAL=1
 
 # Temp dir, pid tracking (every pid stopped on exit), daemons, helpers.
 . "$root/tests/sync/lib.sh"
+export TESTS_LIB	# for the helper below: it imports tests/lib/epmd.py
 
 [ "$BIG" -le 250 ] || fail "BENCH_SYNC_BIG: at most 250 (127.0.0.x)"
 [ "$N" -ge 2 ] && [ "$N" -le 16 ] ||
@@ -87,18 +88,18 @@ metrics and /proc readings, the report.  Everything bounded."""
 import errno, json, os, random, resource, selectors, signal, socket, \
     struct, sys, time
 
+sys.path.insert(0, os.environ["TESTS_LIB"])
+import epmd
+
 mono = time.monotonic
 
 
 def alive2(name, nport):
-    body = struct.pack(">BHBBHHH", 120, nport, 77, 0, 6, 5, len(name)) + \
-        name + struct.pack(">H", 0)
-    return struct.pack(">H", len(body)) + body
+    return epmd.alive2(name, nport)
 
 
 def resolve_req(node):
-    body = bytes([203]) + node
-    return struct.pack(">H", len(body)) + body
+    return epmd.simple(epmd.X_RESOLVE, node)
 
 
 def split_ep(ep):
