@@ -886,12 +886,7 @@ SB_LIMIT=60 sb "$TMP/changes.json" changes "{\"ep\": \"${EPS[0]}\",
     \"mep\": \"${MEPS[0]}\", \"n\": $CHANGES}" || fail "changes failed"
 
 stop_pid "$LATPID"
-for p in "${DP[@]}"; do
-	kill -TERM "$p" 2>/dev/null
-done
-for p in "${DP[@]}"; do
-	stop_pid "$p"
-done
+kill_wait_all "${DP[@]}"
 
 # ----------------------------------- 2: BIG daemons x PER nodes, hosts file
 echo "bench-sync: $BIG daemons x $PER nodes (hosts backend, 127.0.0.1-$BIG)" >&2
@@ -965,12 +960,7 @@ T_STOP=$EPOCHREALTIME
 kill -TERM "$STORMPID"
 stop_pid "$STORMPID"
 wait_file "$TMP/gone64.json" 90 "$GONEPID"
-for p in "${BDP[@]}"; do
-	kill -TERM "$p" 2>/dev/null
-done
-for p in "${BDP[@]}"; do
-	stop_pid "$p"
-done
+kill_wait_all "${BDP[@]}"
 
 # ---------------------------------------------------------------- report
 ELAPSED=$(( ($(now_ms) - T_START) / 1000 ))

@@ -17,7 +17,7 @@
 #   waiting           now_ms, wait_until
 #   ports             free_ports, free_port
 #   processes         track_pid, on_exit_first, on_exit, alive, dead,
-#                     kill_wait
+#                     kill_wait, kill_wait_all
 #   paths             resolve_bin
 #   daemon            start_daemon (the one way every suite starts epmdx)
 #
@@ -217,21 +217,30 @@ kill_wait()
 	wait_until 2 dead "$1"
 }
 
+# kill_wait_all PID...: TERM every PID at once, then kill_wait each, so
+# they stop side by side.
+kill_wait_all()
+{
+	local p
+	for p in "$@"; do
+		alive "$p" && kill -TERM "$p" 2>/dev/null
+	done
+	for p in "$@"; do
+		kill_wait "$p"
+	done
+}
+
 # cleanup: the EXIT trap test_setup installs.
 cleanup()
 {
 	EXIT_RC=$?
-	local p c
+	local c
 	trap - EXIT
 	for c in "${EXIT_FIRST[@]+"${EXIT_FIRST[@]}"}"; do
 		eval "$c"
 	done
-	for p in $PIDS; do
-		alive "$p" && kill -TERM "$p" 2>/dev/null
-	done
-	for p in $PIDS; do
-		wait_until 5 dead "$p" || kill -KILL "$p" 2>/dev/null
-	done
+	# shellcheck disable=SC2086
+	kill_wait_all $PIDS
 	for c in "${EXIT_CMDS[@]+"${EXIT_CMDS[@]}"}"; do
 		eval "$c"
 	done

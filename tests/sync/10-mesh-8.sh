@@ -13,17 +13,7 @@ N=8
 mesh $N
 t0=$(now_ms)
 
-want=$(for i in $(seq 1 $N); do echo "n$i@h$i $((30000 + i))"; done | sort)
-
-# all_converged: every daemon lists exactly the eight nodes.
-all_converged()
-{
-	local i
-	for i in $(seq 1 $N); do
-		[ "$(cluster "${P[i-1]}")" = "$want" ] || return 1
-	done
-}
-if ! wait_until 20 all_converged; then
+if ! wait_until 20 mesh_converged; then
 	for i in $(seq 1 $N); do
 		echo "h$i cluster:"; cluster "${P[i-1]}" | sed 's/^/  /'
 		echo "h$i peers:"; peers "${P[i-1]}" | sed 's/^/  /'

@@ -11,16 +11,7 @@
 N=4
 mesh $N
 
-# converged: every daemon lists the N nodes.
-want=$(for i in $(seq 1 $N); do echo "n$i@h$i $((30000 + i))"; done | sort)
-converged()
-{
-	local i
-	for i in $(seq 1 $N); do
-		[ "$(cluster "${P[i-1]}")" = "$want" ] || return 1
-	done
-}
-wait_until 20 converged || fail "no convergence before the kill"
+wait_until 20 mesh_converged || fail "no convergence before the kill"
 
 # The survivors: h1, h2, h3.  Kill h4's daemon, then its holder.
 kill9 "$DPID_h4" || fail "h4 did not die"

@@ -19,11 +19,7 @@ mkdir "$DNS" || fail "mkdir $DNS"
 printf '127.0.0.2\n127.0.0.3\n' >"$DNS/addrs"
 fakedns
 
-P=$(free_port) || fail "no free port"
-make_secret "$TMP/secret"
-write_conf "$TMP/d.conf" h1 "" "backends = dns" "dns_query = epmd.test" \
-    "dns_server = 127.0.0.1:$DP" "dns_interval = 1"
-start_daemon_as d "$P" -f "$TMP/d.conf"
+dns_daemon
 
 # listed ADDR: the daemon lists ADDR:$P (in any state).
 listed()

@@ -36,9 +36,13 @@
 #                                  with all N as static peers, each
 #                                  holding node nI on port 30000+I (its
 #                                  holder's pid in HPID_I)
+#   mesh_converged                 every daemon of the mesh lists exactly
+#                                  its N nodes (MESH_WANT)
 #   fakedns                        tests/sync/fakedns.py on 127.0.0.1,
 #                                  answering from the files of $DNS (made
 #                                  first); its port in DP
+#   dns_daemon [LINE...]           daemon d on a free port P, dns backend
+#                                  asking fakedns for epmd.test every second
 #   daemon_log NAME
 #   ctl EP ARGS...                 epmdxctl against EP (PORT or ADDR:PORT),
 #                                  bounded; stdout only
@@ -189,6 +193,19 @@ mesh()
 		hold "n$i" "${P[i-1]}" $((30000 + i))
 		eval "HPID_$i=$HOLD_PID"
 	done
+	MESH_N=$n
+	MESH_WANT=$(for i in $(seq 1 "$n"); do
+		echo "n$i@h$i $((30000 + i))"
+	done | sort)
+}
+
+# mesh_converged: every daemon of the mesh lists exactly MESH_WANT.
+mesh_converged()
+{
+	local i
+	for i in $(seq 1 "$MESH_N"); do
+		[ "$(cluster "${P[i-1]}")" = "$MESH_WANT" ] || return 1
+	done
 }
 
 # fakedns: start fakedns.py on 127.0.0.1 serving the directory $DNS (the
@@ -200,6 +217,19 @@ fakedns()
 	track_pid $!
 	wait_until 10 test -s "$DNS/port" || fail "fakedns.py did not start"
 	DP=$(cat "$DNS/port")
+}
+
+# dns_daemon [LINE...]: the daemon "d" on a free port (in P), backend dns
+# asking the fakedns at 127.0.0.1:$DP for epmd.test every second; LINEs go
+# at the end of [sync] (and may override those keys).
+dns_daemon()
+{
+	P=$(free_port) || fail "no free port"
+	make_secret "$TMP/secret"
+	write_conf "$TMP/d.conf" h1 "" "backends = dns" \
+	    "dns_query = epmd.test" "dns_server = 127.0.0.1:$DP" \
+	    "dns_interval = 1" "$@"
+	start_daemon_as d "$P" -f "$TMP/d.conf"
 }
 
 # ---------------------------------------------------------------- queries
