@@ -4,8 +4,8 @@ wire layer is tests/lib/epmd.py).
 
     hclient.py -p PORT COMMAND [ARGS]
 
-Every socket goes to 127.0.0.1 (or ::1, or HCLIENT_HOST, from
-HCLIENT_BIND when set: tests in a network namespace of their own use
+Every socket goes to 127.0.0.1 (or ::1, or EPMD_HOST, from
+EPMD_BIND when set: tests in a network namespace of their own use
 them) and carries a timeout; every loop
 is bounded in count and time.  Checks that fail print "hclient: ..." on
 stderr and exit 1; usage errors exit 2.  Commands:
@@ -56,10 +56,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "lib"))
 import epmd  # noqa: E402
 
-# HCLIENT_HOST / HCLIENT_BIND: where to connect, and from (EPMD_HOST and
-# EPMD_BIND for tests/lib/epmd.py).
-epmd.HOST = os.environ.get("HCLIENT_HOST", epmd.HOST)
-epmd.BIND = os.environ.get("HCLIENT_BIND", epmd.BIND)
 MAXPAYLOAD = epmd.MAXPAYLOAD
 KEEPER = "keeper0000"       # the frames tests run "register keeper 1"
 KEEPER_PORT = 1024
