@@ -279,13 +279,15 @@ test_setup()
 # ----------------------------------------------------------------- daemon
 
 # daemon_ready [PORT [PID [HOST]]]: PID (DAEMON_PID) is alive and NAMES on
-# HOST:PORT (127.0.0.1:$PORT) answers with the port header PORT.
+# HOST:PORT (127.0.0.1:$PORT) answers with the port header PORT (asked from
+# the network namespace DAEMON_NETNS when set).
 daemon_ready()
 {
 	local port=${1:-$PORT} pid=${2:-$DAEMON_PID} out
 	alive "$pid" || return 1
-	out=$("$PYTHON" "$WIRE" -H "${3:-127.0.0.1}" -p "$port" --names \
-	    --timeout 2 2>/dev/null) || return 1
+	out=$(${DAEMON_NETNS:+ip netns exec "$DAEMON_NETNS"} "$PYTHON" "$WIRE" \
+	    -H "${3:-127.0.0.1}" -p "$port" --names --timeout 2 2>/dev/null) ||
+	    return 1
 	[ "${out%%$'\n'*}" = "port $port" ]
 }
 
@@ -318,7 +320,9 @@ wait_daemon()
 # can share a port on different addresses).  Output is appended to
 # $TMP/NAME.log; the pid, tracked, is in DAEMON_PID and DPID_NAME (NAME a
 # shell identifier).  Waits (wait_daemon) until it answers NAMES.
-# DAEMON_WRAP is a command that execs its arguments (prlimit, valgrind).
+# DAEMON_WRAP is a command that execs its arguments (prlimit, valgrind);
+# with DAEMON_NETNS set, the daemon runs, and is asked, in that network
+# namespace.
 start_daemon_as()
 {
 	local name=$1 ep=$2 addr="" port
@@ -330,11 +334,13 @@ start_daemon_as()
 	[ -x "$EPMD" ] || fail "daemon under test not executable: $EPMD"
 	if [ -z "$addr" ]; then
 		# shellcheck disable=SC2086
-		${DAEMON_WRAP:-} "$EPMD" -port "$port" "$@" \
+		${DAEMON_NETNS:+ip netns exec "$DAEMON_NETNS"} ${DAEMON_WRAP:-} \
+		    "$EPMD" -port "$port" "$@" \
 		    >>"$TMP/$name.log" 2>&1 </dev/null &
 	else
 		# shellcheck disable=SC2086
-		${DAEMON_WRAP:-} "$PYTHON" -c '
+		${DAEMON_NETNS:+ip netns exec "$DAEMON_NETNS"} ${DAEMON_WRAP:-} \
+		    "$PYTHON" -c '
 import os, socket, sys
 addr, port = sys.argv[1], int(sys.argv[2])
 s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET)
