@@ -1,10 +1,10 @@
 # common.sh: shell helpers shared by the test suites (bash only).
 #
 # Sourced by tests/{e2e,sync,hostile}/lib.sh (and through them by every
-# test), by tests/lib/runner.sh, tests/lib/checklist.sh and the sync
-# scripts that have no lib.sh of their own.  Sourcing it only defines
-# functions and sets TESTS_LIB, REPO_ROOT, PYTHON and WIRE; test_setup
-# does the rest for one test.
+# test; tests/upgrade/lib.sh builds on e2e's), by tests/lib/runner.sh and
+# by tests/lib/checklist.sh.  Sourcing it only defines functions and sets
+# TESTS_LIB, REPO_ROOT, PYTHON and WIRE; test_setup does the rest for one
+# test.
 #
 #   test_setup NAME   set -u, a clean environment (LC_ALL=C, no ERL_*
 #                     settings), TEST_NAME, a private TMP dir
