@@ -72,6 +72,7 @@ export SYNC_TTL=10 SYNC_INTERVAL=1
 
 # Temp dir, pid tracking (every pid stopped on exit), daemons, helpers.
 . "$root/tests/sync/lib.sh"
+export TESTS_LIB	# for the helper below: it imports tests/lib/epmd.py
 
 [ "$BIG" -le 250 ] || fail "BENCH_SYNC_BIG: at most 250 (127.0.0.x)"
 [ "$N" -ge 2 ] && [ "$N" -le 16 ] ||
@@ -87,18 +88,18 @@ metrics and /proc readings, the report.  Everything bounded."""
 import errno, json, os, random, resource, selectors, signal, socket, \
     struct, sys, time
 
+sys.path.insert(0, os.environ["TESTS_LIB"])
+import epmd
+
 mono = time.monotonic
 
 
 def alive2(name, nport):
-    body = struct.pack(">BHBBHHH", 120, nport, 77, 0, 6, 5, len(name)) + \
-        name + struct.pack(">H", 0)
-    return struct.pack(">H", len(body)) + body
+    return epmd.alive2(name, nport)
 
 
 def resolve_req(node):
-    body = bytes([203]) + node
-    return struct.pack(">H", len(body)) + body
+    return epmd.simple(epmd.X_RESOLVE, node)
 
 
 def split_ep(ep):
@@ -857,7 +858,7 @@ for i in $(seq 0 $((N - 1))); do
 	conf=$TMP/a$i.conf
 	write_conf "$conf" "a$i" "$peers"
 	printf '\n[metrics]\nlisten = 127.0.0.1:%s\n' "${M[i]}" >>"$conf"
-	start_daemon "a$i" "${P[i]}" "$conf"
+	start_daemon_as "a$i" "${P[i]}" -f "$conf"
 	EPS+=("127.0.0.1:${P[i]}") MEPS+=("127.0.0.1:${M[i]}")
 	HOSTS+=("a$i") DP+=("$DAEMON_PID")
 done
@@ -885,12 +886,7 @@ SB_LIMIT=60 sb "$TMP/changes.json" changes "{\"ep\": \"${EPS[0]}\",
     \"mep\": \"${MEPS[0]}\", \"n\": $CHANGES}" || fail "changes failed"
 
 stop_pid "$LATPID"
-for p in "${DP[@]}"; do
-	kill -TERM "$p" 2>/dev/null
-done
-for p in "${DP[@]}"; do
-	stop_pid "$p"
-done
+kill_wait_all "${DP[@]}"
 
 # ----------------------------------- 2: BIG daemons x PER nodes, hosts file
 echo "bench-sync: $BIG daemons x $PER nodes (hosts backend, 127.0.0.1-$BIG)" >&2
@@ -911,7 +907,7 @@ for i in $(seq 1 "$BIG"); do
 	write_conf "$conf" "b$i" "" "backends = hosts" "hosts_file = $hf" \
 	    "advertise = 127.0.0.$i"
 	printf '\n[metrics]\nlisten = 127.0.0.%d:%s\n' "$i" "$BM" >>"$conf"
-	start_daemon_at "b$i" "127.0.0.$i" "$BP" "$conf"
+	start_daemon_as "b$i" "127.0.0.$i:$BP" -f "$conf"
 	BEPS+=("127.0.0.$i:$BP") BMEPS+=("127.0.0.$i:$BM") BDP+=("$DAEMON_PID")
 done
 t=$(now_ms)
@@ -964,12 +960,7 @@ T_STOP=$EPOCHREALTIME
 kill -TERM "$STORMPID"
 stop_pid "$STORMPID"
 wait_file "$TMP/gone64.json" 90 "$GONEPID"
-for p in "${BDP[@]}"; do
-	kill -TERM "$p" 2>/dev/null
-done
-for p in "${BDP[@]}"; do
-	stop_pid "$p"
-done
+kill_wait_all "${BDP[@]}"
 
 # ---------------------------------------------------------------- report
 ELAPSED=$(( ($(now_ms) - T_START) / 1000 ))

@@ -8,13 +8,9 @@
 
 epmdx_only
 N=${E2E_SCALE_N:-5000}
-hard=$(ulimit -H -n)
-# The daemon needs N+ descriptors; give it (and wire.py) the hard limit.
-[ "$hard" = unlimited ] || [ "$hard" -gt $((N + 100)) ] ||
-    skip "RLIMIT_NOFILE hard limit $hard is too low for $N connections"
-ulimit -S -n "$hard"
+nofile_for "$N"
 start_daemon
-"$PYTHON" "$E2E_DIR/wire.py" -p "$PORT" --bulk-register "$N" --prefix s \
+"$PYTHON" "$WIRE" -p "$PORT" --bulk-register "$N" --prefix s \
     --base 10000 --timeout 100 >"$TMP/bulk.out" 2>&1 &
 bulk=$!
 track_pid "$bulk"

@@ -8,12 +8,9 @@
 
 epmdx_only
 N=${E2E_SCALE_N:-2000}
-hard=$(ulimit -H -n)
-[ "$hard" = unlimited ] || [ "$hard" -gt $((N + 100)) ] ||
-    skip "RLIMIT_NOFILE hard limit $hard is too low for $N connections"
-ulimit -S -n "$hard"
+nofile_for "$N"
 start_daemon
-"$PYTHON" "$E2E_DIR/wire.py" -p "$PORT" --idle "$N" --timeout 100 \
+"$PYTHON" "$WIRE" -p "$PORT" --idle "$N" --timeout 100 \
     >"$TMP/idle.out" 2>&1 &
 idle=$!
 track_pid "$idle"

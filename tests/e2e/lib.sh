@@ -17,10 +17,11 @@
 #   outcome     fail*, skip*, note*, epmdx_only, assert_eq*, assert_match*,
 #               assert_contains*
 #   waiting     wait_until*, now_ms*, file_lines_ge
+#   limits      nofile_for
 #   processes   track_pid*, alive*, dead*, kill_wait*
 #   ports       free_port*, other_port
-#   daemon      start_daemon, stop_daemon, wait_daemon, daemon_ready,
-#               daemon_ok, start_stock_daemon
+#   daemon      start_daemon*, stop_daemon*, wait_daemon*, daemon_ready*,
+#               daemon_ok*, start_stock_daemon
 #   wire        wire, names, names_has, names_lacks, register, creation_of,
 #               hexof, hex16, hex32
 #   CLI         epmd_cli, cli_run, cli_compare
@@ -87,13 +88,13 @@ other_port()
 # wire ARGS...: run wire.py against $PORT (a later -p overrides).
 wire()
 {
-	"$PYTHON" "$E2E_DIR/wire.py" -p "$PORT" "$@"
+	"$PYTHON" "$WIRE" -p "$PORT" "$@"
 }
 
 # names [PORT]: NAMES reply as "port N" + the lines.
 names()
 {
-	"$PYTHON" "$E2E_DIR/wire.py" -p "${1:-$PORT}" --names --timeout 5
+	"$PYTHON" "$WIRE" -p "${1:-$PORT}" --names --timeout 5
 }
 
 # names_has NAME [PORT]: NAME is listed by NAMES.
@@ -120,6 +121,17 @@ creation_of()
 	esac
 }
 
+# nofile_for N: raise the soft RLIMIT_NOFILE to the hard one (for the
+# daemon and wire.py), or skip when that is too low for N connections.
+nofile_for()
+{
+	local hard
+	hard=$(ulimit -H -n)
+	[ "$hard" = unlimited ] || [ "$hard" -gt $(($1 + 100)) ] ||
+	    skip "RLIMIT_NOFILE hard limit $hard is too low for $1 connections"
+	ulimit -S -n "$hard"
+}
+
 # file_lines_ge FILE N: FILE has at least N lines.
 file_lines_ge()
 {
@@ -137,7 +149,7 @@ register()
 	REG_N=$((REG_N + 1))
 	REG_OUT="$TMP/reg-$REG_N.out"
 	# A plain command, not the wire function, so $! is python itself.
-	"$PYTHON" "$E2E_DIR/wire.py" -p "$PORT" --register "$name" "$nport" \
+	"$PYTHON" "$WIRE" -p "$PORT" --register "$name" "$nport" \
 	    --timeout 100 "$@" >"$REG_OUT" 2>&1 &
 	REG_PID=$!
 	track_pid "$REG_PID"
@@ -147,50 +159,6 @@ register()
 }
 
 # ----------------------------------------------------------------- daemon
-
-# daemon_ready PORT PID: PID alive and NAMES on PORT answers with PORT
-# and closes.
-daemon_ready()
-{
-	local out
-	alive "$2" || return 1
-	out=$("$PYTHON" "$E2E_DIR/wire.py" -p "$1" --names --timeout 2 2>/dev/null) ||
-	    return 1
-	[ "${out%%$'\n'*}" = "port $1" ]
-}
-
-# wait_daemon PORT PID LOG: bounded wait (10 s) for a daemon to answer.
-wait_daemon()
-{
-	local end=$(( $(now_ms) + 10000 ))
-	while :; do
-		if ! alive "$2"; then
-			cat "$3" >&2
-			fail "daemon (pid $2) exited during startup on port $1"
-		fi
-		daemon_ready "$1" "$2" && return 0
-		[ "$(now_ms)" -ge "$end" ] &&
-		    fail "daemon on port $1: no NAMES reply (port header, then close) within 10 s"
-		sleep 0.05
-	done
-}
-
-# start_daemon [ARGS...]: "$EPMD" -port $PORT ARGS in the background,
-# output appended to $TMP/daemon.log, pid in DAEMON_PID.
-start_daemon()
-{
-	[ -x "$EPMD" ] || fail "binary under test not executable: $EPMD"
-	"$EPMD" -port "$PORT" "$@" >>"$TMP/daemon.log" 2>&1 </dev/null &
-	DAEMON_PID=$!
-	track_pid "$DAEMON_PID"
-	wait_daemon "$PORT" "$DAEMON_PID" "$TMP/daemon.log"
-}
-
-# stop_daemon: stop the daemon started by start_daemon.
-stop_daemon()
-{
-	kill_wait "$DAEMON_PID"
-}
 
 # epmd_cli BIN ARGS...: run a client command bounded to 15 s; stdout in
 # $TMP/cli.out, stderr in $TMP/cli.err, exit code in CLI_RC.
@@ -293,13 +261,6 @@ hex16()
 hex32()
 {
 	printf '%08x\n' "$1"
-}
-
-# daemon_ok: the daemon started by start_daemon still runs and answers.
-daemon_ok()
-{
-	daemon_ready "$PORT" "$DAEMON_PID" ||
-	    fail "daemon no longer running or not answering NAMES"
 }
 
 # ------------------------------------------------------- side-by-side CLI

@@ -41,7 +41,7 @@ from()
 {
 	local src=$1
 	shift
-	HCLIENT_HOST=192.0.2.1 HCLIENT_BIND=$src hc "$@"
+	EPMD_HOST=192.0.2.1 EPMD_BIND=$src hc "$@"
 }
 # refused REQUEST: the metric's value for one request kind.
 refused()
@@ -68,7 +68,7 @@ unanswered 110
 [ "$(refused names)" = 1 ] || fail "names refusals: $(refused names)"
 grep -q 'access refused peer=192.0.2.2:[0-9]* request=NAMES' \
     "$TMP/daemon.log" || fail "no log line for the refusal"
-HCLIENT_BIND=127.0.0.2 hc names | grep -q '^name acl0000 at port' ||
+EPMD_BIND=127.0.0.2 hc names | grep -q '^name acl0000 at port' ||
     fail "NAMES from 127.0.0.2 (local) not answered"
 from 192.0.2.1 names | grep -q '^name acl0000 at port' ||
     fail "NAMES from the daemon's own address (local) not answered"

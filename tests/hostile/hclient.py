@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""hclient.py: hostile EPMD clients for tests/hostile (stdlib only).
+"""hclient.py: hostile EPMD clients for tests/hostile (stdlib only; the
+wire layer is tests/lib/epmd.py).
 
     hclient.py -p PORT COMMAND [ARGS]
 
-Every socket goes to 127.0.0.1 (or ::1, or HCLIENT_HOST, from
-HCLIENT_BIND when set: tests in a network namespace of their own use
+Every socket goes to 127.0.0.1 (or ::1, or EPMD_HOST, from
+EPMD_BIND when set: tests in a network namespace of their own use
 them) and carries a timeout; every loop
 is bounded in count and time.  Checks that fail print "hclient: ..." on
 stderr and exit 1; usage errors exit 2.  Commands:
@@ -44,7 +45,6 @@ stderr and exit 1; usage errors exit 2.  Commands:
 
 import os
 import random
-import resource
 import signal
 import socket
 import struct
@@ -52,10 +52,11 @@ import sys
 import threading
 import time
 
-HOST = os.environ.get("HCLIENT_HOST", "127.0.0.1")
-BIND = os.environ.get("HCLIENT_BIND")
-PORT = 4369
-MAXPAYLOAD = 3057
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+import epmd  # noqa: E402
+
+MAXPAYLOAD = epmd.MAXPAYLOAD
 KEEPER = "keeper0000"       # the frames tests run "register keeper 1"
 KEEPER_PORT = 1024
 
@@ -66,89 +67,35 @@ def die(msg):
     os._exit(1)
 
 
-def raise_nofile():
-    """Soft RLIMIT_NOFILE up to the hard limit; returns the new soft."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-
-
-def frame(payload):
-    return struct.pack(">H", len(payload)) + payload
+raise_nofile = epmd.raise_nofile
+frame = epmd.frame
+read_n = epmd.read_n
 
 
 def alive2(name, port=1111, high=6, low=5, extra=b"", ntype=77):
-    if isinstance(name, str):
-        name = name.encode()
-    return frame(b"x" + struct.pack(">HBBHHH", port, ntype, 0, high, low,
-                                    len(name)) + name +
-                 struct.pack(">H", len(extra)) + extra)
+    return epmd.alive2(name, port, ntype, 0, high, low, extra)
 
 
 def connect(timeout=5.0, rcvbuf=None, host=None):
-    fam = socket.AF_INET6 if (host or HOST) == "::1" else socket.AF_INET
-    s = socket.socket(fam, socket.SOCK_STREAM)
-    if rcvbuf is not None:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
-    if BIND:
-        s.bind((BIND, 0))
-    s.settimeout(timeout)
-    s.connect((host or HOST, PORT))
-    return s
+    return epmd.connect(host, None, timeout, rcvbuf)
 
 
 def read_until_close(s, limit=64 << 20, deadline=10.0):
     """Everything until EOF; raises socket.timeout if none by deadline."""
-    end = time.monotonic() + deadline
-    out = bytearray()
-    while len(out) < limit:
-        left = end - time.monotonic()
-        if left <= 0:
-            raise socket.timeout("no EOF within %.1fs" % deadline)
-        s.settimeout(left)
-        b = s.recv(65536)
-        if not b:
-            break
-        out += b
-    return bytes(out)
-
-
-def read_n(s, n, deadline=5.0):
-    end = time.monotonic() + deadline
-    out = bytearray()
-    while len(out) < n:
-        left = end - time.monotonic()
-        if left <= 0:
-            break
-        s.settimeout(left)
-        try:
-            b = s.recv(n - len(out))
-        except socket.timeout:
-            break
-        if not b:
-            break
-        out += b
-    return bytes(out)
+    out, closed = epmd.read_until_close(s, deadline, limit)
+    if not closed and len(out) < limit:
+        raise socket.timeout("no EOF within %.1fs" % deadline)
+    return out
 
 
 def request(payload, deadline=10.0):
-    s = connect()
-    try:
-        s.sendall(frame(payload))
-        return read_until_close(s, deadline=deadline)
-    finally:
-        s.close()
+    return epmd.request(frame(payload), secs=deadline)
 
 
 def parse_names(data):
     if len(data) < 4:
         die("NAMES reply shorter than its port header: %r" % data)
-    port = struct.unpack(">I", data[:4])[0]
-    lines = data[4:].decode("utf-8", "replace").split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return port, lines
+    return epmd.names_port(data), epmd.names_lines(data)
 
 
 def names_set(data):
@@ -226,7 +173,7 @@ def cmd_names(args):
 
 
 def cmd_status(args):
-    sys.stdout.write(request(bytes([200])).decode("utf-8", "replace"))
+    sys.stdout.write(request(bytes([epmd.X_STATUS])).decode("utf-8", "replace"))
 
 
 def cmd_port2(args):
@@ -246,15 +193,24 @@ def cmd_req(args):
     print(repr(r))
 
 
-def cmd_hold(args):
-    n, readyfile, secs = int(args[0]), args[1], args[2]
+def open_n(n, rcvbuf=None, send=None):
+    """N connections (each sending SEND), or die; RLIMIT_NOFILE raised."""
     raise_nofile()
     socks = []
     for i in range(n):
         try:
-            socks.append(connect(10.0))
+            s = connect(10.0, rcvbuf=rcvbuf)
+            if send is not None:
+                s.sendall(send)
         except OSError as e:
             die("connection %d of %d: %s" % (i + 1, n, e))
+        socks.append(s)
+    return socks
+
+
+def cmd_hold(args):
+    n, readyfile, secs = int(args[0]), args[1], args[2]
+    socks = open_n(n)
     ready(readyfile, len(socks))
     hold_for(secs)
     for s in socks:
@@ -263,15 +219,7 @@ def cmd_hold(args):
 
 def cmd_names_noread(args):
     n, readyfile, secs = int(args[0]), args[1], args[2]
-    raise_nofile()
-    socks = []
-    for i in range(n):
-        try:
-            s = connect(10.0, rcvbuf=2048)
-            s.sendall(frame(b"n"))
-        except OSError as e:
-            die("connection %d of %d: %s" % (i + 1, n, e))
-        socks.append(s)
+    socks = open_n(n, rcvbuf=2048, send=frame(b"n"))
     ready(readyfile, len(socks))
     hold_for(secs)
     for s in socks:
@@ -592,7 +540,7 @@ def cmd_random(args):
                 data = random_frame(rng, ops, names)
                 try:
                     s = connect(2.0, host="::1" if rng.random() < 0.2
-                                else HOST)
+                                else epmd.HOST)
                 except OSError as e:
                     local["errors"] += 1
                     if local["errors"] > 1000:
@@ -675,11 +623,10 @@ COMMANDS = {
 
 
 def main(argv):
-    global PORT
     if len(argv) < 3 or argv[0] != "-p" or argv[2] not in COMMANDS:
         sys.stderr.write(__doc__)
         return 2
-    PORT = int(argv[1])
+    epmd.PORT = int(argv[1])
     try:
         COMMANDS[argv[2]](argv[3:])
     except (IndexError, ValueError) as e:

@@ -10,8 +10,11 @@
 # and at exit stops the daemon first and fails the test if the daemon's
 # log holds a sanitizer report.
 #
-# Helpers of its own: hc, write_conf, start_daemon, stop_daemon,
-# daemon_ok, status_get, status_ge, status_le, names_has, names_count,
+# start_daemon, stop_daemon, daemon_ok and daemon_ready are common.sh's:
+# the daemon listens on 127.0.0.1 (and ::1) only, gets 15 s
+# (DAEMON_START_SECS) to answer and 20 s to stop; a DAEMON_WRAP must exec
+# (prlimit and valgrind do).
+# Helpers of its own: hc, write_conf, status_get, status_ge, status_le, names_has, names_count,
 # cpu_ticks, rss_kb, log_count, start_holder, wait_ready, start_node,
 # erl_ping.
 
@@ -62,6 +65,9 @@ daemon_log_verdict()
 
 PORT=$(free_port) || fail "no free port"
 export ERL_EPMD_PORT=$PORT
+DAEMON_ARGS=(-address 127.0.0.1)
+DAEMON_START_SECS=${DAEMON_START_SECS:-15}
+DAEMON_STOP_SECS=20
 # Nodes are name@localhost, so they reach each other over loopback only.
 NODE_HOST=localhost
 
@@ -115,53 +121,6 @@ status_le()
 write_conf()
 {
 	printf '%s\n' "$@" >"$TMP/epmdx.conf"
-}
-
-# daemon_ready: the daemon runs and answers NAMES with its port.
-daemon_ready()
-{
-	alive "$DAEMON_PID" || return 1
-	[ "$(hc names 2>/dev/null | head -n 1)" = "port $PORT" ]
-}
-
-# start_daemon [ARGS...]: $DAEMON_WRAP "$EPMD" -port $PORT -address
-# 127.0.0.1 ARGS (so loopback only: 127.0.0.1 and ::1) in the background
-# (log $TMP/daemon.log, pid DAEMON_PID: wrappers must exec, as prlimit and
-# valgrind do); waits (bounded) until it answers.
-start_daemon()
-{
-	local end
-	[ -x "$EPMD" ] || fail "daemon under test not executable: $EPMD"
-	# shellcheck disable=SC2086
-	${DAEMON_WRAP:-} "$EPMD" -port "$PORT" -address 127.0.0.1 "$@" \
-	    >>"$TMP/daemon.log" 2>&1 </dev/null &
-	DAEMON_PID=$!
-	end=$(( $(now_ms) + ${DAEMON_START_SECS:-15} * 1000 ))
-	until daemon_ready; do
-		if dead "$DAEMON_PID"; then
-			wait "$DAEMON_PID"
-			local st=$?
-			cat "$TMP/daemon.log" >&2
-			# Stock semantics: a busy port is a silent exit 0.
-			fail "daemon exited during startup, status $st" \
-			    "(port $PORT busy if 0)"
-		fi
-		[ "$(now_ms)" -ge "$end" ] && fail "daemon not answering"
-		sleep 0.1
-	done
-}
-
-# stop_daemon: TERM and wait (bounded) for it to exit.
-stop_daemon()
-{
-	kill_wait "$DAEMON_PID" 20
-}
-
-# daemon_ok: still running and answering NAMES, or fail.
-daemon_ok()
-{
-	alive "$DAEMON_PID" || fail "daemon died (pid $DAEMON_PID)"
-	daemon_ready || fail "daemon not answering NAMES"
 }
 
 # cpu_ticks PID: utime+stime in clock ticks (/proc/PID/stat).

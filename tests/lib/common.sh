@@ -1,10 +1,10 @@
 # common.sh: shell helpers shared by the test suites (bash only).
 #
 # Sourced by tests/{e2e,sync,hostile}/lib.sh (and through them by every
-# test), by tests/lib/runner.sh, tests/lib/checklist.sh and the sync
-# scripts that have no lib.sh of their own.  Sourcing it only defines
-# functions and sets TESTS_LIB, REPO_ROOT and PYTHON; test_setup does the
-# rest for one test.
+# test; tests/upgrade/lib.sh builds on e2e's), by tests/lib/runner.sh and
+# by tests/lib/checklist.sh.  Sourcing it only defines functions and sets
+# TESTS_LIB, REPO_ROOT, PYTHON and WIRE; test_setup does the rest for one
+# test.
 #
 #   test_setup NAME   set -u, a clean environment (LC_ALL=C, no ERL_*
 #                     settings), TEST_NAME, a private TMP dir
@@ -17,8 +17,12 @@
 #   waiting           now_ms, wait_until
 #   ports             free_ports, free_port
 #   processes         track_pid, on_exit_first, on_exit, alive, dead,
-#                     kill_wait
+#                     kill_wait, kill_wait_all
 #   paths             resolve_bin
+#   daemon            start_daemon (the one way every suite starts epmdx)
+#
+# WIRE is tests/lib/wire.py, the raw-bytes EPMD command line; it and every
+# other Python client of the suites use tests/lib/epmd.py.
 
 TESTS_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$TESTS_LIB/../.." && pwd)
@@ -28,6 +32,7 @@ if [ -x /usr/bin/python3 ]; then
 else
 	PYTHON=${PYTHON:-python3}
 fi
+WIRE=$TESTS_LIB/wire.py
 
 # resolve_bin PATH: PATH made absolute.  A relative path is taken from the
 # current directory when it exists there, else from the repo root; a bare
@@ -212,21 +217,30 @@ kill_wait()
 	wait_until 2 dead "$1"
 }
 
+# kill_wait_all PID...: TERM every PID at once, then kill_wait each, so
+# they stop side by side.
+kill_wait_all()
+{
+	local p
+	for p in "$@"; do
+		alive "$p" && kill -TERM "$p" 2>/dev/null
+	done
+	for p in "$@"; do
+		kill_wait "$p"
+	done
+}
+
 # cleanup: the EXIT trap test_setup installs.
 cleanup()
 {
 	EXIT_RC=$?
-	local p c
+	local c
 	trap - EXIT
 	for c in "${EXIT_FIRST[@]+"${EXIT_FIRST[@]}"}"; do
 		eval "$c"
 	done
-	for p in $PIDS; do
-		alive "$p" && kill -TERM "$p" 2>/dev/null
-	done
-	for p in $PIDS; do
-		wait_until 5 dead "$p" || kill -KILL "$p" 2>/dev/null
-	done
+	# shellcheck disable=SC2086
+	kill_wait_all $PIDS
 	for c in "${EXIT_CMDS[@]+"${EXIT_CMDS[@]}"}"; do
 		eval "$c"
 	done
@@ -260,4 +274,118 @@ test_setup()
 	esac
 	export HOME=$TMP/home
 	mkdir -p "$HOME"
+}
+
+# ----------------------------------------------------------------- daemon
+
+# daemon_ready [PORT [PID [HOST]]]: PID (DAEMON_PID) is alive and NAMES on
+# HOST:PORT (127.0.0.1:$PORT) answers with the port header PORT (asked from
+# the network namespace DAEMON_NETNS when set).
+daemon_ready()
+{
+	local port=${1:-$PORT} pid=${2:-$DAEMON_PID} out
+	alive "$pid" || return 1
+	out=$(${DAEMON_NETNS:+ip netns exec "$DAEMON_NETNS"} "$PYTHON" "$WIRE" \
+	    -H "${3:-127.0.0.1}" -p "$port" --names --timeout 2 2>/dev/null) ||
+	    return 1
+	[ "${out%%$'\n'*}" = "port $port" ]
+}
+
+# wait_daemon PORT PID LOG [HOST]: bounded wait (DAEMON_START_SECS, 10 s)
+# until daemon_ready; fails, showing LOG, if PID exits or the time passes.
+wait_daemon()
+{
+	local port=$1 pid=$2 log=$3 host=${4:-127.0.0.1} st
+	local end=$(( $(now_ms) + ${DAEMON_START_SECS:-10} * 1000 ))
+	until daemon_ready "$port" "$pid" "$host"; do
+		if ! alive "$pid"; then
+			cat "$log" >&2
+			# Gone already, so this wait does not block.
+			wait "$pid" 2>/dev/null
+			st=$?
+			fail "daemon (pid $pid) exited during startup on" \
+			    "$host:$port, status $st (0 and no message: port busy)"
+		fi
+		[ "$(now_ms)" -ge "$end" ] &&
+		    fail "daemon on $host:$port: no NAMES reply within" \
+			"${DAEMON_START_SECS:-10} s"
+		sleep 0.05
+	done
+}
+
+# start_daemon_as NAME EP [ARGS...]: start $DAEMON_WRAP "$EPMD" -port P
+# ARGS in the background, where EP is a port P, or ADDR:P to listen only
+# on ADDR:P through a socket bound here and passed as systemd passes one
+# (LISTEN_FDS; python binds it and execs the daemon, so several daemons
+# can share a port on different addresses).  Output is appended to
+# $TMP/NAME.log; the pid, tracked, is in DAEMON_PID and DPID_NAME (NAME a
+# shell identifier).  Waits (wait_daemon) until it answers NAMES.
+# DAEMON_WRAP is a command that execs its arguments (prlimit, valgrind);
+# with DAEMON_NETNS set, the daemon runs, and is asked, in that network
+# namespace.
+start_daemon_as()
+{
+	local name=$1 ep=$2 addr="" port
+	shift 2
+	port=${ep##*:}
+	case $ep in
+	*:*)	addr=${ep%:*} ;;
+	esac
+	[ -x "$EPMD" ] || fail "daemon under test not executable: $EPMD"
+	if [ -z "$addr" ]; then
+		# shellcheck disable=SC2086
+		${DAEMON_NETNS:+ip netns exec "$DAEMON_NETNS"} ${DAEMON_WRAP:-} \
+		    "$EPMD" -port "$port" "$@" \
+		    >>"$TMP/$name.log" 2>&1 </dev/null &
+	else
+		# shellcheck disable=SC2086
+		${DAEMON_NETNS:+ip netns exec "$DAEMON_NETNS"} ${DAEMON_WRAP:-} \
+		    "$PYTHON" -c '
+import os, socket, sys
+addr, port = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((addr, port))
+s.listen(128)
+if s.fileno() != 3:
+    os.dup2(s.fileno(), 3)
+os.set_inheritable(3, True)
+os.environ["LISTEN_FDS"] = "1"
+os.environ["LISTEN_PID"] = str(os.getpid())
+os.environ.pop("LISTEN_FDNAMES", None)
+os.execv(sys.argv[3], sys.argv[3:])
+' "$addr" "$port" "$EPMD" -port "$port" "$@" \
+		    >>"$TMP/$name.log" 2>&1 </dev/null &
+	fi
+	DAEMON_PID=$!
+	track_pid "$DAEMON_PID"
+	case $name in
+	*[!A-Za-z0-9_]*) ;;
+	*) eval "DPID_$name=$DAEMON_PID" ;;
+	esac
+	wait_daemon "$port" "$DAEMON_PID" "$TMP/$name.log" "${addr:-127.0.0.1}"
+}
+
+# start_daemon [ARGS...]: start_daemon_as daemon $PORT "${DAEMON_ARGS[@]}"
+# ARGS: the suite's one daemon, log $TMP/daemon.log.  A suite's lib.sh
+# sets DAEMON_ARGS (hostile: -address 127.0.0.1; upgrade: -f its config).
+DAEMON_ARGS=()
+start_daemon()
+{
+	start_daemon_as daemon "$PORT" "${DAEMON_ARGS[@]+"${DAEMON_ARGS[@]}"}" "$@"
+}
+
+# stop_daemon: stop the daemon started by start_daemon (TERM, DAEMON_STOP_SECS
+# (5) for it to exit, then KILL).
+stop_daemon()
+{
+	kill_wait "$DAEMON_PID" "${DAEMON_STOP_SECS:-5}"
+}
+
+# daemon_ok: the daemon started by start_daemon still runs and answers
+# NAMES, or fail.
+daemon_ok()
+{
+	alive "$DAEMON_PID" || fail "daemon died (pid $DAEMON_PID)"
+	daemon_ready || fail "daemon no longer answering NAMES"
 }

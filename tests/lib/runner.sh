@@ -3,9 +3,8 @@
 #
 #   bash tests/lib/runner.sh --suite NAME [OPTION...] -- [PATTERN...]
 #
-# Runs every tests/NAME/[0-9][0-9]-*.sh in order (with --others, then every
-# other *.sh there but lib.sh and run.sh, in name order), or only those
-# whose name contains one of the PATTERNs, each with bash under
+# Runs every tests/NAME/[0-9][0-9]-*.sh in order, or only those whose name
+# contains one of the PATTERNs, each with bash under
 # `timeout -k 10 SECS` (which leads its own process group; whatever the
 # test leaves behind in it is killed afterwards by that group's id), stdin
 # /dev/null, output to LOGDIR/TEST.log.  Prints per test "PASS TEST",
@@ -30,7 +29,6 @@
 #   --timeout SECS       per-test limit (default 120)
 #   --logdir DIR         keep the logs in DIR (default: a new dir under
 #                        $TMPDIR, removed when nothing failed)
-#   --others             also run the unnumbered *.sh (see above)
 #   --times              "PASS TEST (Ns)" and "FAIL TEST (Ns)"
 #   --skip-reason first|last   "SKIP TEST: " and the first or last line of
 #                        the log starting with SKIP
@@ -41,7 +39,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 suite="" bin="" export_as="" ctl=0 label="binary under test" warn="" limit=120
-logdir="" others=0 times=0 reason="" notes=0 skipped_in_total=0
+logdir="" times=0 reason="" notes=0 skipped_in_total=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--suite)	suite=$2; shift ;;
@@ -52,7 +50,6 @@ while [ $# -gt 0 ]; do
 	--warn)		warn=$2; shift ;;
 	--timeout)	limit=$2; shift ;;
 	--logdir)	logdir=$2; shift ;;
-	--others)	others=1 ;;
 	--times)	times=1 ;;
 	--skip-reason)	reason=$2; shift ;;
 	--notes)	notes=1 ;;
@@ -84,19 +81,11 @@ else
 	keep=0
 fi
 
-# The numbered tests in order, then (--others) the rest.
+# The numbered tests, in order.
 tests=()
 for t in "$here"/[0-9][0-9]-*.sh; do
 	[ -e "$t" ] && tests+=("$t")
 done
-if [ $others = 1 ]; then
-	for t in "$here"/*.sh; do
-		case $(basename "$t") in
-		lib.sh | run.sh | [0-9][0-9]-*.sh) continue ;;
-		esac
-		[ -e "$t" ] && tests+=("$t")
-	done
-fi
 
 # wanted NAME PATTERN...: no PATTERN, or NAME contains one.
 wanted()

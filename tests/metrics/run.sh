@@ -14,33 +14,8 @@
 EPMDX=${EPMDX:-$REPO_ROOT/build/epmdx}
 EPMDXCTL=${EPMDXCTL:-$(dirname "$EPMDX")/epmdxctl}
 
-# Raw EPMD client.  wire PORT register NAME NODEPORT: ALIVE2, print the
-# reply hex, hold the connection 60 s at most.  wire PORT port2 NAME:
-# PORT_PLEASE2, print the reply hex.  wire PORT garbage: an unknown opcode.
-WIRE='
-import socket, struct, sys, time
-port, mode = int(sys.argv[1]), sys.argv[2]
-s = socket.create_connection(("127.0.0.1", port), timeout=5)
-def send(body):
-    s.sendall(struct.pack(">H", len(body)) + body)
-if mode == "register":
-    name = sys.argv[3].encode()
-    send(b"x" + struct.pack(">HBBHHH", int(sys.argv[4]), 77, 0, 6, 5,
-        len(name)) + name + struct.pack(">H", 0))
-    print(s.recv(16).hex(), flush=True)
-    s.settimeout(60)
-    try:
-        s.recv(1)
-    except OSError:
-        pass
-elif mode == "port2":
-    send(b"z" + sys.argv[3].encode())
-    print(s.recv(2048).hex(), flush=True)
-else:
-    send(b"\x01")
-    print(s.recv(16).hex(), flush=True)
-'
-wire() { "$PYTHON" -c "$WIRE" "$@"; }
+# wire ARGS...: tests/lib/wire.py against $PORT (a raw EPMD client).
+wire() { "$PYTHON" "$WIRE" -p "$PORT" "$@"; }
 
 # scrape [PATH]: GET the metrics port into $TMP/body, headers in $TMP/head;
 # prints the HTTP status code.
@@ -140,7 +115,8 @@ check "epmdx_start_time_seconds is about now" \
     [ "$start" -le "$now" -a "$start" -ge $((now - 60)) ]
 
 # A registration
-"$PYTHON" -c "$WIRE" "$PORT" register mtest 12345 >"$TMP/reg.out" 2>&1 &
+"$PYTHON" "$WIRE" -p "$PORT" --register mtest 12345 --timeout 60 \
+    >"$TMP/reg.out" 2>&1 &
 R=$!
 track_pid "$R"
 registered() { [ -s "$TMP/reg.out" ]; }
@@ -155,14 +131,14 @@ promcheck "one node"
 # Requests by type
 "$EPMDX" -port "$PORT" -names >/dev/null 2>&1
 expect 'epmdx_requests_total{type="names"}' 1
-wire "$PORT" port2 mtest >/dev/null
+wire --str zmtest >/dev/null
 expect 'epmdx_requests_total{type="port_please2"}' 1
 if "$EPMDXCTL" status >/dev/null 2>&1; then
 	expect 'epmdx_requests_total{type="status"}' 1
 else
 	fail "epmdxctl status" "exit $?"
 fi
-wire "$PORT" garbage >/dev/null
+wire --hex 01 >/dev/null
 expect 'epmdx_errors_total{reason="bad_request"}' 1
 expect epmdx_accepted_total 5
 

@@ -10,33 +10,10 @@
 . "$(dirname "$0")/lib.sh"
 
 N=8
-read -r -a P <<<"$(free_ports $N)" || fail "no free ports"
-make_secret "$TMP/secret"
-
-all=""
-for i in $(seq 1 $N); do
-	all="$all${all:+, }127.0.0.1:${P[i-1]}"
-done
-for i in $(seq 1 $N); do
-	write_conf "$TMP/h$i.conf" "h$i" "$all"
-	start_daemon "h$i" "${P[i-1]}" "$TMP/h$i.conf"
-done
-for i in $(seq 1 $N); do
-	hold "n$i" "${P[i-1]}" $((30000 + i))
-done
+mesh $N
 t0=$(now_ms)
 
-want=$(for i in $(seq 1 $N); do echo "n$i@h$i $((30000 + i))"; done | sort)
-
-# all_converged: every daemon lists exactly the eight nodes.
-all_converged()
-{
-	local i
-	for i in $(seq 1 $N); do
-		[ "$(cluster "${P[i-1]}")" = "$want" ] || return 1
-	done
-}
-if ! wait_until 20 all_converged; then
+if ! wait_until 20 mesh_converged; then
 	for i in $(seq 1 $N); do
 		echo "h$i cluster:"; cluster "${P[i-1]}" | sed 's/^/  /'
 		echo "h$i peers:"; peers "${P[i-1]}" | sed 's/^/  /'

@@ -9,29 +9,9 @@
 . "$(dirname "$0")/lib.sh"
 
 N=4
-read -r -a P <<<"$(free_ports $N)" || fail "no free ports"
-make_secret "$TMP/secret"
-all=""
-for i in $(seq 1 $N); do
-	all="$all${all:+, }127.0.0.1:${P[i-1]}"
-done
-for i in $(seq 1 $N); do
-	write_conf "$TMP/h$i.conf" "h$i" "$all"
-	start_daemon "h$i" "${P[i-1]}" "$TMP/h$i.conf"
-	hold "n$i" "${P[i-1]}" $((30000 + i))
-	eval "HPID_$i=$HOLD_PID"
-done
+mesh $N
 
-# converged: every daemon lists the N nodes.
-want=$(for i in $(seq 1 $N); do echo "n$i@h$i $((30000 + i))"; done | sort)
-converged()
-{
-	local i
-	for i in $(seq 1 $N); do
-		[ "$(cluster "${P[i-1]}")" = "$want" ] || return 1
-	done
-}
-wait_until 20 converged || fail "no convergence before the kill"
+wait_until 20 mesh_converged || fail "no convergence before the kill"
 
 # The survivors: h1, h2, h3.  Kill h4's daemon, then its holder.
 kill9 "$DPID_h4" || fail "h4 did not die"
@@ -69,7 +49,7 @@ done
 
 # Restart h4: same port, same hostname, a new incarnation; n4 comes back
 # on another port.
-start_daemon h4 "${P[3]}" "$TMP/h4.conf"
+start_daemon_as h4 "${P[3]}" -f "$TMP/h4.conf"
 t1=$(now_ms)
 hold n4 "${P[3]}" 31004
 back_everywhere()

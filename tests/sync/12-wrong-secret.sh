@@ -15,7 +15,7 @@ write_conf "$TMP/h1.conf" h1 "$b"
 write_conf "$TMP/h2.conf" h2 "$a"
 SECRET=$TMP/other write_conf "$TMP/h3.conf" h3 "$a, $b"
 for i in 1 2 3; do
-	start_daemon "h$i" "${P[i-1]}" "$TMP/h$i.conf"
+	start_daemon_as "h$i" "${P[i-1]}" -f "$TMP/h$i.conf"
 	hold "n$i" "${P[i-1]}" $((30000 + i))
 done
 

@@ -19,7 +19,7 @@ write_conf "$TMP/h2.conf" h2 "${A[1]}"
 write_conf "$TMP/h3.conf" h3 "${A[3]}"
 write_conf "$TMP/h4.conf" h4 "${A[4]}"
 for i in 1 2 3 4; do
-	start_daemon "h$i" "${P[i-1]}" "$TMP/h$i.conf"
+	start_daemon_as "h$i" "${P[i-1]}" -f "$TMP/h$i.conf"
 	hold "n$i" "${P[i-1]}" $((30000 + i))
 done
 

@@ -26,7 +26,7 @@ write_conf "$TMP/h1.conf" h1 "" "backends = hosts" "hosts_file = $HF"
 write_conf "$TMP/h2.conf" h2 127.0.0.2 "advertise = 127.0.0.2"
 write_conf "$TMP/h3.conf" h3 127.0.0.3 "advertise = 127.0.0.3"
 for i in 1 2 3; do
-	start_daemon_at "h$i" "127.0.0.$i" "$PORT" "$TMP/h$i.conf"
+	start_daemon_as "h$i" "127.0.0.$i:$PORT" -f "$TMP/h$i.conf"
 	hold "n$i" "127.0.0.$i:$PORT" $((30000 + i))
 done
 E1=127.0.0.1:$PORT

@@ -6,14 +6,7 @@
 # still syncs with the other one.
 . "$(dirname "$0")/lib.sh"
 
-read -r -a P <<<"$(free_ports 2)" || fail "no free ports"
-make_secret "$TMP/secret"
-all="127.0.0.1:${P[0]}, 127.0.0.1:${P[1]}"
-for i in 1 2; do
-	write_conf "$TMP/h$i.conf" "h$i" "$all"
-	start_daemon "h$i" "${P[i-1]}" "$TMP/h$i.conf"
-	hold "n$i" "${P[i-1]}" $((30000 + i))
-done
+mesh 2
 wait_until 15 cluster_has "${P[0]}" n2@h2 30002 ||
     fail "h1 does not list n2@h2"
 wait_until 15 cluster_has "${P[1]}" n1@h1 30001 ||

@@ -11,11 +11,11 @@ read -r -a P <<<"$(free_ports 2)" || fail "no free ports"
 make_secret "$TMP/secret"
 write_conf "$TMP/ha.conf" ha "127.0.0.1:${P[1]}"
 write_conf "$TMP/hb.conf" hb "127.0.0.1:${P[0]}"
-start_daemon hb "${P[1]}" "$TMP/hb.conf"
-start_daemon ha "${P[0]}" "$TMP/ha.conf"
+start_daemon_as hb "${P[1]}" -f "$TMP/hb.conf"
+start_daemon_as ha "${P[0]}" -f "$TMP/ha.conf"
 
-# The empty name, held by wire.py (one byte of Extra, as stock requires).
-"$PYTHON" "$SYNC_DIR/../e2e/wire.py" -p "${P[0]}" --register '' 30001 \
+# The empty name, held by wire.py (tests/lib) (one byte of Extra, as stock requires).
+"$PYTHON" "$WIRE" -p "${P[0]}" --register '' 30001 \
     --extra 00 --timeout 100 >"$TMP/empty.out" 2>&1 </dev/null &
 track_pid $!
 wait_until 10 grep -qs . "$TMP/empty.out" ||

@@ -17,8 +17,8 @@ write_conf "$TMP/h2.conf" h2 "127.0.0.1:$A"
 "$PYTHON" "$SYNC_DIR/rawsync.py" proxy "$PX" "$B" "$TMP/randoms" 60 \
     </dev/null >"$TMP/proxy.log" 2>&1 &
 track_pid $!
-start_daemon h2 "$B" "$TMP/h2.conf"
-start_daemon h1 "$A" "$TMP/h1.conf"
+start_daemon_as h2 "$B" -f "$TMP/h2.conf"
+start_daemon_as h1 "$A" -f "$TMP/h1.conf"
 hold n2 "$B" 30002
 wait_until 15 cluster_has "$A" n2@h2 30002 || fail "h1 does not list n2@h2"
 wait_until 5 peer_in "$A" "127.0.0.1:$PX" established ||
@@ -39,7 +39,7 @@ done
 
 # The stream is cut: h1 must dial again (a "self" peer never is).
 stop_pid "$DPID_h2"
-start_daemon h2 "$B" "$TMP/h2.conf"
+start_daemon_as h2 "$B" -f "$TMP/h2.conf"
 wait_until 10 sh -c "[ \$(wc -l <'$TMP/randoms') -ge 2 ]" || {
 	peers "$A"
 	fail "h1 did not dial its peer again after the replay"

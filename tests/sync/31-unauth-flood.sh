@@ -13,8 +13,8 @@ A=${P[0]} B=${P[1]} M=${P[2]}
 make_secret "$TMP/secret"
 write_conf "$TMP/h1.conf" h1 "127.0.0.1:$B" "[metrics]" "listen = 127.0.0.1:$M"
 write_conf "$TMP/h2.conf" h2 "127.0.0.1:$A"
-start_daemon h1 "$A" "$TMP/h1.conf"
-start_daemon h2 "$B" "$TMP/h2.conf"
+start_daemon_as h1 "$A" -f "$TMP/h1.conf"
+start_daemon_as h2 "$B" -f "$TMP/h2.conf"
 hold n2 "$B" 30002
 wait_until 15 cluster_has "$A" n2@h2 30002 || fail "h1 does not list n2@h2"
 
@@ -35,7 +35,7 @@ done
 
 # A real peer that dials now gets in.
 stop_pid "$DPID_h2"
-start_daemon h2 "$B" "$TMP/h2.conf"
+start_daemon_as h2 "$B" -f "$TMP/h2.conf"
 hold n2b "$B" 30012
 wait_until 10 cluster_has "$A" n2b@h2 30012 || {
 	peers "$B"

@@ -9,7 +9,7 @@
 read -r A M <<<"$(free_ports 2)" || fail "no free ports"
 make_secret "$TMP/secret"
 write_conf "$TMP/h1.conf" h1 "127.0.0.1:1" "[metrics]" "listen = 127.0.0.1:$M"
-start_daemon h1 "$A" "$TMP/h1.conf"
+start_daemon_as h1 "$A" -f "$TMP/h1.conf"
 
 "$PYTHON" "$SYNC_DIR/rawsync.py" cap "$A" 7 20 1 >"$TMP/cap.out" ||
     fail "cap client failed"

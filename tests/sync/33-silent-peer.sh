@@ -14,7 +14,7 @@ track_pid $!
 wait_until 5 grep -qs '^listening' "$TMP/silent.log" ||
     fail "silent listener not up: $(cat "$TMP/silent.out")"
 write_conf "$TMP/h1.conf" h1 "127.0.0.1:$L" "[metrics]" "listen = 127.0.0.1:$M"
-start_daemon h1 "$A" "$TMP/h1.conf"
+start_daemon_as h1 "$A" -f "$TMP/h1.conf"
 
 wait_until 12 grep -q '^closed' "$TMP/silent.log" || {
 	cat "$TMP/silent.log"

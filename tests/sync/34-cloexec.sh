@@ -11,8 +11,8 @@ read -r -a P <<<"$(free_ports 2)" || fail "no free ports"
 make_secret "$TMP/secret"
 write_conf "$TMP/h1.conf" h1 "127.0.0.1:${P[1]}"
 write_conf "$TMP/h2.conf" h2 "127.0.0.1:${P[0]}"
-start_daemon h1 "${P[0]}" "$TMP/h1.conf"
-start_daemon h2 "${P[1]}" "$TMP/h2.conf"
+start_daemon_as h1 "${P[0]}" -f "$TMP/h1.conf"
+start_daemon_as h2 "${P[1]}" -f "$TMP/h2.conf"
 hold n1 "${P[0]}" 30001
 hold n2 "${P[1]}" 30002
 wait_until 15 cluster_has "${P[0]}" n2@h2 30002 || fail "h1 does not list n2@h2"

@@ -9,7 +9,7 @@ A=$(free_port) || fail "no free port"
 make_secret "$TMP/secret"
 me=127.0.0.1:$A
 write_conf "$TMP/h1.conf" h1 "$me"
-start_daemon h1 "$A" "$TMP/h1.conf"
+start_daemon_as h1 "$A" -f "$TMP/h1.conf"
 wait_until 10 peer_in "$A" "$me" self || fail "h1: $me is $(peer_state "$A" "$me")"
 seen()
 {

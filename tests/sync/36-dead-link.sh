@@ -25,15 +25,14 @@ done
 ip -n "$NS1" link set v1 up || fail "v1 up"
 ip -n "$NS2" link set v2 up || fail "v2 up"
 
-# Daemons and CLI run in a namespace (ip netns exec execs: same pid).
-REAL_EPMDX=$EPMDX REAL_CTL=$EPMDXCTL
+# Daemons (DAEMON_NETNS) and CLI run in a namespace (ip netns exec execs:
+# same pid).
+REAL_CTL=$EPMDXCTL
 for n in 1 2; do
 	eval "ns=\$NS$n"
 	printf '#!/bin/sh\nexec ip netns exec %s %s "$@"\n' "$ns" \
-	    "$REAL_EPMDX" >"$TMP/epmdx-$n"
-	printf '#!/bin/sh\nexec ip netns exec %s %s "$@"\n' "$ns" \
 	    "$REAL_CTL" >"$TMP/ctl-$n"
-	chmod +x "$TMP/epmdx-$n" "$TMP/ctl-$n"
+	chmod +x "$TMP/ctl-$n"
 done
 
 read -r -a P <<<"$(free_ports 2)" || fail "no free ports"
@@ -41,10 +40,9 @@ A=${P[0]} B=${P[1]}
 make_secret "$TMP/secret"
 write_conf "$TMP/h1.conf" h1 "10.215.0.2:$B"
 write_conf "$TMP/h2.conf" h2 "10.215.0.1:$A"
-EPMDX=$TMP/epmdx-2 EPMDXCTL=$TMP/ctl-2
-start_daemon h2 "$B" "$TMP/h2.conf"
-EPMDX=$TMP/epmdx-1 EPMDXCTL=$TMP/ctl-1
-start_daemon h1 "$A" "$TMP/h1.conf"
+DAEMON_NETNS=$NS2 start_daemon_as h2 "$B" -f "$TMP/h2.conf"
+DAEMON_NETNS=$NS1 start_daemon_as h1 "$A" -f "$TMP/h1.conf"
+EPMDXCTL=$TMP/ctl-1
 wait_until 15 peer_in "$A" "10.215.0.2:$B" established ||
     fail "h1's peer h2 is $(peer_state "$A" "10.215.0.2:$B")"
 

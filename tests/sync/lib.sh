@@ -22,16 +22,27 @@
 #   track_pid* PID, alive* PID, dead* PID, kill_wait* PID [SECS],
 #   stop_pid PID (kill_wait), kill9 PID
 #   on_exit* CMD                   run CMD (a string) at exit, before TMP goes
+#   show_logs                      (on_exit) the logs in $TMP after a failure
 #   make_secret FILE [TEXT]        a 0600 secret file (random if no TEXT)
 #   write_conf FILE HOSTNAME PEERS [LINE...]   a [sync] config, static
 #                                  backend, ttl $SYNC_TTL, interval
 #                                  $SYNC_INTERVAL; extra LINEs end up in
 #                                  [sync] and may override those keys
-#   start_daemon NAME PORT CONF [ARGS...]      epmdx -port PORT -f CONF;
-#                                  log $TMP/NAME.log, pid in DPID_NAME
-#   start_daemon_at NAME ADDR PORT CONF [ARGS...]   the same, listening only
-#                                  on ADDR:PORT (a socket passed as systemd
-#                                  does), so several daemons share a port
+#   start_daemon_as* NAME EP -f CONF [ARGS...]  epmdx -port PORT, EP being
+#                                  PORT or ADDR:PORT (listening only there,
+#                                  so several daemons share a port); log
+#                                  $TMP/NAME.log, pid in DPID_NAME
+#   mesh N                         h1..hN on free_ports (array P), each
+#                                  with all N as static peers, each
+#                                  holding node nI on port 30000+I (its
+#                                  holder's pid in HPID_I)
+#   mesh_converged                 every daemon of the mesh lists exactly
+#                                  its N nodes (MESH_WANT)
+#   fakedns                        tests/sync/fakedns.py on 127.0.0.1,
+#                                  answering from the files of $DNS (made
+#                                  first); its port in DP
+#   dns_daemon [LINE...]           daemon d on a free port P, dns backend
+#                                  asking fakedns for epmd.test every second
 #   daemon_log NAME
 #   ctl EP ARGS...                 epmdxctl against EP (PORT or ADDR:PORT),
 #                                  bounded; stdout only
@@ -46,9 +57,9 @@
 #                                  for SECS in the background (pid in
 #                                  WATCH_PID); OUT gets "polls=N missing=M"
 #                                  and the first poll missing a NODE:PORT
-#   hold NAME EP NODEPORT          a raw ALIVE2 registration held by a
-#                                  python process (pid in HOLD_PID, tracked)
-#                                  until it is stopped or 300 s pass
+#   hold NAME EP NODEPORT          a raw ALIVE2 registration held by
+#                                  wire.py (pid in HOLD_PID, tracked) until
+#                                  it is stopped or 300 s pass
 
 SYNC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../lib/common.sh
@@ -61,6 +72,20 @@ SYNC_INTERVAL=${SYNC_INTERVAL:-1}
 
 EPMDX=$(resolve_bin "${EPMDX:-build/epmdx}")
 EPMDXCTL=$(resolve_bin "${EPMDXCTL:-$(dirname "$EPMDX")/epmdxctl}")
+EPMD=$EPMDX
+
+# show_logs: for on_exit: after a failure, the last 40 lines of every
+# $TMP/*.log (the daemons', dnsmasq's...).
+show_logs()
+{
+	local f
+	[ "$EXIT_RC" -eq 0 ] || [ "$EXIT_RC" -eq 77 ] && return 0
+	for f in "$TMP"/*.log; do
+		[ -f "$f" ] || continue
+		printf '==== %s (last 40 lines)\n' "$(basename "$f")" >&2
+		tail -n 40 "$f" >&2
+	done
+}
 
 # -------------------------------------------------------------- processes
 
@@ -149,71 +174,62 @@ ctl()
 	    --port "$(ep_port "$ep")" "$@" </dev/null
 }
 
-# daemon_up EP PID: PID alive and STATUS answered on EP.
-daemon_up()
+# mesh N: N daemons h1..hN on free ports ${P[0]}..${P[N-1]}, sharing the
+# secret $TMP/secret, each with all N as static peers (write_conf); then
+# each holds a node nI on port 30000+I, its holder's pid in HPID_I.
+mesh()
 {
-	alive "$2" && ctl "$1" status >/dev/null 2>&1
+	local n=$1 i all=""
+	read -r -a P <<<"$(free_ports "$n")" || fail "no free ports"
+	make_secret "$TMP/secret"
+	for i in $(seq 1 "$n"); do
+		all="$all${all:+, }127.0.0.1:${P[i-1]}"
+	done
+	for i in $(seq 1 "$n"); do
+		write_conf "$TMP/h$i.conf" "h$i" "$all"
+		start_daemon_as "h$i" "${P[i-1]}" -f "$TMP/h$i.conf"
+	done
+	for i in $(seq 1 "$n"); do
+		hold "n$i" "${P[i-1]}" $((30000 + i))
+		eval "HPID_$i=$HOLD_PID"
+	done
+	MESH_N=$n
+	MESH_WANT=$(for i in $(seq 1 "$n"); do
+		echo "n$i@h$i $((30000 + i))"
+	done | sort)
 }
 
-# wait_daemon NAME EP PID: bounded wait (10 s) for a daemon to answer.
-wait_daemon()
+# mesh_converged: every daemon of the mesh lists exactly MESH_WANT.
+mesh_converged()
 {
-	local end=$(( $(now_ms) + 10000 ))
-	while ! daemon_up "$2" "$3"; do
-		if ! alive "$3"; then
-			cat "$(daemon_log "$1")" >&2
-			# Gone already, so this wait does not block.
-			wait "$3" 2>/dev/null
-			fail "daemon $1 (pid $3) exited during startup, status $? (0 and no message: port busy)"
-		fi
-		[ "$(now_ms)" -ge "$end" ] &&
-		    fail "daemon $1 not answering on $2 after 10 s"
-		sleep 0.05
+	local i
+	for i in $(seq 1 "$MESH_N"); do
+		[ "$(cluster "${P[i-1]}")" = "$MESH_WANT" ] || return 1
 	done
 }
 
-# start_daemon NAME PORT CONF [ARGS...]: start epmdx in the background;
-# pid in DAEMON_PID and DPID_NAME (NAME a shell identifier).
-start_daemon()
+# fakedns: start fakedns.py on 127.0.0.1 serving the directory $DNS (the
+# caller fills it first: addrs, hosts, srv...); its UDP port in DP.
+fakedns()
 {
-	local name=$1 port=$2 conf=$3
-	shift 3
-	"$EPMDX" -port "$port" -f "$conf" "$@" \
-	    >>"$(daemon_log "$name")" 2>&1 </dev/null &
-	DAEMON_PID=$!
-	track_pid "$DAEMON_PID"
-	eval "DPID_$name=$DAEMON_PID"
-	wait_daemon "$name" "$port" "$DAEMON_PID"
+	"$PYTHON" "$SYNC_DIR/fakedns.py" 127.0.0.1 "$DNS" </dev/null \
+	    >>"$TMP/fakedns.log" 2>&1 &
+	track_pid $!
+	wait_until 10 test -s "$DNS/port" || fail "fakedns.py did not start"
+	DP=$(cat "$DNS/port")
 }
 
-# start_daemon_at NAME ADDR PORT CONF [ARGS...]: start epmdx listening only
-# on ADDR:PORT, through a socket bound here and passed as systemd passes
-# one (LISTEN_FDS); python binds it and execs the daemon, so the pid is the
-# daemon's.
-start_daemon_at()
+# dns_daemon [LINE...]: the daemon "d" on a free port (in P), backend dns
+# asking the fakedns at 127.0.0.1:$DP for epmd.test every second; LINEs go
+# at the end of [sync] (and may override those keys).
+dns_daemon()
 {
-	local name=$1 addr=$2 port=$3 conf=$4
-	shift 4
-	"$PYTHON" -c '
-import os, socket, sys
-addr, port = sys.argv[1], int(sys.argv[2])
-s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((addr, port))
-s.listen(128)
-if s.fileno() != 3:
-    os.dup2(s.fileno(), 3)
-os.set_inheritable(3, True)
-os.environ["LISTEN_FDS"] = "1"
-os.environ["LISTEN_PID"] = str(os.getpid())
-os.environ.pop("LISTEN_FDNAMES", None)
-os.execv(sys.argv[3], sys.argv[3:])
-' "$addr" "$port" "$EPMDX" -port "$port" -f "$conf" "$@" \
-	    >>"$(daemon_log "$name")" 2>&1 </dev/null &
-	DAEMON_PID=$!
-	track_pid "$DAEMON_PID"
-	eval "DPID_$name=$DAEMON_PID"
-	wait_daemon "$name" "$addr:$port" "$DAEMON_PID"
+	P=$(free_port) || fail "no free port"
+	make_secret "$TMP/secret"
+	write_conf "$TMP/d.conf" h1 "" "backends = dns" \
+	    "dns_query = epmd.test" "dns_server = 127.0.0.1:$DP" \
+	    "dns_interval = 1" "$@"
+	start_daemon_as d "$P" -f "$TMP/d.conf"
 }
 
 # ---------------------------------------------------------------- queries
@@ -302,24 +318,18 @@ watch_cluster()
 	local ep=$1 secs=$2 out=$3
 	shift 3
 	"$PYTHON" -c '
-import socket, struct, sys, time
-host, port, secs, out = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), \
-    sys.argv[4]
-want = set(sys.argv[5:])
+import sys, time
+sys.path.insert(0, sys.argv[1])
+import epmd
+host, port, secs, out = sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), \
+    sys.argv[5]
+want = set(sys.argv[6:])
 polls = missing = 0
 first = ""
 end = time.monotonic() + secs
 while time.monotonic() < end:
     try:
-        s = socket.create_connection((host, port), timeout=2)
-        s.sendall(struct.pack(">HB", 1, 202))
-        data = b""
-        while True:
-            d = s.recv(65536)
-            if not d:
-                break
-            data += d
-        s.close()
+        data = epmd.request(epmd.simple(epmd.X_CLUSTER), host, port, 2.0)
         have = set()
         for line in data.decode().splitlines():
             f = line.split("\t")
@@ -336,7 +346,8 @@ while time.monotonic() < end:
     time.sleep(0.02)
 with open(out, "w") as f:
     f.write("polls=%d missing=%d\n%s\n" % (polls, missing, first))
-' "$(ep_host "$ep")" "$(ep_port "$ep")" "$secs" "$out" "$@" </dev/null &
+' "$TESTS_LIB" "$(ep_host "$ep")" "$(ep_port "$ep")" "$secs" "$out" "$@" \
+	    </dev/null &
 	WATCH_PID=$!
 	track_pid "$WATCH_PID"
 }
@@ -370,32 +381,11 @@ hold()
 	local name=$1 ep=$2 nport=$3 out
 	HOLD_N=$((HOLD_N + 1))
 	out=$TMP/hold-$HOLD_N.out
-	"$PYTHON" -c '
-import socket, struct, sys, time
-name, host, port, nport = sys.argv[1].encode(), sys.argv[2], \
-    int(sys.argv[3]), int(sys.argv[4])
-body = struct.pack(">BHBBHHH", 120, nport, 77, 0, 6, 5, len(name)) + \
-    name + struct.pack(">H", 0)
-s = socket.create_connection((host, port), timeout=10)
-s.sendall(struct.pack(">H", len(body)) + body)
-r = b""
-while len(r) < 2 or (r[0] == 118 and len(r) < 6) or (r[0] == 121 and len(r) < 4):
-    d = s.recv(16)
-    if not d:
-        break
-    r += d
-print("ok" if len(r) >= 2 and r[1] == 0 else "refused " + r.hex(), flush=True)
-if len(r) < 2 or r[1] != 0:
-    sys.exit(1)
-s.settimeout(300)
-try:
-    s.recv(1)
-except OSError:
-    pass
-' "$name" "$(ep_host "$ep")" "$(ep_port "$ep")" "$nport" \
-	    >"$out" 2>&1 </dev/null &
+	"$PYTHON" "$WIRE" -H "$(ep_host "$ep")" -p "$(ep_port "$ep")" \
+	    --register "$name" "$nport" --timeout 300 >"$out" 2>&1 </dev/null &
 	HOLD_PID=$!
 	track_pid "$HOLD_PID"
 	wait_until 10 grep -qs . "$out" || fail "no ALIVE2 reply for $name"
-	grep -qx ok "$out" || fail "registration of $name refused: $(cat "$out")"
+	grep -qx '7600[0-9a-f]\{8\}' "$out" ||
+	    fail "registration of $name refused: $(cat "$out")"
 }

@@ -36,31 +36,24 @@ its header).  Commands:
 import os
 import selectors
 import socket
-import struct
 import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+import epmd  # noqa: E402
 
 OPEN_LEN = 34
 ANSWER_LEN = 56
 
 
 def opening(rand):
-    return struct.pack(">HBB", OPEN_LEN, 201, 1) + rand
+    return epmd.frame(bytes([epmd.X_SYNC, 1]) + rand)
 
 
 def recv_exact(s, n, deadline):
-    buf = b""
-    while len(buf) < n:
-        s.settimeout(max(0.05, deadline - time.monotonic()))
-        try:
-            d = s.recv(n - len(buf))
-        except socket.timeout:
-            return buf
-        if not d:
-            return buf
-        buf += d
-    return buf
+    return epmd.read_n(s, n, max(0.05, deadline - time.monotonic()))
 
 
 def cmd_proxy(lport, toport, record, secs):
@@ -152,13 +145,8 @@ def cmd_silent(lport, log, secs, *mode):
                 sel.register(c, selectors.EVENT_READ, now)
                 continue
             c = key.fileobj
-            try:
-                d = c.recv(65536)
-            except BlockingIOError:
-                continue
-            except OSError:
-                d = b""
-            if not d:
+            d = epmd.recv_ready(c, 65536)
+            if d == b"":
                 now = time.monotonic()
                 note("closed %.3f %.3f" % (now - t0, now - key.data))
                 sel.unregister(c)
@@ -210,13 +198,8 @@ def cmd_flood(port, first, nsrc, per, secs, ready):
                     continue
                 d = b""
             else:
-                try:
-                    d = s.recv(4096)
-                except BlockingIOError:
-                    continue
-                except OSError:
-                    d = b""
-            if d:
+                d = epmd.recv_ready(s)
+            if d is None or d:
                 continue
             sel.unregister(s)
             del live[s]

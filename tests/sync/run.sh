@@ -3,9 +3,9 @@
 #
 #   sh tests/sync/run.sh [PATTERN...]
 #
-# Runs every tests/sync/[0-9][0-9]-*.sh in order, then every other *.sh
-# here except lib.sh and run.sh (dns.sh, mcast.sh, ...), in name order; or
-# only those whose name contains one of the PATTERNs.  Each runs under bash
+# Runs every tests/sync/[0-9][0-9]-*.sh in order (10-17 static peers, 20
+# the story, 30-36 trust, 40-43 dns backend, 50-51 mcast backend), or only
+# those whose name contains one of the PATTERNs.  Each runs under bash
 # with `timeout 180` (SYNC_TIMEOUT) and prints PASS, FAIL or SKIP (exit 77);
 # a failed test's output is printed.  The last line is exactly
 # "N passed, N failed"; the exit status is 1 if any test failed.
@@ -24,4 +24,4 @@ exec bash "$(dirname "$0")/../lib/runner.sh" --suite sync \
     --bin "${EPMDX:-build/epmdx}" --export EPMDX --ctl \
     --label "daemon under test" --warn daemon \
     --timeout "${SYNC_TIMEOUT:-180}" --logdir "${SYNC_LOGDIR:-}" \
-    --others --times --skip-reason last -- "$@"
+    --times --skip-reason last -- "$@"

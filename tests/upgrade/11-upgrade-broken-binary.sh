@@ -11,11 +11,7 @@
 epmdx_only
 
 NRAW=20
-BIN=$TMP/bin/epmdx
-mkdir -p "$TMP/bin"
-cp "$EPMD" "$BIN"
-GOOD=$EPMD
-EPMD=$BIN
+run_from_copy
 start_daemon -d
 hold_start "$NRAW"
 port2_all "$NRAW" "$TMP/port2.before"

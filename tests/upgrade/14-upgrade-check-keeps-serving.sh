@@ -10,10 +10,7 @@
 epmdx_only
 
 NRAW=5
-BIN=$TMP/bin/epmdx
-mkdir -p "$TMP/bin"
-cp "$EPMD" "$BIN"
-EPMD=$BIN
+run_from_copy
 start_daemon -d
 hold_start "$NRAW"
 

@@ -14,11 +14,8 @@
 epmdx_only
 
 NRAW=5
-BIN=$TMP/bin/epmdx
-mkdir -p "$TMP/bin"
-cp "$EPMD" "$BIN"
-cp "$EPMD" "$TMP/bin/real"
-EPMD=$BIN
+run_from_copy
+cp "$GOOD" "$TMP/bin/real"
 start_daemon -d
 hold_start "$NRAW"
 

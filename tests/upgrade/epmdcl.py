@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""epmdcl.py: EPMD clients for the live-upgrade tests (stdlib only).
+"""epmdcl.py: EPMD clients for the live-upgrade tests (stdlib only; the
+wire layer is tests/lib/epmd.py).
 
 Every node set is generated, not stored: node(i, prefix) gives the i-th
 registration (name, port, type, proto, high, low, extra), so the holder,
@@ -79,6 +80,10 @@ import threading
 import time
 import zlib
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "lib"))
+import epmd  # noqa: E402
+
 # ------------------------------------------------------------ node set
 
 
@@ -112,37 +117,22 @@ def node(i, prefix="r"):
 
 def alive2_req(n):
     name, port, ntype, proto, high, low, extra = n
-    body = b"x" + struct.pack(">HBBHHH", port, ntype, proto, high, low,
-                              len(name)) + name + struct.pack(">H", len(extra)) + extra
-    return struct.pack(">H", len(body)) + body
+    return epmd.alive2(name, port, ntype, proto, high, low, extra)
 
 
-def port2_req(name):
-    body = b"z" + name
-    return struct.pack(">H", len(body)) + body
+port2_req = epmd.port2
 
 
 def port2_resp(n):
-    name, port, ntype, proto, high, low, extra = n
-    return b"w\x00" + struct.pack(">HBBHHH", port, ntype, proto, high, low,
-                                  len(name)) + name + struct.pack(">H", len(extra)) + extra
+    return epmd.port2_found(*n)
 
 
 def names_line(n):
     return b"name " + n[0] + b" at port " + str(n[1]).encode() + b"\n"
 
 
-def creation(reply):
-    """Creation from an ALIVE2 reply ('v': 32 bits, 'y': 16 bits)."""
-    if reply[:1] == b"v":
-        return struct.unpack(">I", reply[2:6])[0]
-    return struct.unpack(">H", reply[2:4])[0]
-
-
-def raise_nofile():
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft < hard:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+creation = epmd.creation
+raise_nofile = epmd.raise_nofile
 
 
 def parse_set(s):
@@ -155,66 +145,15 @@ def parse_set(s):
 # ------------------------------------------------------------ wire
 
 
-def connect(host, port, timeout):
-    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-    s = socket.socket(fam, socket.SOCK_STREAM)
-    s.settimeout(timeout)
-    try:
-        s.connect((host, port))
-    except BaseException:
-        s.close()
-        raise
-    return s
-
-
-def read_until_close(s, deadline):
-    """Read until EOF; raises socket.timeout past deadline."""
-    chunks = []
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise socket.timeout("deadline")
-        s.settimeout(left)
-        b = s.recv(65536)
-        if not b:
-            return b"".join(chunks)
-        chunks.append(b)
-
-
 def request(host, port, data, timeout=2.0):
-    deadline = time.monotonic() + timeout
-    s = connect(host, port, timeout)
-    try:
-        s.sendall(data)
-        return read_until_close(s, deadline)
-    finally:
-        s.close()
+    return epmd.request(data, host, port, timeout)
 
 
 def register(host, port, n, timeout=5.0):
     """Open a connection, send ALIVE2, return (socket, reply) or raise."""
-    deadline = time.monotonic() + timeout
-    s = connect(host, port, timeout)
-    try:
-        s.sendall(alive2_req(n))
-        reply = b""
-        while True:
-            need = 6 if reply[:1] == b"v" else 4
-            if len(reply) >= need:
-                break
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise socket.timeout("ALIVE2 reply")
-            s.settimeout(left)
-            b = s.recv(need - len(reply))
-            if not b:
-                raise ConnectionError("closed before the ALIVE2 reply")
-            reply += b
-        if reply[:1] not in (b"v", b"y") or reply[1] != 0:
-            raise ConnectionError("ALIVE2 refused: %s" % reply.hex())
-    except BaseException:
-        s.close()
-        raise
+    name, nport, ntype, proto, high, low, extra = n
+    s, reply = epmd.register(name, nport, host, port, timeout, ntype=ntype,
+                             proto=proto, high=high, low=low, extra=extra)
     s.setblocking(False)
     return s, reply
 

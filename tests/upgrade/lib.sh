@@ -11,10 +11,11 @@
 #   CTL_SOCK     $CTL_DIR/control.sock
 #   CTL_CONF     $TMP/epmdx.conf: control_socket = $CTL_SOCK (add keys
 #                with conf_add KEY VALUE before start_daemon)
-#   start_daemon ARGS   as e2e's, with -f $CTL_CONF
+#   start_daemon ARGS   common.sh's, with -f $CTL_CONF (DAEMON_ARGS)
 #   ctl ARGS     epmdxctl -f $CTL_CONF --port $PORT ARGS, bounded to 30 s:
 #                stdout in $TMP/ctl.out, stderr in $TMP/ctl.err, exit code
 #                in CTL_RC
+#   status_of KEY  one value of `epmdxctl status`
 #   upgrade_ok   ctl upgrade must print "upgraded: pid $DAEMON_PID", exit 0
 #   hold_start N [ARGS]   a python holder of N raw registrations (coproc;
 #                pid HOLD_PID, tracked); fails unless all N registered
@@ -25,6 +26,11 @@
 #   dump_hex     the DUMP reply as hex
 #   port2_all N FILE [ARGS]   PORT2 for nodes 0..N-1, replies to FILE; must
 #                all be the expected bytes
+#   run_from_copy   the daemon runs from $BIN, a copy of $EPMD (the real
+#                one stays in GOOD), so a test can replace it
+#   start_state KIND [ARGS]  a daemon on a fresh PORT started on a handover
+#                state of KIND made by epmdcl.py state; DAEMON_PID,
+#                STATE_PID, PEER (eof or open)
 #   sock_count PID   open sockets of PID
 #   memfd_count PID  open memfds of PID
 
@@ -49,22 +55,12 @@ mkdir -p "$CTL_DIR"
 chmod 755 "$CTL_DIR"
 printf 'control_socket = %s\n' "$CTL_SOCK" >"$CTL_CONF"
 chmod 644 "$CTL_CONF"
+DAEMON_ARGS=(-f "$CTL_CONF")
 
 # conf_add KEY VALUE: one more top-level key in $CTL_CONF.
 conf_add()
 {
 	printf '%s = %s\n' "$1" "$2" >>"$CTL_CONF"
-}
-
-# start_daemon [ARGS...]: e2e's, with the test's configuration file.
-start_daemon()
-{
-	[ -x "$EPMD" ] || fail "binary under test not executable: $EPMD"
-	"$EPMD" -port "$PORT" -f "$CTL_CONF" "$@" >>"$TMP/daemon.log" 2>&1 \
-	    </dev/null &
-	DAEMON_PID=$!
-	track_pid "$DAEMON_PID"
-	wait_daemon "$PORT" "$DAEMON_PID" "$TMP/daemon.log"
 }
 
 # ctl ARGS...: the control tool against $PORT and the test's socket.
@@ -73,6 +69,14 @@ ctl()
 	timeout --foreground -k 2 30 "$EPMDXCTL" -f "$CTL_CONF" --port "$PORT" "$@" \
 	    >"$TMP/ctl.out" 2>"$TMP/ctl.err" </dev/null
 	CTL_RC=$?
+}
+
+# status_of KEY: the value of KEY in `epmdxctl status` (fails if no answer).
+status_of()
+{
+	ctl status
+	[ "$CTL_RC" = 0 ] || return 1
+	awk -v k="$1" '$1 == k { print $2 }' "$TMP/ctl.out"
 }
 
 # upgrade_ok: epmdxctl upgrade succeeds and the pid stays the same.
@@ -169,6 +173,49 @@ port2_all()
 		cat "$TMP/port2.out" >&2
 		fail "PORT2 replies not as registered"
 	}
+}
+
+# run_from_copy: BIN=$TMP/bin/epmdx, a copy of $EPMD, becomes EPMD (the
+# binary start_daemon runs and an upgrade executes again); GOOD is the
+# original.
+run_from_copy()
+{
+	BIN=$TMP/bin/epmdx
+	mkdir -p "$TMP/bin"
+	cp "$EPMD" "$BIN"
+	GOOD=$EPMD
+	EPMD=$BIN
+}
+
+# start_state KIND [ARGS...]: `epmdcl.py state --kind KIND ARGS` starts the
+# daemon on a fresh PORT with a handover state of KIND (log
+# $TMP/daemon.log, helper output $TMP/state.out); waits for its "ready"
+# line.  DAEMON_PID, STATE_PID (both tracked) and PEER: eof or open, what
+# the test's end of the state's registration saw.
+start_state()
+{
+	local kind=$1
+	shift
+	PORT=$(free_port) || fail "no free port"
+	: >"$TMP/daemon.log"
+	# Not truncated by the helper's redirection, which runs later: a
+	# wait below would read the last kind's lines.
+	rm -f "$TMP/state.out"
+	"$PYTHON" "$EPMDCL" state --kind "$kind" --epmd "$EPMD" -p "$PORT" \
+	    --log "$TMP/daemon.log" --hold 60 "$@" >"$TMP/state.out" 2>&1 &
+	STATE_PID=$!
+	track_pid "$STATE_PID"
+	wait_until 10 grep -q '^pid ' "$TMP/state.out" ||
+	    fail "$kind: daemon not started: $(cat "$TMP/state.out")"
+	DAEMON_PID=$(sed -n 's/^pid //p' "$TMP/state.out")
+	track_pid "$DAEMON_PID"
+	wait_until 20 grep -q '^peer ' "$TMP/state.out" ||
+	    fail "$kind: state helper did not finish: $(cat "$TMP/state.out")"
+	grep -q '^ready$' "$TMP/state.out" || {
+		cat "$TMP/daemon.log" >&2
+		fail "$kind: no ready line"
+	}
+	PEER=$(sed -n 's/^peer //p' "$TMP/state.out")
 }
 
 # sock_count PID: sockets PID holds (not whatever it inherited else).

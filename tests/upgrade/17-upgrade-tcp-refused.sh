@@ -1,5 +1,5 @@
 #!/bin/bash
-# 16-upgrade-tcp-refused: UPGRADE (205) over TCP changes nothing, whoever
+# 17-upgrade-tcp-refused: UPGRADE (205) over TCP changes nothing, whoever
 # asks: a local unprivileged user (nobody, no groups) sending the raw
 # request, and an epmdxctl of the old kind, both get "ERR ... use the
 # control socket ...", the daemon logs no "upgrade requested" and keeps

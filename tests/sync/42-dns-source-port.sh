@@ -1,5 +1,5 @@
 #!/bin/bash
-# dns-source-port: every DNS question leaves from its own UDP source port,
+# 42-dns-source-port: every DNS question leaves from its own UDP source port,
 # so an off-path spoofer must guess the port as well as the 16-bit id.
 # A fake name server (fakedns.py, on 127.0.0.1) records the source port of
 # each question; the daemon polls it every second (A and AAAA of
@@ -11,17 +11,9 @@
 DNS=$TMP/dns
 mkdir "$DNS" || fail "mkdir $DNS"
 echo 127.0.0.2 >"$DNS/addrs"
-"$PYTHON" "$SYNC_DIR/fakedns.py" 127.0.0.1 "$DNS" </dev/null \
-    >>"$TMP/fakedns.log" 2>&1 &
-track_pid $!
-wait_until 10 test -s "$DNS/port" || fail "fakedns.py did not start"
-DP=$(cat "$DNS/port")
+fakedns
 
-P=$(free_port) || fail "no free port"
-make_secret "$TMP/secret"
-write_conf "$TMP/d.conf" h1 "" "backends = dns" "dns_query = epmd.test" \
-    "dns_server = 127.0.0.1:$DP" "dns_interval = 1"
-start_daemon d "$P" "$TMP/d.conf"
+dns_daemon
 
 listed()
 {

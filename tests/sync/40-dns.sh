@@ -26,97 +26,28 @@
 # Every process started here is stopped by pid on exit; every wait is
 # bounded; all traffic stays on 127.0.0.0/8.
 #
-# usage: tests/sync/dns.sh     (EPMDX=path/to/epmdx, default build/epmdx;
+# usage: tests/sync/40-dns.sh    (EPMDX=path/to/epmdx, default build/epmdx;
 #                               KEEP_TMP=1 keeps the logs)
 # Exit status: 0 pass, 1 fail, 77 skip (no dnsmasq or python3).
 
-set -u
-export LC_ALL=C
-
-# now_ms, wait_until, alive, dead; REPO_ROOT.
-# shellcheck source=../lib/common.sh
-. "$(dirname "$0")/../lib/common.sh"
-EPMDX=${EPMDX:-$REPO_ROOT/build/epmdx}
-case $EPMDX in /*) ;; *) EPMDX=$PWD/$EPMDX ;; esac
-EPMDXCTL=${EPMDXCTL:-$(dirname "$EPMDX")/epmdxctl}
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+on_exit show_logs
 DNSMASQ=${DNSMASQ:-$(command -v dnsmasq || echo /usr/sbin/dnsmasq)}
-NAME=sync-dns
 WAIT=20			# seconds any one condition may take
 
-PIDS=""
-PASSED=0
-FAILED=0
-
-# skip MSG: end with status 77.
-skip()
-{
-	printf 'SKIP: %s: %s\n' "$NAME" "$*" >&2
-	exit 77
-}
-
-# fail MSG: count a failed check, show the logs, end with status 1.
-fail()
-{
-	local f
-	FAILED=$((FAILED + 1))
-	printf 'FAIL: %s: %s\n' "$NAME" "$*" >&2
-	for f in "$TMP"/*.log; do
-		[ -f "$f" ] || continue
-		printf -- '--- %s (last 30 lines)\n' "$(basename "$f")" >&2
-		tail -n 30 "$f" >&2
-	done
-	exit 1
-}
-
-# ok MSG: count a passed check.
+# ok MSG: a check passed.
 ok()
 {
-	PASSED=$((PASSED + 1))
-	printf 'ok %d - %s\n' "$PASSED" "$*"
+	note "ok - $*"
 }
 
-# stop_pid PID: TERM, up to 5 s, then KILL; reap it and forget it.
-stop_pid()
-{
-	local p rest=
-	for p in $PIDS; do
-		[ "$p" = "$1" ] || rest="$rest $p"
-	done
-	PIDS=$rest
-	if alive "$1"; then
-		kill -TERM "$1" 2>/dev/null
-		if ! wait_until 5 dead "$1"; then
-			kill -KILL "$1" 2>/dev/null
-			wait_until 2 dead "$1"
-		fi
-	fi
-	wait "$1" 2>/dev/null
-	return 0
-}
-
-# cleanup: stop what we started, remove the temp dir.
-cleanup()
-{
-	local rc=$? p
-	trap - EXIT
-	for p in $PIDS; do
-		stop_pid "$p"
-	done
-	if [ -n "${KEEP_TMP:-}" ]; then
-		echo "logs kept in $TMP"
-	elif [ -n "${TMP:-}" ]; then
-		rm -rf "$TMP"
-	fi
-	[ "$rc" -eq 77 ] || echo "$PASSED passed, $FAILED failed"
-	exit "$rc"
-}
-
-# free_port: a port free for TCP on 0.0.0.0 and ::, UDP on 127.0.0.1,
+# dns_port: a port free for TCP on 0.0.0.0 and ::, UDP on 127.0.0.1,
 # below the ephemeral range so no outgoing socket takes it while dnsmasq
 # is down.
-free_port()
+dns_port()
 {
-	python3 - <<'EOF'
+	"$PYTHON" - <<'EOF'
 import random, socket, sys
 try:
     low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
@@ -140,25 +71,13 @@ sys.exit(1)
 EOF
 }
 
-[ -x "$EPMDX" ] || skip "no daemon binary at $EPMDX (make first)"
-[ -x "$EPMDXCTL" ] || skip "no $EPMDXCTL"
 [ -x "$DNSMASQ" ] || skip "dnsmasq not installed (Debian: dnsmasq-base)"
-command -v python3 >/dev/null || skip "python3 not installed"
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/sync-dns.XXXXXX") || exit 2
-trap cleanup EXIT
-trap 'exit 143' TERM
-trap 'exit 130' INT
-
-DP=$(free_port) && P1=$(free_port) && P2=$(free_port) &&
-    P3=$(free_port) && P4=$(free_port) || fail "no free ports"
+DP=$(dns_port) || fail "no free port for dnsmasq"
+read -r P1 P2 P3 P4 <<<"$(free_ports 4)" || fail "no free ports"
 [ "$(printf '%s\n' "$DP" "$P1" "$P2" "$P3" "$P4" | sort -u | wc -l)" -eq 5 ] ||
-    fail "free_port gave the same port twice"
-
-# A secret readable by us only.
-umask 077
-head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$TMP/secret"
-chmod 600 "$TMP/secret"
+    fail "dns_port gave a port of free_ports"
+make_secret "$TMP/secret"
 
 DNSMASQ_PID=
 
@@ -172,7 +91,7 @@ start_dns()
 	    --log-facility="$TMP/dnsmasq.log" "$@" </dev/null \
 	    >>"$TMP/dnsmasq.log" 2>&1 &
 	DNSMASQ_PID=$!
-	PIDS="$PIDS $DNSMASQ_PID"
+	track_pid "$DNSMASQ_PID"
 	wait_until "$WAIT" dns_answers ||
 	    fail "dnsmasq on 127.0.0.1:$DP does not answer"
 }
@@ -181,7 +100,7 @@ start_dns()
 dns_answers()
 {
 	alive "$DNSMASQ_PID" || fail "dnsmasq exited"
-	python3 - "$DP" <<'EOF'
+	"$PYTHON" - "$DP" <<'EOF'
 import socket, sys
 q = bytes.fromhex("abcd01000001000000000000") + b"\x05probe\x04test\x00\x00\x01\x00\x01"
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(0.5)
@@ -199,25 +118,14 @@ stop_dns()
 	stop_pid "$DNSMASQ_PID"
 }
 
-# start_daemon N PORT CONFIG-TEXT: epmdx dN on PORT with that config.
-start_daemon()
+# start_dnsd N PORT CONFIG-TEXT: epmdx dN on PORT with that config (log
+# $TMP/dN.log, pid in DN_PID).
+start_dnsd()
 {
-	local n=$1 port=$2 pid
+	local n=$1 port=$2
 	printf '%s\n' "$3" >"$TMP/d$n.conf"
-	"$EPMDX" -port "$port" -f "$TMP/d$n.conf" -d -d \
-	    </dev/null >>"$TMP/d$n.log" 2>&1 &
-	pid=$!
-	PIDS="$PIDS $pid"
-	eval "D${n}_PID=$pid"
-	wait_until "$WAIT" daemon_up "$pid" "$port" ||
-	    fail "d$n on port $port not answering"
-}
-
-# daemon_up PID PORT: the daemon answers status.
-daemon_up()
-{
-	alive "$1" || fail "daemon pid $1 (port $2) exited"
-	timeout 5 "$EPMDXCTL" --port "$2" status >/dev/null 2>&1
+	start_daemon_as "d$n" "$port" -f "$TMP/d$n.conf" -d -d
+	eval "D${n}_PID=$DAEMON_PID"
 }
 
 # peers PORT: the daemon's peer table, without the heading (3 tries).
@@ -287,10 +195,10 @@ FEWER_RECORDS="--host-record=epmd.test,127.0.0.2
 start_dns $ALL_RECORDS
 ok "dnsmasq answers on 127.0.0.1:$DP"
 
-start_daemon 2 "$P2" "$(conf h2 srv _epmd._tcp.test)"
-start_daemon 3 "$P3" "$(conf h3 srv _epmd._tcp.test)"
-start_daemon 1 "$P1" "$(conf h1 srv _epmd._tcp.test)"
-start_daemon 4 "$P4" "$(conf h4 a epmd.test 'address = 127.0.0.1')"
+start_dnsd 2 "$P2" "$(conf h2 srv _epmd._tcp.test)"
+start_dnsd 3 "$P3" "$(conf h3 srv _epmd._tcp.test)"
+start_dnsd 1 "$P1" "$(conf h1 srv _epmd._tcp.test)"
+start_dnsd 4 "$P4" "$(conf h4 a epmd.test 'address = 127.0.0.1')"
 ok "daemons up on ports $P1 $P2 $P3 $P4"
 
 # 1. The DNS-listed peers appear, SRV ones reached.

@@ -1,5 +1,5 @@
 #!/bin/bash
-# 17-upgrade-control-who: who may upgrade through the control socket
+# 19-upgrade-control-who: who may upgrade through the control socket
 # (control_group = daemon).  The socket is mode 660, group daemon.  Root
 # upgrades (same pid, "upgraded: pid"); a member of the group does, by
 # supplementary group and by primary group; an unprivileged user (nobody,

@@ -1,6 +1,6 @@
 #!/bin/bash
 #
-# mcast-replay.sh: a replayed multicast announcement neither brings back
+# 51-mcast-replay: a replayed multicast announcement neither brings back
 # an origin's previous incarnation nor makes a daemon dial the address it
 # came from.
 #
@@ -102,7 +102,7 @@ record()
 	pid=$!
 	track_pid "$pid"
 	sleep 0.3
-	start_daemon "$1" "$2" "$TMP/$1.conf"
+	start_daemon_as "$1" "$2" -f "$TMP/$1.conf"
 	wait "$pid"
 	kill9 "$DAEMON_PID"
 	[ -s "$3" ] || fail "recorded no announcement of $1"
@@ -126,9 +126,9 @@ record a "$PA1" "$TMP/a1.hex"
 record c "$PC" "$TMP/c.hex"
 
 conf b
-start_daemon b "$PB" "$TMP/b.conf"
+start_daemon_as b "$PB" -f "$TMP/b.conf"
 B_PID=$DAEMON_PID
-start_daemon a "$PA2" "$TMP/a.conf"
+start_daemon_as a "$PA2" -f "$TMP/a.conf"
 wait_until 10 peer_in "$PB" "127.0.0.1:$PA2" established ||
     fail "b does not reach a's new incarnation at 127.0.0.1:$PA2: $(peers "$PB")"
 

@@ -1,6 +1,6 @@
 #!/bin/bash
 #
-# mcast.sh: the "mcast" sync backend across network namespaces.
+# 50-mcast: the "mcast" sync backend across network namespaces.
 #
 # Four "hosts" (network namespaces) hang off a bridge that lives in a
 # fifth namespace, each by a veth pair, with addresses in 10.213.1.0/24
@@ -23,18 +23,10 @@
 #
 # Needs root (ip netns).  Exits 77 (skip) without it, 0 on success, 1 on
 # failure.  EPMDX and EPMDXCTL override the binaries (default build/);
-# KEEP=1 keeps the temp dir (configs, logs).
+# KEEP_TMP=1 keeps the temp dir (configs, logs).
 
-set -u
-export LC_ALL=C
-# now_ms, wait_until; REPO_ROOT.
-# shellcheck source=../lib/common.sh
-. "$(dirname "$0")/../lib/common.sh"
-
-EPMDX=${EPMDX:-$REPO_ROOT/build/epmdx}
-EPMDXCTL=${EPMDXCTL:-$REPO_ROOT/build/epmdxctl}
-case $EPMDX in /*) ;; *) EPMDX=$REPO_ROOT/$EPMDX ;; esac
-case $EPMDXCTL in /*) ;; *) EPMDXCTL=$REPO_ROOT/$EPMDXCTL ;; esac
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 TTL=4			# [sync] ttl, seconds
 INTERVAL=1		# [sync] interval, seconds
@@ -43,63 +35,22 @@ WAIT=20			# bound on each convergence wait, seconds
 ID=$$
 BR=epmdx-mc-$ID-br
 NSS="epmdx-mc-$ID-1 epmdx-mc-$ID-2 epmdx-mc-$ID-3 epmdx-mc-$ID-4"
-PIDS=""
-TMP=""
 MADE=""
 
-skip()
+# At exit, once the daemons are stopped: delete our namespaces; after a
+# failure show every daemon's log.
+del_namespaces()
 {
-	printf 'SKIP: mcast: %s\n' "$*" >&2
-	exit 77
-}
-
-fail()
-{
-	printf 'FAIL: mcast: %s\n' "$*" >&2
-	exit 1
-}
-
-# Stop our daemons (TERM, then KILL), delete our namespaces and files.
-cleanup()
-{
-	local rc=$? p n
-	trap - EXIT
-	for p in $PIDS; do
-		kill -TERM "$p" 2>/dev/null
-	done
-	for p in $PIDS; do
-		for n in 1 2 3 4 5 6 7 8 9 10; do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.2
-		done
-		kill -KILL "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
+	local n
 	for n in $MADE; do
 		ip netns del "$n" 2>/dev/null
 	done
-	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -n "$TMP" ]; then
-		for p in "$TMP"/*.log; do
-			[ -f "$p" ] || continue
-			printf '==== %s\n' "$(basename "$p")" >&2
-			tail -n 40 "$p" >&2
-		done
-	fi
-	[ -n "$TMP" ] && [ -z "${KEEP:-}" ] && rm -rf "$TMP"
-	exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 143' TERM
-trap 'exit 130' INT
-trap 'exit 129' HUP
+on_exit del_namespaces
+on_exit show_logs
 
 [ "$(id -u)" = 0 ] || skip "needs root for ip netns"
 command -v ip >/dev/null 2>&1 || skip "no ip(8)"
-[ -x "$EPMDX" ] || fail "no daemon at $EPMDX (run make)"
-[ -x "$EPMDXCTL" ] || fail "no epmdxctl at $EPMDXCTL (run make)"
-
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/epmdx-mcast.XXXXXX") || fail "mktemp"
-chmod 700 "$TMP"
 
 # ns N: the name of host N's namespace.
 ns()
@@ -164,7 +115,7 @@ start()
 	ip netns exec "$(ns "$host")" "$EPMDX" -port "$port" \
 	    -f "$TMP/$name.conf" >"$TMP/$name.log" 2>&1 &
 	pid=$!
-	PIDS="$pid $PIDS"
+	track_pid "$pid"
 	eval "PID_$name=$pid"
 }
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# 18-upgrade-control-lifecycle: the control socket's file.  `epmdx -n`
+# 20-upgrade-control-lifecycle: the control socket's file.  `epmdx -n`
 # does not create it; a stale socket file left by a crash is replaced at
 # start; the same socket (same inode) is still there and answering after
 # an upgrade and after a reload (SIGHUP); a second daemon configured with

@@ -1,5 +1,5 @@
 #!/bin/bash
-# dns-srv-targets: SRV targets without addresses in the answer are asked
+# 43-dns-srv-targets: SRV targets without addresses in the answer are asked
 # about, at most 16 questions (so 16 sockets) out at once.  A fake name
 # server (fakedns.py, on 127.0.0.1) answers _epmd._tcp.test with 20 SRV
 # records, t1.test .. t20.test at port Q, and nothing additional; it holds
@@ -19,17 +19,13 @@ for i in $(seq 1 20); do
 	echo "t$i.test $Q" >>"$DNS/srv"
 	echo "t$i.test 127.0.1.$i" >>"$DNS/hosts"
 done
-"$PYTHON" "$SYNC_DIR/fakedns.py" 127.0.0.1 "$DNS" </dev/null \
-    >>"$TMP/fakedns.log" 2>&1 &
-track_pid $!
-wait_until 10 test -s "$DNS/port" || fail "fakedns.py did not start"
-DP=$(cat "$DNS/port")
+fakedns
 
 make_secret "$TMP/secret"
 write_conf "$TMP/d.conf" h1 "" "backends = dns" "dns_type = srv" \
     "dns_query = _epmd._tcp.test" "dns_server = 127.0.0.1:$DP" \
     "dns_interval = 5"
-start_daemon d "$P" "$TMP/d.conf"
+start_daemon_as d "$P" -f "$TMP/d.conf"
 
 # all_listed: the 20 targets are peers.
 all_listed()

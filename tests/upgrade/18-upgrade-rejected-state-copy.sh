@@ -1,5 +1,5 @@
 #!/bin/bash
-# 17-upgrade-rejected-state-copy: a rejected handover never strands a
+# 18-upgrade-rejected-state-copy: a rejected handover never strands a
 # node, even when its socket has another copy elsewhere (systemd's fd
 # store keeps one of every registration socket).  A daemon started on a
 # damaged state (another format version; a record with a bad CRC) while
@@ -9,31 +9,8 @@
 . "$(dirname "$0")/lib.sh"
 epmdx_only
 
-# state KIND: the daemon on KIND with a copy kept; PEER is eof or open.
-state()
-{
-	PORT=$(free_port) || fail "no free port"
-	: >"$TMP/daemon.log"
-	"$PYTHON" "$EPMDCL" state --kind "$1" --epmd "$EPMD" -p "$PORT" \
-	    --log "$TMP/daemon.log" --hold 60 --keep-copy \
-	    >"$TMP/state.out" 2>&1 &
-	STATE_PID=$!
-	track_pid "$STATE_PID"
-	wait_until 10 grep -q '^pid ' "$TMP/state.out" ||
-	    fail "$1: daemon not started: $(cat "$TMP/state.out")"
-	DAEMON_PID=$(sed -n 's/^pid //p' "$TMP/state.out")
-	track_pid "$DAEMON_PID"
-	wait_until 20 grep -q '^peer ' "$TMP/state.out" ||
-	    fail "$1: state helper did not finish: $(cat "$TMP/state.out")"
-	grep -q '^ready$' "$TMP/state.out" || {
-		cat "$TMP/daemon.log" >&2
-		fail "$1: no ready line"
-	}
-	PEER=$(sed -n 's/^peer //p' "$TMP/state.out")
-}
-
 for kind in version bad-crc; do
-	state "$kind"
+	start_state "$kind" --keep-copy
 	grep -aq 'damaged' "$TMP/daemon.log" || {
 		cat "$TMP/daemon.log" >&2
 		fail "$kind: no 'damaged' in the log"
@@ -45,7 +22,7 @@ for kind in version bad-crc; do
 	dead "$DAEMON_PID" || fail "$kind: daemon still running"
 done
 
-state valid
+start_state valid --keep-copy
 grep -aq 'upgrade: adopted listeners=1 registrations=1 ' \
     "$TMP/daemon.log" || fail "valid: not adopted"
 assert_eq "$PEER" open "valid: the registration's connection"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# dns-drop: one bad answer does not drop the DNS peers; a peer leaves only
+# 41-dns-drop: one bad answer does not drop the DNS peers; a peer leaves only
 # once two complete polls in a row lack it (epmdx-sync(7)).  A fake name
 # server (fakedns.py, on 127.0.0.1) gives epmd.test the A records
 # 127.0.0.2 and 127.0.0.3 (TTL 0); the daemon polls it every second.
@@ -17,17 +17,9 @@ MISSES=2		# complete polls lacking a peer before it is dropped
 DNS=$TMP/dns
 mkdir "$DNS" || fail "mkdir $DNS"
 printf '127.0.0.2\n127.0.0.3\n' >"$DNS/addrs"
-"$PYTHON" "$SYNC_DIR/fakedns.py" 127.0.0.1 "$DNS" </dev/null \
-    >>"$TMP/fakedns.log" 2>&1 &
-track_pid $!
-wait_until 10 test -s "$DNS/port" || fail "fakedns.py did not start"
-DP=$(cat "$DNS/port")
+fakedns
 
-P=$(free_port) || fail "no free port"
-make_secret "$TMP/secret"
-write_conf "$TMP/d.conf" h1 "" "backends = dns" "dns_query = epmd.test" \
-    "dns_server = 127.0.0.1:$DP" "dns_interval = 1"
-start_daemon d "$P" "$TMP/d.conf"
+dns_daemon
 
 # listed ADDR: the daemon lists ADDR:$P (in any state).
 listed()

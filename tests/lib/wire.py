@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""wire.py: raw-bytes EPMD client for the end-to-end tests (stdlib only).
+"""wire.py: the raw-bytes EPMD command line of the test suites, over
+tests/lib/epmd.py (stdlib only).
 
 Modes (exactly one; the default is "send"):
 
@@ -45,8 +46,9 @@ Modes (exactly one; the default is "send"):
                   (how many connected), flush, hold them for --timeout S
                   (default 60) or until SIGTERM, then print "closed=C".
 
-Common: -p/--port PORT (required), -H/--host HOST (default 127.0.0.1;
-::1 works), --timeout S.
+Common: -p/--port PORT (default ERL_EPMD_PORT, else 4369), -H/--host
+HOST (default EPMD_HOST, else 127.0.0.1; ::1 works), --timeout S;
+EPMD_BIND sets the local address to connect from.
 
 Exit status: 0 the server closed the connection (EOF or reset), 2 it was
 still open when the timeout passed, 1 usage or connection error. The bulk
@@ -64,13 +66,14 @@ Examples:
 import argparse
 import codecs
 import os
-import resource
 import selectors
 import signal
-import socket
 import struct
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import epmd  # noqa: E402
 
 
 def die(msg):
@@ -80,62 +83,18 @@ def die(msg):
 
 def connect(host, port, timeout=10.0):
     try:
-        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-        s = socket.socket(fam, socket.SOCK_STREAM)
-        s.settimeout(timeout)
-        s.connect((host, port))
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        return s
+        return epmd.connect(host, port, timeout, nodelay=True)
     except OSError as e:
         die("connect %s port %d: %s" % (host, port, e))
 
 
-def frame(payload):
-    return struct.pack(">H", len(payload)) + payload
-
-
-def alive2(name, nodeport, ntype=77, proto=0, high=6, low=5, extra=b"",
-           nlen=None, elen=None):
-    if nlen is None:
-        nlen = len(name)
-    if elen is None:
-        elen = len(extra)
-    return (b"x" + struct.pack(">HBBHHH", nodeport, ntype, proto, high, low,
-                               nlen) + name + struct.pack(">H", elen) + extra)
+frame = epmd.frame
+send_chunks = epmd.send_chunks
 
 
 def read_until_close(s, deadline):
     """Read until EOF/reset or deadline. Returns (bytes, closed)."""
-    buf = b""
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return buf, False
-        s.settimeout(left)
-        try:
-            d = s.recv(65536)
-        except socket.timeout:
-            return buf, False
-        except OSError:            # ECONNRESET and friends: closed
-            return buf, True
-        if not d:
-            return buf, True
-        buf += d
-
-
-def send_chunks(s, data, chunk, delay):
-    """Send data; returns False if the server closed on us meanwhile."""
-    try:
-        if chunk <= 0:
-            s.sendall(data)
-            return True
-        for i in range(0, len(data), chunk):
-            if i:
-                time.sleep(delay)
-            s.sendall(data[i:i + chunk])
-        return True
-    except OSError:
-        return False
+    return epmd.read_until_close(s, deadline - time.monotonic())
 
 
 def mode_send(a, payload):
@@ -158,12 +117,12 @@ def mode_send(a, payload):
 
 def mode_names(a):
     s = connect(a.host, a.port)
-    s.sendall(frame(b"n"))
+    s.sendall(epmd.simple(epmd.NAMES))
     buf, closed = read_until_close(s, time.monotonic() + a.timeout)
     s.close()
     if len(buf) < 4:
         die("NAMES: short reply %r" % buf)
-    sys.stdout.write("port %d\n" % struct.unpack(">I", buf[:4])[0])
+    sys.stdout.write("port %d\n" % epmd.names_port(buf))
     sys.stdout.flush()
     sys.stdout.buffer.write(buf[4:])
     return 0 if closed else 2
@@ -172,35 +131,12 @@ def mode_names(a):
 def mode_register(a, name, nodeport):
     extra = bytes.fromhex(a.extra)
     s = connect(a.host, a.port)
-    send_chunks(s, frame(alive2(name, nodeport, a.type, a.proto, a.high,
-                                a.low, extra, a.nlen, a.elen)),
+    send_chunks(s, frame(epmd.alive2_body(name, nodeport, a.type, a.proto,
+                                          a.high, a.low, extra, a.nlen,
+                                          a.elen)),
                 a.chunk, a.delay)
     # Read the reply: 'v' + 5 bytes or 'y' + 3 bytes, or until close.
-    buf = b""
-    deadline = time.monotonic() + min(a.timeout, 10.0)
-    closed = False
-    while True:
-        if buf[:1] == b"v" and len(buf) >= 6:
-            break
-        if buf[:1] == b"y" and len(buf) >= 4:
-            break
-        if buf and buf[:1] not in (b"v", b"y"):
-            break
-        left = deadline - time.monotonic()
-        if left <= 0:
-            break
-        s.settimeout(left)
-        try:
-            d = s.recv(6 - len(buf) if buf[:1] != b"y" else 4 - len(buf))
-        except socket.timeout:
-            break
-        except OSError:
-            closed = True
-            break
-        if not d:
-            closed = True
-            break
-        buf += d
+    buf, closed = epmd.read_alive2_reply(s, min(a.timeout, 10.0))
     sys.stdout.write(buf.hex() + "\n")
     sys.stdout.flush()
     t0 = time.monotonic()
@@ -225,13 +161,7 @@ def mode_register(a, name, nodeport):
     return 0 if closed else 2
 
 
-def raise_nofile():
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft != hard:
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-        except (ValueError, OSError):
-            pass
+raise_nofile = epmd.raise_nofile
 
 
 class Term(Exception):
@@ -257,13 +187,8 @@ def hold(socks, seconds):
                 break
             for key, _ in sel.select(min(left, 1.0)):
                 s = key.fileobj
-                try:
-                    d = s.recv(4096)
-                except BlockingIOError:
-                    continue
-                except OSError:
-                    d = b""
-                if not d:
+                d = epmd.recv_ready(s)
+                if d == b"":
                     sel.unregister(s)
                     closed += 1
     except Term:
@@ -279,17 +204,8 @@ def mode_bulk_register(a, n):
         for i in range(1, n + 1):
             name = ("%s%d" % (a.prefix, i)).encode()
             s = connect(a.host, a.port)
-            s.sendall(frame(alive2(name, a.base + i)))
-            buf, deadline = b"", time.monotonic() + 10.0
-            while len(buf) < 6 and time.monotonic() < deadline:
-                s.settimeout(max(0.01, deadline - time.monotonic()))
-                try:
-                    d = s.recv(6 - len(buf))
-                except OSError:
-                    break
-                if not d:
-                    break
-                buf += d
+            s.sendall(epmd.alive2(name, a.base + i))
+            buf, _ = epmd.read_alive2_reply(s, 10.0)
             if len(buf) == 6 and buf[:2] == b"v\x00":
                 socks.append(s)
             else:
@@ -308,7 +224,7 @@ def mode_bulk_lookup(a, n):
     for i in range(1, n + 1):
         name = ("%s%d" % (a.prefix, i)).encode()
         s = connect(a.host, a.port)
-        s.sendall(frame(b"z" + name))
+        s.sendall(epmd.port2(name))
         buf, _ = read_until_close(s, time.monotonic() + 10.0)
         s.close()
         if buf[:2] == b"w\x00" and len(buf) >= 4:
@@ -328,15 +244,10 @@ def mode_idle(a, n):
     socks = []
     try:
         for _ in range(n):
-            fam = socket.AF_INET6 if ":" in a.host else socket.AF_INET
-            s = socket.socket(fam, socket.SOCK_STREAM)
-            s.settimeout(10.0)
             try:
-                s.connect((a.host, a.port))
+                socks.append(epmd.connect(a.host, a.port, 10.0))
             except OSError:
-                s.close()
                 break
-            socks.append(s)
     except Term:
         return 1
     print("open=%d" % len(socks), flush=True)
@@ -370,8 +281,8 @@ def build_payload(parts):
 def main():
     p = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("-H", "--host", default="127.0.0.1")
-    p.add_argument("-p", "--port", type=int, required=True)
+    p.add_argument("-H", "--host", default=epmd.HOST)
+    p.add_argument("-p", "--port", type=int, default=epmd.PORT)
     p.add_argument("--timeout", type=float, default=None,
                    help="read/hold time in seconds (send: 5, others: 60)")
     p.add_argument("--hex", dest="hex", action=Append, help="payload bytes in hex")
