@@ -28,18 +28,18 @@ carry_begin(struct carry_buf *b, uint64_t generation)
 	if (handover_encode_header(b->p, b->size, generation) < 0)
 		b->err = 1;
 	else
-		b->len = HO_HEADER_LEN;
+		b->len = HANDOVER_HEADER_LEN;
 }
 
 /* Append one record. */
 void
-carry_put(struct carry_buf *b, const struct ho_rec *r)
+carry_put(struct carry_buf *b, const struct handover_rec *r)
 {
 	int	 n;
 
 	if (b->err)
 		return;
-	if (b->size - b->len < HO_RECORD_MAX + 16) {
+	if (b->size - b->len < HANDOVER_RECORD_MAX + 16) {
 		b->size = b->size == 0 ? 65536 : b->size * 2;
 		b->p = xreallocarray(b->p, 1, b->size);
 	}
@@ -53,7 +53,7 @@ carry_put(struct carry_buf *b, const struct ho_rec *r)
 void
 carry_put_fd(struct carry_buf *b, uint8_t type, int fd)
 {
-	struct ho_rec	 r;
+	struct handover_rec	 r;
 
 	memset(&r, 0, sizeof(r));
 	r.type = type;
@@ -63,10 +63,10 @@ carry_put_fd(struct carry_buf *b, uint8_t type, int fd)
 
 /* The ADD record for n. */
 void
-carry_rec_add(struct ho_rec *r, const struct node *n, int fd)
+carry_rec_add(struct handover_rec *r, const struct node *n, int fd)
 {
 	memset(r, 0, sizeof(*r));
-	r->type = HO_ADD;
+	r->type = HANDOVER_ADD;
 	r->id = n->sid;
 	r->fd = fd;
 	r->cr_counter = n->cr_counter;
@@ -77,12 +77,12 @@ carry_rec_add(struct ho_rec *r, const struct node *n, int fd)
 void
 carry_put_registry(struct carry_buf *b, struct registry *reg, int journal)
 {
-	struct ho_rec	 r;
+	struct handover_rec	 r;
 	struct node	*n;
 
 	for (n = registry_unreg_first(reg); n != NULL; n = registry_next(n)) {
 		memset(&r, 0, sizeof(r));
-		r.type = HO_UNREG;
+		r.type = HANDOVER_UNREG;
 		r.cr_counter = n->cr_counter;
 		r.fd = journal ? -1 : n->fd;
 		r.node.port = n->port;
@@ -115,7 +115,7 @@ carry_read(int fd, size_t max, size_t *len, char **cause)
 	ssize_t		 n;
 	size_t		 got = 0, size;
 
-	if (fstat(fd, &st) == -1 || st.st_size < HO_HEADER_LEN ||
+	if (fstat(fd, &st) == -1 || st.st_size < HANDOVER_HEADER_LEN ||
 	    (unsigned long long)st.st_size > max) {
 		xasprintf(cause, "state memfd missing or of a bad size");
 		return NULL;
@@ -170,14 +170,14 @@ carry_cloexec(int fd, int on)
 /* carry_validate() with its scratch map of descriptors seen[maxfds]. */
 static int
 carry_validate_with(const uint8_t *buf, size_t len, struct registry *reg,
-    int *fds, int *nfds, int maxfds, struct ho_rec *meta, char *seen,
+    int *fds, int *nfds, int maxfds, struct handover_rec *meta, char *seen,
     char **cause)
 {
-	struct ho_rec	 r;
+	struct handover_rec	 r;
 	struct node	*node;
 	const char	*why = NULL;
 	uint64_t	 gen;
-	size_t		 off = HO_HEADER_LEN;
+	size_t		 off = HANDOVER_HEADER_LEN;
 	long		 n;
 	int		 have_meta = 0, end = 0;
 
@@ -194,23 +194,23 @@ carry_validate_with(const uint8_t *buf, size_t len, struct registry *reg,
 			return -1;
 		}
 		off += (size_t)n;
-		if (!have_meta && r.type != HO_META) {
+		if (!have_meta && r.type != HANDOVER_META) {
 			xasprintf(cause, "state does not start with META");
 			return -1;
 		}
 		switch (r.type) {
-		case HO_META:
+		case HANDOVER_META:
 			if (have_meta++) {
 				xasprintf(cause, "two META records");
 				return -1;
 			}
 			*meta = r;
 			continue;
-		case HO_LISTEN:
-		case HO_KEPT:
-		case HO_REPLY:
-		case HO_ADD:
-			if (!carry_is_socket(r.fd, r.type == HO_LISTEN ?
+		case HANDOVER_LISTEN:
+		case HANDOVER_KEPT:
+		case HANDOVER_REPLY:
+		case HANDOVER_ADD:
+			if (!carry_is_socket(r.fd, r.type == HANDOVER_LISTEN ?
 			    CARRY_LISTENING : CARRY_CONNECTED)) {
 				xasprintf(cause, "descriptor %d is not the "
 				    "socket the state says", (int)r.fd);
@@ -228,15 +228,16 @@ carry_validate_with(const uint8_t *buf, size_t len, struct registry *reg,
 			}
 			seen[r.fd] = 1;
 			fds[(*nfds)++] = r.fd;
-			if (r.type == HO_ADD && (node = registry_restore(reg,
-			    &r.node, r.cr_counter, r.fd, NULL)) == NULL) {
+			if (r.type == HANDOVER_ADD && (node =
+			    registry_restore(reg, &r.node, r.cr_counter, r.fd,
+			    NULL)) == NULL) {
 				xasprintf(cause, "name registered twice");
 				return -1;
 			}
-			if (r.type == HO_ADD)
+			if (r.type == HANDOVER_ADD)
 				node->sid = r.id;
 			continue;
-		case HO_UNREG:
+		case HANDOVER_UNREG:
 			if (registry_restore_unreg(reg, r.node.name,
 			    r.node.namelen, r.node.port, r.fd,
 			    r.cr_counter) == -1) {
@@ -244,10 +245,10 @@ carry_validate_with(const uint8_t *buf, size_t len, struct registry *reg,
 				return -1;
 			}
 			continue;
-		case HO_ORIGIN:
-		case HO_ONODE:
+		case HANDOVER_ORIGIN:
+		case HANDOVER_ONODE:
 			continue;	/* checked by the codec; used later */
-		case HO_END:
+		case HANDOVER_END:
 			end = 1;
 			continue;
 		default:
@@ -266,7 +267,7 @@ carry_validate_with(const uint8_t *buf, size_t len, struct registry *reg,
 /* Check a whole upgrade snapshot; see carry.h. */
 int
 carry_validate(const uint8_t *buf, size_t len, struct registry *reg,
-    int *fds, int *nfds, int maxfds, struct ho_rec *meta, char **cause)
+    int *fds, int *nfds, int maxfds, struct handover_rec *meta, char **cause)
 {
 	char	*seen = xcalloc((size_t)maxfds, 1);
 	int	 rc;
@@ -344,12 +345,12 @@ carry_map_free(struct carry_map *m)
 /* Replay a journal; see carry.h. */
 size_t
 carry_replay(const uint8_t *buf, size_t len, struct registry *reg,
-    struct carry_map *map, struct ho_rec *meta)
+    struct carry_map *map, struct handover_rec *meta)
 {
-	struct ho_rec	 r;
+	struct handover_rec	 r;
 	struct node	*n;
 	const char	*why = NULL;
-	size_t		 off = HO_HEADER_LEN, applied = 0;
+	size_t		 off = HANDOVER_HEADER_LEN, applied = 0;
 	long		 rl;
 
 	while (off < len) {
@@ -364,14 +365,14 @@ carry_replay(const uint8_t *buf, size_t len, struct registry *reg,
 		off += (size_t)rl;
 		applied++;
 		switch (r.type) {
-		case HO_META:
+		case HANDOVER_META:
 			*meta = r;
 			break;
-		case HO_UNREG:
+		case HANDOVER_UNREG:
 			registry_restore_unreg(reg, r.node.name,
 			    r.node.namelen, r.node.port, -1, r.cr_counter);
 			break;
-		case HO_ADD:
+		case HANDOVER_ADD:
 			if (r.id == 0 || (n = registry_restore(reg, &r.node,
 			    r.cr_counter, -1, NULL)) == NULL)
 				break;
@@ -380,7 +381,7 @@ carry_replay(const uint8_t *buf, size_t len, struct registry *reg,
 			if (r.id > meta->next_id)
 				meta->next_id = r.id;
 			break;
-		case HO_DEL:
+		case HANDOVER_DEL:
 			if ((n = carry_map_get(map, r.id)) != NULL &&
 			    n->active) {
 				registry_remove(reg, n);

@@ -34,11 +34,12 @@ struct carry_buf {
 /* Start a buffer with the file header of generation. */
 void		 carry_begin(struct carry_buf *, uint64_t generation);
 /* Append one record. */
-void		 carry_put(struct carry_buf *, const struct ho_rec *);
+void		 carry_put(struct carry_buf *, const struct handover_rec *);
 /* Append a record of type (LISTEN, KEPT, REPLY) for fd. */
 void		 carry_put_fd(struct carry_buf *, uint8_t type, int fd);
 /* The ADD record for an active node (fd -1 for a journal). */
-void		 carry_rec_add(struct ho_rec *, const struct node *, int fd);
+void		 carry_rec_add(struct handover_rec *, const struct node *,
+		    int fd);
 /*
  * The registry's records: UNREG for each remembered name, then ADD for
  * each active node, oldest first.  A journal (journal=1) carries no
@@ -67,7 +68,7 @@ void		 carry_cloexec(int fd, int on);
  */
 int		 carry_validate(const uint8_t *buf, size_t len,
 		    struct registry *reg, int *fds, int *nfds, int maxfds,
-		    struct ho_rec *meta, char **cause);
+		    struct handover_rec *meta, char **cause);
 
 /* The fd store's id -> node map, filled by carry_replay(). */
 struct carry_map {
@@ -85,7 +86,7 @@ struct carry_map {
  */
 size_t		 carry_replay(const uint8_t *buf, size_t len,
 		    struct registry *reg, struct carry_map *map,
-		    struct ho_rec *meta);
+		    struct handover_rec *meta);
 /* The node a journal id names, or NULL. */
 struct node	*carry_map_get(struct carry_map *, uint64_t id);
 /* Free the map's tables. */

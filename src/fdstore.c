@@ -108,9 +108,9 @@ fdstore_export(void)
 
 /* Append one record to the journal. */
 static void
-fdstore_append(const struct ho_rec *r)
+fdstore_append(const struct handover_rec *r)
 {
-	uint8_t	 buf[HO_RECORD_MAX + 16];
+	uint8_t	 buf[HANDOVER_RECORD_MAX + 16];
 	int	 n;
 
 	if (fs.fd == -1 || (n = handover_encode(buf, sizeof(buf), r)) < 0)
@@ -130,7 +130,7 @@ static void
 fdstore_snapshot(struct server *srv)
 {
 	struct carry_buf b;
-	struct ho_rec	 r;
+	struct handover_rec	 r;
 	char		 name[32];
 	int		 fd, old = fs.fd;
 	char		 oldwhich = fs.which;
@@ -141,7 +141,7 @@ fdstore_snapshot(struct server *srv)
 	}
 	carry_begin(&b, fs.generation + 1);
 	memset(&r, 0, sizeof(r));
-	r.type = HO_META;
+	r.type = HANDOVER_META;
 	r.names_port = srv->names_port;
 	r.started = srv->started;
 	r.next_id = fs.next_id;
@@ -188,7 +188,7 @@ fdstore_start(struct server *srv)
 void
 fdstore_added(struct server *srv, struct node *n)
 {
-	struct ho_rec	 r;
+	struct handover_rec	 r;
 	char		 name[48];
 
 	if (!fs.on || fs.frozen || fs.fd == -1)
@@ -209,7 +209,7 @@ fdstore_added(struct server *srv, struct node *n)
 void
 fdstore_removed(struct server *srv, struct node *n)
 {
-	struct ho_rec	 r;
+	struct handover_rec	 r;
 	char		 name[48];
 
 	if (!fs.on || fs.frozen || n->sid == 0)
@@ -218,7 +218,7 @@ fdstore_removed(struct server *srv, struct node *n)
 	    (unsigned long long)n->sid);
 	sd_store_remove(name);
 	memset(&r, 0, sizeof(r));
-	r.type = HO_DEL;
+	r.type = HANDOVER_DEL;
 	r.id = n->sid;
 	fdstore_append(&r);
 	n->sid = 0;
@@ -263,7 +263,7 @@ fdstore_forget(void)
 {
 	struct carry_map	 map;
 	struct registry		*reg;
-	struct ho_rec		 meta;
+	struct handover_rec		 meta;
 	struct node		*n;
 	uint8_t			*buf;
 	size_t			 len, dropped = 0;
@@ -302,7 +302,7 @@ fdstore_load(struct server *srv)
 {
 	struct carry_map	 map;
 	struct registry		*reg;
-	struct ho_rec		 meta;
+	struct handover_rec		 meta;
 	struct node		*n, *next;
 	char			*cause = NULL, *names[2], **rnames;
 	int			 sfds[2], ns, *rfds, nr, i, adopted = 0, best = -1;

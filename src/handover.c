@@ -34,10 +34,10 @@ handover_encode_header(uint8_t *buf, size_t size, uint64_t generation)
 
 	if (w.err)
 		return -1;
-	memcpy(buf, HO_MAGIC, 8);
-	wire_put_int(&w, HO_VERSION, 4);
+	memcpy(buf, HANDOVER_MAGIC, 8);
+	wire_put_int(&w, HANDOVER_VERSION, 4);
 	wire_put_int(&w, generation, 8);
-	return w.err ? -1 : HO_HEADER_LEN;
+	return w.err ? -1 : HANDOVER_HEADER_LEN;
 }
 
 /* Check the file header. */
@@ -46,9 +46,9 @@ handover_decode_header(const uint8_t *buf, size_t len, uint64_t *generation)
 {
 	struct wire_r	 r = { buf + 8, len >= 8 ? len - 8 : 0, len < 8 };
 
-	if (r.err || memcmp(buf, HO_MAGIC, 8) != 0)
+	if (r.err || memcmp(buf, HANDOVER_MAGIC, 8) != 0)
 		return -1;
-	if (wire_get_int(&r, 4) != HO_VERSION)
+	if (wire_get_int(&r, 4) != HANDOVER_VERSION)
 		return -1;
 	*generation = wire_get_int(&r, 8);
 	return r.err ? -1 : 0;
@@ -56,7 +56,7 @@ handover_decode_header(const uint8_t *buf, size_t len, uint64_t *generation)
 
 /* Encode one record: type, length, payload, CRC. */
 int
-handover_encode(uint8_t *buf, size_t size, const struct ho_rec *rec)
+handover_encode(uint8_t *buf, size_t size, const struct handover_rec *rec)
 {
 	struct wire_w	 w, hw;
 	size_t		 plen;
@@ -68,44 +68,44 @@ handover_encode(uint8_t *buf, size_t size, const struct ho_rec *rec)
 	w.left = size - 9;
 	w.err = 0;
 	switch (rec->type) {
-	case HO_META:
+	case HANDOVER_META:
 		wire_put_int(&w, rec->names_port, 4);
 		wire_put_int(&w, (uint64_t)rec->started, 8);
 		wire_put_int(&w, rec->next_id, 8);
 		wire_put_int(&w, rec->incarnation, 8);
 		wire_put_int(&w, rec->version, 8);
 		break;
-	case HO_ADD:
+	case HANDOVER_ADD:
 		wire_put_int(&w, rec->id, 8);
 		wire_put_int(&w, (uint32_t)rec->fd, 4);
 		wire_put_int(&w, rec->cr_counter, 4);
 		wire_put_node(&w, &rec->node);
 		break;
-	case HO_DEL:
+	case HANDOVER_DEL:
 		wire_put_int(&w, rec->id, 8);
 		break;
-	case HO_UNREG:
+	case HANDOVER_UNREG:
 		wire_put_int(&w, rec->cr_counter, 4);
 		wire_put_int(&w, (uint32_t)rec->fd, 4);
 		wire_put_int(&w, rec->node.port, 2);
 		wire_put_str(&w, rec->node.name, rec->node.namelen);
 		break;
-	case HO_LISTEN:
-	case HO_KEPT:
-	case HO_REPLY:
+	case HANDOVER_LISTEN:
+	case HANDOVER_KEPT:
+	case HANDOVER_REPLY:
 		wire_put_int(&w, (uint32_t)rec->fd, 4);
 		break;
-	case HO_ORIGIN:
+	case HANDOVER_ORIGIN:
 		wire_put_str(&w, rec->host, rec->hostlen);
 		wire_put_str(&w, rec->addr, rec->addrlen);
 		wire_put_int(&w, rec->incarnation, 8);
 		wire_put_int(&w, rec->version, 8);
 		wire_put_int(&w, (uint64_t)rec->age, 8);
 		break;
-	case HO_ONODE:
+	case HANDOVER_ONODE:
 		wire_put_node(&w, &rec->node);
 		break;
-	case HO_END:
+	case HANDOVER_END:
 		break;
 	default:
 		return -1;
@@ -113,7 +113,7 @@ handover_encode(uint8_t *buf, size_t size, const struct ho_rec *rec)
 	if (w.err)
 		return -1;
 	plen = (size_t)(w.p - (buf + 5));
-	if (plen > HO_RECORD_MAX)
+	if (plen > HANDOVER_RECORD_MAX)
 		return -1;
 	hw.p = buf;
 	hw.left = 5;
@@ -128,7 +128,7 @@ handover_encode(uint8_t *buf, size_t size, const struct ho_rec *rec)
 
 /* Decode the record at buf; see handover.h. */
 long
-handover_decode(const uint8_t *buf, size_t len, struct ho_rec *rec,
+handover_decode(const uint8_t *buf, size_t len, struct handover_rec *rec,
     const char **why)
 {
 	struct wire_r	 r;
@@ -144,7 +144,7 @@ handover_decode(const uint8_t *buf, size_t len, struct ho_rec *rec,
 	r.left = 4;
 	r.err = 0;
 	plen = (uint32_t)wire_get_int(&r, 4);
-	if (plen > HO_RECORD_MAX) {
+	if (plen > HANDOVER_RECORD_MAX) {
 		*why = "record too long";
 		return -1;
 	}
@@ -162,7 +162,7 @@ handover_decode(const uint8_t *buf, size_t len, struct ho_rec *rec,
 	r.err = 0;
 	rec->type = buf[0];
 	switch (rec->type) {
-	case HO_META:
+	case HANDOVER_META:
 		rec->names_port = (uint32_t)wire_get_int(&r, 4);
 		rec->started = (int64_t)wire_get_int(&r, 8);
 		rec->next_id = wire_get_int(&r, 8);
@@ -174,39 +174,39 @@ handover_decode(const uint8_t *buf, size_t len, struct ho_rec *rec,
 			return -1;
 		}
 		break;
-	case HO_ADD:
+	case HANDOVER_ADD:
 		rec->id = wire_get_int(&r, 8);
 		rec->fd = (int32_t)wire_get_int(&r, 4);
 		rec->cr_counter = (uint32_t)wire_get_int(&r, 4);
 		wire_get_node(&r, &rec->node);
 		break;
-	case HO_DEL:
+	case HANDOVER_DEL:
 		rec->id = wire_get_int(&r, 8);
 		break;
-	case HO_UNREG:
+	case HANDOVER_UNREG:
 		rec->cr_counter = (uint32_t)wire_get_int(&r, 4);
 		rec->fd = (int32_t)wire_get_int(&r, 4);
 		rec->node.port = (uint16_t)wire_get_int(&r, 2);
 		rec->node.name = wire_get_str(&r, &rec->node.namelen);
 		break;
-	case HO_LISTEN:
-	case HO_KEPT:
-	case HO_REPLY:
+	case HANDOVER_LISTEN:
+	case HANDOVER_KEPT:
+	case HANDOVER_REPLY:
 		rec->fd = (int32_t)wire_get_int(&r, 4);
 		if (!r.err && rec->fd < 0) {
 			*why = "negative descriptor";
 			return -1;
 		}
 		break;
-	case HO_ORIGIN:
+	case HANDOVER_ORIGIN:
 		rec->host = wire_get_str(&r, &rec->hostlen);
 		rec->addr = wire_get_str(&r, &rec->addrlen);
 		rec->incarnation = wire_get_int(&r, 8);
 		rec->version = wire_get_int(&r, 8);
 		rec->age = (int64_t)wire_get_int(&r, 8);
 		if (!r.err && (rec->hostlen == 0 ||
-		    rec->hostlen > HO_HOST_MAX ||
-		    rec->addrlen > HO_HOST_MAX + 8 ||
+		    rec->hostlen > HANDOVER_HOST_MAX ||
+		    rec->addrlen > HANDOVER_HOST_MAX + 8 ||
 		    memchr(rec->host, 0, rec->hostlen) != NULL ||
 		    memchr(rec->addr, 0, rec->addrlen) != NULL ||
 		    rec->age < 0)) {
@@ -214,10 +214,10 @@ handover_decode(const uint8_t *buf, size_t len, struct ho_rec *rec,
 			return -1;
 		}
 		break;
-	case HO_ONODE:
+	case HANDOVER_ONODE:
 		wire_get_node(&r, &rec->node);
 		break;
-	case HO_END:
+	case HANDOVER_END:
 		break;
 	default:
 		*why = "unknown record type";
@@ -231,8 +231,8 @@ handover_decode(const uint8_t *buf, size_t len, struct ho_rec *rec,
 		*why = "record longer than its fields";
 		return -1;
 	}
-	if ((rec->type == HO_ADD || rec->type == HO_UNREG ||
-	    rec->type == HO_ONODE) &&
+	if ((rec->type == HANDOVER_ADD || rec->type == HANDOVER_UNREG ||
+	    rec->type == HANDOVER_ONODE) &&
 	    (!proto_name_ok(rec->node.name, rec->node.namelen) ||
 	    rec->node.extralen > PROTO_MAXSYMLEN)) {
 		*why = "bad node name or extra";

@@ -112,12 +112,13 @@ void		 sync_accept(struct server *, int fd, const uint8_t *body,
 		    size_t len);
 
 /* Upgrade handover (sync_handover.c): our origin, remote origins, restore. */
-struct ho_rec;
+struct handover_rec;
 void		 sync_handover_origin(struct server *, uint64_t *incarnation,
 		    uint64_t *version);
 void		 sync_handover_origins(struct server *,
-		    void (*)(void *, const struct ho_rec *), void *);
-void		 sync_handover_restore(struct server *, const struct ho_rec *);
+		    void (*)(void *, const struct handover_rec *), void *);
+void		 sync_handover_restore(struct server *,
+		    const struct handover_rec *);
 
 /* Prometheus families for /metrics (sync_metrics.c); nothing when off. */
 void		 sync_metrics(struct server *, struct evbuffer *);

@@ -26,11 +26,11 @@ sync_handover_origin(struct server *srv, uint64_t *incarnation,
 /* Every remote origin as an ORIGIN record and its ONODE records. */
 void
 sync_handover_origins(struct server *srv,
-    void (*put)(void *, const struct ho_rec *), void *arg)
+    void (*put)(void *, const struct handover_rec *), void *arg)
 {
 	struct sync_origin	*o;
 	struct node		*n;
-	struct ho_rec		 r;
+	struct handover_rec		 r;
 	time_t			 now = mono_now();
 
 	if (srv->sync == NULL)
@@ -39,7 +39,7 @@ sync_handover_origins(struct server *srv,
 		if (!o->synced)
 			continue;
 		memset(&r, 0, sizeof(r));
-		r.type = HO_ORIGIN;
+		r.type = HANDOVER_ORIGIN;
 		r.host = (const uint8_t *)o->host;
 		r.hostlen = strlen(o->host);
 		r.addr = (const uint8_t *)o->addr;
@@ -52,7 +52,7 @@ sync_handover_origins(struct server *srv,
 		for (n = registry_first(o->table); n != NULL;
 		    n = registry_next(n)) {
 			memset(&r, 0, sizeof(r));
-			r.type = HO_ONODE;
+			r.type = HANDOVER_ONODE;
 			registry_node_view(n, &r.node);
 			put(arg, &r);
 		}
@@ -65,7 +65,7 @@ sync_handover_origins(struct server *srv,
  * records go to the origin of the ORIGIN record before them.
  */
 void
-sync_handover_restore(struct server *srv, const struct ho_rec *r)
+sync_handover_restore(struct server *srv, const struct handover_rec *r)
 {
 	struct sync		*s = srv->sync;
 	struct sync_origin	*o;
@@ -74,7 +74,7 @@ sync_handover_restore(struct server *srv, const struct ho_rec *r)
 
 	if (s == NULL)
 		return;
-	if (r->type == HO_ONODE) {
+	if (r->type == HANDOVER_ONODE) {
 		if (s->restoring != NULL)
 			sync_origin_take(s, s->restoring, s->restoring->table,
 			    &r->node, NULL);

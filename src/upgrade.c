@@ -107,7 +107,7 @@ upgrade_cloexec(int fd, void *arg)
 
 /* carry_put() for sync's records. */
 static void
-upgrade_put_rec(void *arg, const struct ho_rec *r)
+upgrade_put_rec(void *arg, const struct handover_rec *r)
 {
 	carry_put(arg, r);
 }
@@ -128,25 +128,25 @@ upgrade_listen_list(int fd, void *arg)
 static void
 upgrade_put_listen(int fd, void *arg)
 {
-	carry_put_fd(arg, HO_LISTEN, fd);
+	carry_put_fd(arg, HANDOVER_LISTEN, fd);
 }
 
 /* conn_foreach_kept() callback. */
 static void
 upgrade_put_kept(int fd, void *arg)
 {
-	carry_put_fd(arg, HO_KEPT, fd);
+	carry_put_fd(arg, HANDOVER_KEPT, fd);
 }
 
 /* The whole state as a snapshot. */
 static void
 upgrade_snapshot(struct server *srv, struct carry_buf *b)
 {
-	struct ho_rec	 r;
+	struct handover_rec	 r;
 
 	carry_begin(b, 1);
 	memset(&r, 0, sizeof(r));
-	r.type = HO_META;
+	r.type = HANDOVER_META;
 	r.names_port = srv->names_port;
 	r.started = srv->started;
 	sync_handover_origin(srv, &r.incarnation, &r.version);
@@ -156,9 +156,9 @@ upgrade_snapshot(struct server *srv, struct carry_buf *b)
 	conn_foreach_kept(srv, upgrade_put_kept, b);
 	sync_handover_origins(srv, upgrade_put_rec, b);
 	if (upgrade_reply != -1)
-		carry_put_fd(b, HO_REPLY, upgrade_reply);
+		carry_put_fd(b, HANDOVER_REPLY, upgrade_reply);
 	memset(&r, 0, sizeof(r));
-	r.type = HO_END;
+	r.type = HANDOVER_END;
 	carry_put(b, &r);
 }
 

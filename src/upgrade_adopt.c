@@ -39,7 +39,7 @@ static struct {
 	int		*fds;		/* validated sockets, or listeners */
 	int		 nfds;
 	struct registry	*reg;
-	struct ho_rec	 meta;
+	struct handover_rec	 meta;
 } ad = { NULL, 0, -1, 0, NULL, 0, NULL, { 0 } };
 
 /* The pipe to the standby an exec handed over (and its pid), or -1. */
@@ -192,7 +192,7 @@ upgrade_adopt_node(struct node *n, void *arg)
 int
 upgrade_adopt(struct server *srv)
 {
-	struct ho_rec	 r;
+	struct handover_rec	 r;
 	char		*cause = NULL;
 	size_t		 off;
 	long		 n;
@@ -221,17 +221,17 @@ upgrade_adopt(struct server *srv)
 	srv->restored = 1;
 	srv->sync_incarnation = ad.meta.incarnation;
 	srv->sync_version = ad.meta.version;
-	for (off = HO_HEADER_LEN; off < ad.len; off += (size_t)n) {
+	for (off = HANDOVER_HEADER_LEN; off < ad.len; off += (size_t)n) {
 		n = handover_decode(ad.buf + off, ad.len - off, &r, NULL);
-		if (n <= 0 || r.type == HO_END)
+		if (n <= 0 || r.type == HANDOVER_END)
 			break;
-		if (r.type == HO_LISTEN) {
+		if (r.type == HANDOVER_LISTEN) {
 			if (listen_adopt(srv, r.fd, &cause) == -1)
 				fatalx("upgrade: %s", cause);
-		} else if (r.type == HO_KEPT) {
+		} else if (r.type == HANDOVER_KEPT) {
 			srv->adopt(srv, r.fd, NULL);
 			kept++;
-		} else if (r.type == HO_REPLY)
+		} else if (r.type == HANDOVER_REPLY)
 			ad.reply = r.fd;
 	}
 	registry_foreach_node(srv->reg, upgrade_adopt_node, srv);
@@ -247,17 +247,17 @@ upgrade_adopt(struct server *srv)
 void
 upgrade_finish(struct server *srv)
 {
-	struct ho_rec	 r;
+	struct handover_rec	 r;
 	size_t		 off;
 	long		 n;
 
 	if (ad.buf == NULL)
 		return;
-	for (off = HO_HEADER_LEN; off < ad.len; off += (size_t)n) {
+	for (off = HANDOVER_HEADER_LEN; off < ad.len; off += (size_t)n) {
 		n = handover_decode(ad.buf + off, ad.len - off, &r, NULL);
-		if (n <= 0 || r.type == HO_END)
+		if (n <= 0 || r.type == HANDOVER_END)
 			break;
-		if (r.type == HO_ORIGIN || r.type == HO_ONODE)
+		if (r.type == HANDOVER_ORIGIN || r.type == HANDOVER_ONODE)
 			sync_handover_restore(srv, &r);
 	}
 	free(ad.buf);

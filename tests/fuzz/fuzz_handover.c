@@ -1,7 +1,7 @@
 /*
  * libFuzzer target for the handover codec: handover_decode_header() on
  * the input, then handover_decode() record after record, as the new
- * process reads a handed-over state (from byte HO_HEADER_LEN when the
+ * process reads a handed-over state (from byte HANDOVER_HEADER_LEN when the
  * header is good, else from byte 0 so the fuzzer reaches the records
  * without first finding the magic).  Every record that decodes must lie
  * within the input, point into it, and encode back to the very same
@@ -28,45 +28,45 @@
 
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
-static void	 record(const uint8_t *, size_t, const struct ho_rec *);
+static void	 record(const uint8_t *, size_t, const struct handover_rec *);
 static void	 validate(const uint8_t *, size_t);
 
-static uint8_t	 out[HO_RECORD_MAX + 16];
+static uint8_t	 out[HANDOVER_RECORD_MAX + 16];
 
 /* Invariants of one record that decoded from buf[0..len). */
 static void
-record(const uint8_t *buf, size_t len, const struct ho_rec *r)
+record(const uint8_t *buf, size_t len, const struct handover_rec *r)
 {
-	struct ho_rec	 again;
+	struct handover_rec	 again;
 	const char	*why;
 	size_t		 k;
 	int		 n;
 
-	check(len >= 9 && len <= 9 + HO_RECORD_MAX);
-	check(r->type >= HO_META && r->type <= HO_END && r->type == buf[0]);
+	check(len >= 9 && len <= 9 + HANDOVER_RECORD_MAX);
+	check(r->type >= HANDOVER_META && r->type <= HANDOVER_END && r->type == buf[0]);
 	check(inside(buf, len, r->node.name, r->node.namelen));
 	check(inside(buf, len, r->node.extra, r->node.extralen));
 	check(inside(buf, len, r->host, r->hostlen));
 	check(inside(buf, len, r->addr, r->addrlen));
 	switch (r->type) {
-	case HO_ADD:
-	case HO_UNREG:
-	case HO_ONODE:
+	case HANDOVER_ADD:
+	case HANDOVER_UNREG:
+	case HANDOVER_ONODE:
 		check(r->node.namelen <= PROTO_MAXSYMLEN);
 		check(r->node.extralen <= PROTO_MAXSYMLEN);
 		check(r->node.namelen == 0 ||
 		    memchr(r->node.name, 0, r->node.namelen) == NULL);
 		break;
-	case HO_LISTEN:
-	case HO_KEPT:
-	case HO_REPLY:
+	case HANDOVER_LISTEN:
+	case HANDOVER_KEPT:
+	case HANDOVER_REPLY:
 		check(r->fd >= 0);
 		break;
-	case HO_ORIGIN:
-		check(r->hostlen > 0 && r->hostlen <= HO_HOST_MAX);
+	case HANDOVER_ORIGIN:
+		check(r->hostlen > 0 && r->hostlen <= HANDOVER_HOST_MAX);
 		check(r->age >= 0);
 		break;
-	case HO_META:
+	case HANDOVER_META:
 		check(r->names_port > 0 && r->names_port <= 65535);
 		break;
 	}
@@ -89,13 +89,13 @@ static void
 validate(const uint8_t *buf, size_t len)
 {
 	struct registry	*reg = registry_new(1000);
-	struct ho_rec	 meta;
+	struct handover_rec	 meta;
 	char		*cause = NULL;
 	int		 fds[FUZZ_MAXFDS], nfds = 0, i, j;
 
 	if (carry_validate(buf, len, reg, fds, &nfds, FUZZ_MAXFDS, &meta,
 	    &cause) == 0) {
-		check(cause == NULL && meta.type == HO_META);
+		check(cause == NULL && meta.type == HANDOVER_META);
 		check(nfds >= 0 && nfds <= FUZZ_MAXFDS);
 		check(registry_count(reg) <= (size_t)nfds);
 		for (i = 0; i < nfds; i++) {
@@ -113,7 +113,7 @@ validate(const uint8_t *buf, size_t len)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct ho_rec	 r;
+	struct handover_rec	 r;
 	const char	*why;
 	uint64_t	 gen;
 	uint8_t		*copy;
@@ -127,9 +127,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(copy, data, size);
 
 	if (handover_decode_header(copy, size, &gen) >= 0) {
-		check(size >= HO_HEADER_LEN);
-		check(memcmp(copy, HO_MAGIC, 8) == 0);
-		off = HO_HEADER_LEN;
+		check(size >= HANDOVER_HEADER_LEN);
+		check(memcmp(copy, HANDOVER_MAGIC, 8) == 0);
+		off = HANDOVER_HEADER_LEN;
 	} else
 		off = 0;
 
@@ -145,7 +145,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check((size_t)n <= size - off);
 		record(copy + off, (size_t)n, &r);
 		off += (size_t)n;
-		if (r.type == HO_END)
+		if (r.type == HANDOVER_END)
 			break;
 	}
 	validate(copy, size);

@@ -565,7 +565,7 @@ send_msg(struct dialer *dl, const uint8_t *msg, size_t len, int action)
 /* --- Invariants ------------------------------------------------------ */
 
 static void
-count_put(void *arg, const struct ho_rec *r)
+count_put(void *arg, const struct handover_rec *r)
 {
 	(void)r;
 	(*(size_t *)arg)++;

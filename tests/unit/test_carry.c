@@ -51,10 +51,10 @@ mknode(const char *name)
 static void
 put_meta(struct carry_buf *b, uint64_t next_id)
 {
-	struct ho_rec	 r;
+	struct handover_rec	 r;
 
 	memset(&r, 0, sizeof(r));
-	r.type = HO_META;
+	r.type = HANDOVER_META;
 	r.names_port = 4369;
 	r.started = 1700000000;
 	r.next_id = next_id;
@@ -67,10 +67,10 @@ put_meta(struct carry_buf *b, uint64_t next_id)
 static void
 put_add(struct carry_buf *b, uint64_t id, int fd, const char *name)
 {
-	struct ho_rec	 r;
+	struct handover_rec	 r;
 
 	memset(&r, 0, sizeof(r));
-	r.type = HO_ADD;
+	r.type = HANDOVER_ADD;
 	r.id = id;
 	r.fd = fd;
 	r.cr_counter = 3;
@@ -82,10 +82,10 @@ put_add(struct carry_buf *b, uint64_t id, int fd, const char *name)
 static void
 put_unreg(struct carry_buf *b, int fd, const char *name)
 {
-	struct ho_rec	 r;
+	struct handover_rec	 r;
 
 	memset(&r, 0, sizeof(r));
-	r.type = HO_UNREG;
+	r.type = HANDOVER_UNREG;
 	r.fd = fd;
 	r.cr_counter = 8;
 	r.node = mknode(name);
@@ -97,10 +97,10 @@ put_unreg(struct carry_buf *b, int fd, const char *name)
 static void
 put_del(struct carry_buf *b, uint64_t id)
 {
-	struct ho_rec	 r;
+	struct handover_rec	 r;
 
 	memset(&r, 0, sizeof(r));
-	r.type = HO_DEL;
+	r.type = HANDOVER_DEL;
 	r.id = id;
 	carry_put(b, &r);
 }
@@ -109,10 +109,10 @@ put_del(struct carry_buf *b, uint64_t id)
 static void
 put_end(struct carry_buf *b)
 {
-	struct ho_rec	 r;
+	struct handover_rec	 r;
 
 	memset(&r, 0, sizeof(r));
-	r.type = HO_END;
+	r.type = HANDOVER_END;
 	carry_put(b, &r);
 }
 
@@ -144,7 +144,7 @@ test_replay(void **state)
 	struct carry_buf	 b;
 	struct carry_map	 map;
 	struct registry		*reg = registry_new(1000);
-	struct ho_rec		 meta;
+	struct handover_rec		 meta;
 	struct node		*n;
 
 	carry_begin(&b, 4);
@@ -190,7 +190,7 @@ test_replay_tail(void **state)
 	struct carry_buf	 b;
 	struct carry_map	 map;
 	struct registry		*reg;
-	struct ho_rec		 meta;
+	struct handover_rec		 meta;
 	size_t			 good;
 
 	carry_begin(&b, 1);
@@ -231,7 +231,7 @@ test_registry_journal(void **state)
 	struct carry_map	 map;
 	struct registry		*reg = registry_new(1000), *back;
 	struct proto_node	 pn;
-	struct ho_rec		 meta;
+	struct handover_rec		 meta;
 	struct node		*n;
 
 	pn = mknode("stored");
@@ -323,11 +323,11 @@ good_state(struct fixture *f, struct carry_buf *b)
 {
 	carry_begin(b, 1);
 	put_meta(b, 0);
-	carry_put_fd(b, HO_LISTEN, f->lfd);
+	carry_put_fd(b, HANDOVER_LISTEN, f->lfd);
 	put_unreg(b, -1, "old");
 	put_add(b, 0, f->sp[0], "alpha");
-	carry_put_fd(b, HO_KEPT, f->sp[1]);
-	carry_put_fd(b, HO_REPLY, f->rp[0]);
+	carry_put_fd(b, HANDOVER_KEPT, f->sp[1]);
+	carry_put_fd(b, HANDOVER_REPLY, f->rp[0]);
 	put_end(b);
 	assert_false(b->err);
 }
@@ -337,7 +337,7 @@ static int
 validate(const uint8_t *buf, size_t len, int maxfds, const char *want)
 {
 	struct registry	*reg = registry_new(1000);
-	struct ho_rec	 meta;
+	struct handover_rec	 meta;
 	int		 fds[64], nfds, rc;
 	char		*cause = NULL;
 
@@ -359,7 +359,7 @@ test_validate_good(void **state)
 	struct fixture	*f = *state;
 	struct carry_buf b;
 	struct registry	*reg = registry_new(1000);
-	struct ho_rec	 meta;
+	struct handover_rec	 meta;
 	struct node	*n;
 	int		 fds[64], nfds;
 	char		*cause = NULL;
@@ -412,11 +412,11 @@ test_validate_damaged(void **state)
 
 	good_state(f, &b);
 	/* Cut anywhere: refused, never half a state. */
-	for (i = HO_HEADER_LEN; i < b.len; i++)
+	for (i = HANDOVER_HEADER_LEN; i < b.len; i++)
 		assert_int_equal(validate(b.p, i, 64, NULL), -1);
 	assert_int_equal(validate(b.p, b.len - 2, 64, "truncated"), -1);
 	assert_int_equal(validate(b.p, b.len - 9, 64, "without END"), -1);
-	b.p[HO_HEADER_LEN + 7] ^= 1;	/* inside META */
+	b.p[HANDOVER_HEADER_LEN + 7] ^= 1;	/* inside META */
 	assert_int_equal(validate(b.p, b.len, 64, "record at byte 20"), -1);
 	carry_free(&b);
 }
@@ -466,7 +466,7 @@ test_validate_sockets(void **state)
 	/* A connected socket is no listener; a listener no registration. */
 	carry_begin(&b, 1);
 	put_meta(&b, 0);
-	carry_put_fd(&b, HO_LISTEN, f->sp[0]);
+	carry_put_fd(&b, HANDOVER_LISTEN, f->sp[0]);
 	put_end(&b);
 	assert_int_equal(validate(b.p, b.len, 64, "not the socket"), -1);
 	carry_free(&b);
@@ -480,13 +480,13 @@ test_validate_sockets(void **state)
 	/* Not open, and stdio. */
 	carry_begin(&b, 1);
 	put_meta(&b, 0);
-	carry_put_fd(&b, HO_KEPT, 1000);
+	carry_put_fd(&b, HANDOVER_KEPT, 1000);
 	put_end(&b);
 	assert_int_equal(validate(b.p, b.len, 2000, "not the socket"), -1);
 	carry_free(&b);
 	carry_begin(&b, 1);
 	put_meta(&b, 0);
-	carry_put_fd(&b, HO_KEPT, 0);
+	carry_put_fd(&b, HANDOVER_KEPT, 0);
 	put_end(&b);
 	assert_int_equal(validate(b.p, b.len, 64, "not the socket"), -1);
 	carry_free(&b);
@@ -502,7 +502,7 @@ test_validate_counts(void **state)
 	carry_begin(&b, 1);
 	put_meta(&b, 0);
 	put_add(&b, 0, f->sp[0], "alpha");
-	carry_put_fd(&b, HO_KEPT, f->sp[0]);
+	carry_put_fd(&b, HANDOVER_KEPT, f->sp[0]);
 	put_end(&b);
 	assert_int_equal(validate(b.p, b.len, 64, "twice"), -1);
 	carry_free(&b);
@@ -557,7 +557,7 @@ test_read(void **state)
 	assert_non_null(strstr(cause, "bad size"));
 	free(cause);
 	cause = NULL;
-	assert_int_equal(ftruncate(fd, HO_HEADER_LEN - 1), 0);
+	assert_int_equal(ftruncate(fd, HANDOVER_HEADER_LEN - 1), 0);
 	assert_null(carry_read(fd, CARRY_STATE_MAX, &len, &cause));
 	free(cause);
 	close(fd);

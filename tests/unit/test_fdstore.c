@@ -35,7 +35,7 @@
 #include "sync.h"
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
-#define BUFSZ		(HO_RECORD_MAX + 64)
+#define BUFSZ		(HANDOVER_RECORD_MAX + 64)
 
 /* A node named name. */
 static struct proto_node
@@ -122,7 +122,7 @@ sync_handover_origin(struct server *srv, uint64_t *incarnation,
 
 /* Append r to the journal fd at *off. */
 static void
-journal_put(int fd, size_t *off, const struct ho_rec *r)
+journal_put(int fd, size_t *off, const struct handover_rec *r)
 {
 	uint8_t	 buf[BUFSZ];
 	int	 n;
@@ -134,13 +134,13 @@ journal_put(int fd, size_t *off, const struct ho_rec *r)
 }
 
 /* An ADD record for id and name, as fdstore.c journals it. */
-static struct ho_rec
+static struct handover_rec
 journal_add(uint64_t id, const char *name)
 {
-	struct ho_rec	 r;
+	struct handover_rec	 r;
 
 	memset(&r, 0, sizeof(r));
-	r.type = HO_ADD;
+	r.type = HANDOVER_ADD;
 	r.id = id;
 	r.fd = -1;
 	r.cr_counter = 1;
@@ -180,25 +180,25 @@ was_removed(const char *name)
 static int
 journal_make(uint64_t gen)
 {
-	struct ho_rec	 r;
-	uint8_t		 hdr[HO_HEADER_LEN];
+	struct handover_rec	 r;
+	uint8_t		 hdr[HANDOVER_HEADER_LEN];
 	size_t		 off;
 	int		 fd;
 
 	assert_true((fd = memfd_create("test-journal", 0)) >= 0);
 	assert_int_equal(handover_encode_header(hdr, sizeof(hdr), gen),
-	    HO_HEADER_LEN);
-	assert_int_equal(pwrite(fd, hdr, sizeof(hdr), 0), HO_HEADER_LEN);
+	    HANDOVER_HEADER_LEN);
+	assert_int_equal(pwrite(fd, hdr, sizeof(hdr), 0), HANDOVER_HEADER_LEN);
 	off = sizeof(hdr);
 	memset(&r, 0, sizeof(r));
-	r.type = HO_META;
+	r.type = HANDOVER_META;
 	r.names_port = 4369;
 	r.next_id = 4;
 	r.incarnation = 77;
 	r.version = 78;
 	journal_put(fd, &off, &r);
 	memset(&r, 0, sizeof(r));
-	r.type = HO_UNREG;
+	r.type = HANDOVER_UNREG;
 	r.fd = -1;
 	r.cr_counter = 2;
 	r.node = mknode("old", NULL, 0);
@@ -214,7 +214,7 @@ journal_make(uint64_t gen)
 	r = journal_add(11, "delta");
 	journal_put(fd, &off, &r);
 	memset(&r, 0, sizeof(r));
-	r.type = HO_DEL;
+	r.type = HANDOVER_DEL;
 	r.id = 5;
 	journal_put(fd, &off, &r);
 	return fd;

@@ -20,7 +20,7 @@
 #include "handover.h"
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
-#define BUFSZ		(HO_RECORD_MAX + 64)
+#define BUFSZ		(HANDOVER_RECORD_MAX + 64)
 #define CANARY		0xa5
 
 static uint8_t	 name255[255];		/* 255 ASCII characters */
@@ -64,42 +64,42 @@ mknode(const char *name, const uint8_t *extra, size_t extralen)
 
 /* One sample record of every type, fields set to unlikely values. */
 static size_t
-samples(struct ho_rec *recs)
+samples(struct handover_rec *recs)
 {
 	static const uint8_t	 extra[] = { 0, 1, 0, 0xff, 0 };
 	size_t			 k = 0;
 
 	memset(recs, 0, 10 * sizeof(*recs));
-	recs[k].type = HO_META;
+	recs[k].type = HANDOVER_META;
 	recs[k].names_port = 4369;
 	recs[k].started = -1234567890123LL;
 	recs[k].next_id = 0x0102030405060708ULL;
 	recs[k].incarnation = 0xfffffffffffffffeULL;
 	recs[k].version = 77;
 	k++;
-	recs[k].type = HO_ADD;
+	recs[k].type = HANDOVER_ADD;
 	recs[k].id = 0x1122334455667788ULL;
 	recs[k].fd = 1234;
 	recs[k].cr_counter = 0xdeadbeef;
 	recs[k].node = mknode("node\xc3\xb1@x", extra, sizeof(extra));
 	k++;
-	recs[k].type = HO_DEL;
+	recs[k].type = HANDOVER_DEL;
 	recs[k].id = 42;
 	k++;
-	recs[k].type = HO_UNREG;
+	recs[k].type = HANDOVER_UNREG;
 	recs[k].cr_counter = 4;
 	recs[k].fd = -1;
 	recs[k].node.port = 65535;
 	recs[k].node.name = (const uint8_t *)"gone";
 	recs[k].node.namelen = 4;
 	k++;
-	recs[k].type = HO_LISTEN;
+	recs[k].type = HANDOVER_LISTEN;
 	recs[k].fd = 3;
 	k++;
-	recs[k].type = HO_KEPT;
+	recs[k].type = HANDOVER_KEPT;
 	recs[k].fd = 0x7fffffff;
 	k++;
-	recs[k].type = HO_ORIGIN;
+	recs[k].type = HANDOVER_ORIGIN;
 	recs[k].host = (const uint8_t *)"peer.example";
 	recs[k].hostlen = 12;
 	recs[k].addr = (const uint8_t *)"[::1]:4370";
@@ -108,13 +108,13 @@ samples(struct ho_rec *recs)
 	recs[k].version = 10;
 	recs[k].age = 11;
 	k++;
-	recs[k].type = HO_ONODE;
+	recs[k].type = HANDOVER_ONODE;
 	recs[k].node = mknode("remote", NULL, 0);
 	k++;
-	recs[k].type = HO_REPLY;
+	recs[k].type = HANDOVER_REPLY;
 	recs[k].fd = 0;
 	k++;
-	recs[k].type = HO_END;
+	recs[k].type = HANDOVER_END;
 	k++;
 	return k;
 }
@@ -138,27 +138,27 @@ assert_node_eq(const struct proto_node *a, const struct proto_node *b)
 
 /* Every field the type carries equal. */
 static void
-assert_rec_eq(const struct ho_rec *a, const struct ho_rec *b)
+assert_rec_eq(const struct handover_rec *a, const struct handover_rec *b)
 {
 	assert_int_equal(a->type, b->type);
 	switch (a->type) {
-	case HO_META:
+	case HANDOVER_META:
 		assert_int_equal(a->names_port, b->names_port);
 		assert_true(a->started == b->started);
 		assert_true(a->next_id == b->next_id);
 		assert_true(a->incarnation == b->incarnation);
 		assert_true(a->version == b->version);
 		break;
-	case HO_ADD:
+	case HANDOVER_ADD:
 		assert_true(a->id == b->id);
 		assert_int_equal(a->fd, b->fd);
 		assert_int_equal(a->cr_counter, b->cr_counter);
 		assert_node_eq(&a->node, &b->node);
 		break;
-	case HO_DEL:
+	case HANDOVER_DEL:
 		assert_true(a->id == b->id);
 		break;
-	case HO_UNREG:
+	case HANDOVER_UNREG:
 		assert_int_equal(a->cr_counter, b->cr_counter);
 		assert_int_equal(a->fd, b->fd);
 		assert_int_equal(a->node.port, b->node.port);
@@ -166,12 +166,12 @@ assert_rec_eq(const struct ho_rec *a, const struct ho_rec *b)
 		assert_memory_equal(a->node.name, b->node.name,
 		    a->node.namelen);
 		break;
-	case HO_LISTEN:
-	case HO_KEPT:
-	case HO_REPLY:
+	case HANDOVER_LISTEN:
+	case HANDOVER_KEPT:
+	case HANDOVER_REPLY:
 		assert_int_equal(a->fd, b->fd);
 		break;
-	case HO_ORIGIN:
+	case HANDOVER_ORIGIN:
 		assert_int_equal(a->hostlen, b->hostlen);
 		assert_memory_equal(a->host, b->host, a->hostlen);
 		assert_int_equal(a->addrlen, b->addrlen);
@@ -180,10 +180,10 @@ assert_rec_eq(const struct ho_rec *a, const struct ho_rec *b)
 		assert_true(a->version == b->version);
 		assert_true(a->age == b->age);
 		break;
-	case HO_ONODE:
+	case HANDOVER_ONODE:
 		assert_node_eq(&a->node, &b->node);
 		break;
-	case HO_END:
+	case HANDOVER_END:
 		break;
 	default:
 		fail_msg("unexpected type %u", a->type);
@@ -222,7 +222,7 @@ seal(uint8_t *buf, uint8_t type, const uint8_t *payload, size_t plen)
 
 /* handover_decode() of exactly buf[0..len), from a heap copy of that size. */
 static long
-decode_exact(const uint8_t *buf, size_t len, struct ho_rec *r,
+decode_exact(const uint8_t *buf, size_t len, struct handover_rec *r,
     const char **why)
 {
 	uint8_t	*copy;
@@ -242,7 +242,7 @@ decode_exact(const uint8_t *buf, size_t len, struct ho_rec *r,
 static void
 assert_refused(const uint8_t *buf, size_t len, const char *what)
 {
-	struct ho_rec	 r;
+	struct handover_rec	 r;
 	const char	*why;
 	long		 n;
 
@@ -255,7 +255,7 @@ assert_refused(const uint8_t *buf, size_t len, const char *what)
 
 /* Encode r, expecting success; returns the length. */
 static size_t
-enc(uint8_t *buf, size_t size, const struct ho_rec *r)
+enc(uint8_t *buf, size_t size, const struct handover_rec *r)
 {
 	int	 n;
 
@@ -281,20 +281,20 @@ test_crc32(void **state)
 static void
 test_header_ok(void **state)
 {
-	static const uint8_t	 want[HO_HEADER_LEN] = {
+	static const uint8_t	 want[HANDOVER_HEADER_LEN] = {
 		'E', 'P', 'M', 'D', 'X', 'S', 'T', '1',
-		0, 0, 0, HO_VERSION,
+		0, 0, 0, HANDOVER_VERSION,
 		0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,
 	};
-	uint8_t			 buf[HO_HEADER_LEN + 4];
+	uint8_t			 buf[HANDOVER_HEADER_LEN + 4];
 	uint64_t		 gen = 0;
 
 	memset(buf, CANARY, sizeof(buf));
 	assert_int_equal(handover_encode_header(buf, sizeof(buf),
-	    0x0102030405060708ULL), HO_HEADER_LEN);
-	assert_memory_equal(buf, want, HO_HEADER_LEN);
-	assert_int_equal(buf[HO_HEADER_LEN], CANARY);
-	assert_true(handover_decode_header(buf, HO_HEADER_LEN, &gen) >= 0);
+	    0x0102030405060708ULL), HANDOVER_HEADER_LEN);
+	assert_memory_equal(buf, want, HANDOVER_HEADER_LEN);
+	assert_int_equal(buf[HANDOVER_HEADER_LEN], CANARY);
+	assert_true(handover_decode_header(buf, HANDOVER_HEADER_LEN, &gen) >= 0);
 	assert_true(gen == 0x0102030405060708ULL);
 	/* Bytes after the header (the first record) do not matter. */
 	assert_true(handover_decode_header(buf, sizeof(buf), &gen) >= 0);
@@ -304,13 +304,13 @@ test_header_ok(void **state)
 static void
 test_header_bad(void **state)
 {
-	uint8_t		 good[HO_HEADER_LEN], buf[HO_HEADER_LEN];
+	uint8_t		 good[HANDOVER_HEADER_LEN], buf[HANDOVER_HEADER_LEN];
 	uint64_t	 gen;
 	size_t		 i, k;
 	int		 b;
 
 	assert_int_equal(handover_encode_header(good, sizeof(good), 7),
-	    HO_HEADER_LEN);
+	    HANDOVER_HEADER_LEN);
 	/* Any bit of the magic. */
 	for (i = 0; i < 8; i++)
 		for (b = 0; b < 8; b++) {
@@ -326,13 +326,13 @@ test_header_bad(void **state)
 	for (i = 0; i < 3; i++) {
 		memcpy(buf, good, sizeof(buf));
 		buf[8 + (i == 2 ? 0 : 3)] = (uint8_t)(i == 0 ? 0 :
-		    i == 1 ? HO_VERSION + 1 : 1);
+		    i == 1 ? HANDOVER_VERSION + 1 : 1);
 		if (i == 2)
-			buf[11] = HO_VERSION;
+			buf[11] = HANDOVER_VERSION;
 		assert_int_equal(handover_decode_header(buf, sizeof(buf), &gen), -1);
 	}
 	/* Every truncation, from an exact-size copy. */
-	for (k = 0; k < HO_HEADER_LEN; k++) {
+	for (k = 0; k < HANDOVER_HEADER_LEN; k++) {
 		uint8_t	*copy = malloc(k > 0 ? k : 1);
 
 		assert_non_null(copy);
@@ -341,7 +341,7 @@ test_header_bad(void **state)
 		free(copy);
 	}
 	/* Encoding into less than a header fails, never overruns. */
-	for (k = 0; k < HO_HEADER_LEN; k++) {
+	for (k = 0; k < HANDOVER_HEADER_LEN; k++) {
 		memset(buf, CANARY, sizeof(buf));
 		assert_int_equal(handover_encode_header(buf, k, 1), -1);
 		for (i = k; i < sizeof(buf); i++)
@@ -353,13 +353,13 @@ test_header_bad(void **state)
 static void
 test_round_trip(void **state)
 {
-	struct ho_rec	 recs[10], r;
+	struct handover_rec	 recs[10], r;
 	uint8_t		 buf[BUFSZ];
 	const char	*why;
 	size_t		 i, len, seen = 0;
 	long		 n;
 
-	assert_int_equal(samples(recs), HO_END - HO_META + 1);
+	assert_int_equal(samples(recs), HANDOVER_END - HANDOVER_META + 1);
 	for (i = 0; i < NITEMS(recs); i++) {
 		len = enc(buf, sizeof(buf), &recs[i]);
 		assert_int_equal(buf[0], recs[i].type);
@@ -377,7 +377,7 @@ test_round_trip(void **state)
 		assert_true(inside(buf, len, r.addr, r.addrlen));
 		seen |= (size_t)1 << recs[i].type;
 	}
-	for (i = HO_META; i <= HO_END; i++)
+	for (i = HANDOVER_META; i <= HANDOVER_END; i++)
 		assert_true(seen & ((size_t)1 << i));
 }
 
@@ -385,12 +385,12 @@ test_round_trip(void **state)
 static void
 test_round_trip_limits(void **state)
 {
-	struct ho_rec	 in, r;
+	struct handover_rec	 in, r;
 	uint8_t		 buf[BUFSZ];
 	const char	*why;
 	size_t		 len;
 	int		 t;
-	static const int types[] = { HO_ADD, HO_ONODE, HO_UNREG };
+	static const int types[] = { HANDOVER_ADD, HANDOVER_ONODE, HANDOVER_UNREG };
 
 	for (t = 0; t < (int)NITEMS(types); t++) {
 		memset(&in, 0, sizeof(in));
@@ -400,7 +400,7 @@ test_round_trip_limits(void **state)
 		/* 255 one-byte characters, Extra of 1020 with NULs. */
 		in.node.name = name255;
 		in.node.namelen = sizeof(name255);
-		if (in.type != HO_UNREG) {
+		if (in.type != HANDOVER_UNREG) {
 			in.node.extra = extra1020;
 			in.node.extralen = sizeof(extra1020);
 		}
@@ -428,7 +428,7 @@ test_round_trip_limits(void **state)
 static void
 test_stream(void **state)
 {
-	struct ho_rec	 recs[10], r;
+	struct handover_rec	 recs[10], r;
 	uint8_t		 buf[10 * 512];
 	size_t		 lens[10], off = 0, i, n;
 	long		 got;
@@ -451,7 +451,7 @@ test_stream(void **state)
 static void
 test_truncated(void **state)
 {
-	struct ho_rec	 recs[11], r, big_rec;
+	struct handover_rec	 recs[11], r, big_rec;
 	uint8_t		 buf[BUFSZ];
 	const char	*why;
 	size_t		 i, k, len, n;
@@ -459,7 +459,7 @@ test_truncated(void **state)
 
 	n = samples(recs);
 	memset(&big_rec, 0, sizeof(big_rec));
-	big_rec.type = HO_ADD;
+	big_rec.type = HANDOVER_ADD;
 	big_rec.fd = 9;
 	big_rec.node = mknode("", extra1020, sizeof(extra1020));
 	big_rec.node.name = name4x255;
@@ -485,8 +485,8 @@ test_truncated(void **state)
 static void
 test_bit_flips(void **state)
 {
-	struct ho_rec	 recs[10], r;
-	uint8_t		 buf[BUFSZ + HO_RECORD_MAX], orig[BUFSZ];
+	struct handover_rec	 recs[10], r;
+	uint8_t		 buf[BUFSZ + HANDOVER_RECORD_MAX], orig[BUFSZ];
 	const char	*why;
 	size_t		 i, bit, len, n;
 	long		 got;
@@ -515,22 +515,22 @@ test_bit_flips(void **state)
 	}
 }
 
-/* A payload length over HO_RECORD_MAX is refused from its 5 bytes. */
+/* A payload length over HANDOVER_RECORD_MAX is refused from its 5 bytes. */
 static void
 test_too_long(void **state)
 {
 	static const uint32_t lens[] = {
-		HO_RECORD_MAX + 1, 0x10000, 0x7fffffff, 0xffffffff,
+		HANDOVER_RECORD_MAX + 1, 0x10000, 0x7fffffff, 0xffffffff,
 	};
 	uint8_t		 buf[BUFSZ + 16];
-	struct ho_rec	 r;
+	struct handover_rec	 r;
 	const char	*why;
 	size_t		 i;
 	long		 got;
 
 	for (i = 0; i < NITEMS(lens); i++) {
 		memset(buf, 0, sizeof(buf));
-		buf[0] = HO_END;
+		buf[0] = HANDOVER_END;
 		buf[1] = (uint8_t)(lens[i] >> 24);
 		buf[2] = (uint8_t)(lens[i] >> 16);
 		buf[3] = (uint8_t)(lens[i] >> 8);
@@ -539,34 +539,34 @@ test_too_long(void **state)
 		assert_refused(buf, sizeof(buf), "length over max");
 	}
 	/*
-	 * A length of exactly HO_RECORD_MAX is not refused for its size:
+	 * A length of exactly HANDOVER_RECORD_MAX is not refused for its size:
 	 * short of its last byte it asks for more; whole, it is judged on
 	 * its fields (no type is that long).
 	 */
-	memset(buf + 5, 0, HO_RECORD_MAX);
-	seal(buf, HO_ADD, buf + 5, HO_RECORD_MAX);
-	got = decode_exact(buf, 9 + HO_RECORD_MAX, &r, &why);
+	memset(buf + 5, 0, HANDOVER_RECORD_MAX);
+	seal(buf, HANDOVER_ADD, buf + 5, HANDOVER_RECORD_MAX);
+	got = decode_exact(buf, 9 + HANDOVER_RECORD_MAX, &r, &why);
 	assert_int_equal(got, -1);
-	assert_int_equal(decode_exact(buf, 8 + HO_RECORD_MAX, &r, &why), 0);
+	assert_int_equal(decode_exact(buf, 8 + HANDOVER_RECORD_MAX, &r, &why), 0);
 }
 
-/* An encoder refuses a record whose payload would pass HO_RECORD_MAX. */
+/* An encoder refuses a record whose payload would pass HANDOVER_RECORD_MAX. */
 static void
 test_encode_too_long(void **state)
 {
-	static uint8_t	 huge[HO_RECORD_MAX];
-	struct ho_rec	 r;
+	static uint8_t	 huge[HANDOVER_RECORD_MAX];
+	struct handover_rec	 r;
 	uint8_t		*buf;
-	size_t		 size = 2 * HO_RECORD_MAX + 256;
+	size_t		 size = 2 * HANDOVER_RECORD_MAX + 256;
 
 	buf = malloc(size);
 	assert_non_null(buf);
 	memset(&r, 0, sizeof(r));
-	r.type = HO_ADD;
+	r.type = HANDOVER_ADD;
 	r.fd = 3;
 	r.node = mknode("x", huge, sizeof(huge));
 	assert_int_equal(handover_encode(buf, size, &r), -1);
-	r.type = HO_ORIGIN;
+	r.type = HANDOVER_ORIGIN;
 	r.host = huge;
 	r.hostlen = sizeof(huge);
 	r.addr = NULL;
@@ -574,7 +574,7 @@ test_encode_too_long(void **state)
 	assert_int_equal(handover_encode(buf, size, &r), -1);
 	r.type = 0;
 	assert_int_equal(handover_encode(buf, size, &r), -1);
-	r.type = HO_END + 1;
+	r.type = HANDOVER_END + 1;
 	assert_int_equal(handover_encode(buf, size, &r), -1);
 	free(buf);
 }
@@ -588,27 +588,27 @@ test_field_lengths(void **state)
 		uint8_t		 type;
 		size_t		 plen;
 	} sizes[] = {
-		{ "META short", HO_META, 35 },
-		{ "META long", HO_META, 37 },
-		{ "META empty", HO_META, 0 },
-		{ "DEL short", HO_DEL, 7 },
-		{ "DEL long", HO_DEL, 9 },
-		{ "LISTEN short", HO_LISTEN, 3 },
-		{ "LISTEN long", HO_LISTEN, 5 },
-		{ "KEPT long", HO_KEPT, 8 },
-		{ "REPLY short", HO_REPLY, 0 },
-		{ "END long", HO_END, 1 },
-		{ "ADD empty", HO_ADD, 0 },
-		{ "ADD header only", HO_ADD, 16 },
-		{ "UNREG short", HO_UNREG, 9 },
-		{ "ORIGIN empty", HO_ORIGIN, 0 },
-		{ "ONODE short", HO_ONODE, 9 },
+		{ "META short", HANDOVER_META, 35 },
+		{ "META long", HANDOVER_META, 37 },
+		{ "META empty", HANDOVER_META, 0 },
+		{ "DEL short", HANDOVER_DEL, 7 },
+		{ "DEL long", HANDOVER_DEL, 9 },
+		{ "LISTEN short", HANDOVER_LISTEN, 3 },
+		{ "LISTEN long", HANDOVER_LISTEN, 5 },
+		{ "KEPT long", HANDOVER_KEPT, 8 },
+		{ "REPLY short", HANDOVER_REPLY, 0 },
+		{ "END long", HANDOVER_END, 1 },
+		{ "ADD empty", HANDOVER_ADD, 0 },
+		{ "ADD header only", HANDOVER_ADD, 16 },
+		{ "UNREG short", HANDOVER_UNREG, 9 },
+		{ "ORIGIN empty", HANDOVER_ORIGIN, 0 },
+		{ "ONODE short", HANDOVER_ONODE, 9 },
 		{ "type 0", 0, 0 },
-		{ "type 11", HO_END + 1, 0 },
+		{ "type 11", HANDOVER_END + 1, 0 },
 		{ "type 255", 255, 8 },
 	};
 	uint8_t		 payload[64], buf[BUFSZ], rec[BUFSZ];
-	struct ho_rec	 in;
+	struct handover_rec	 in;
 	size_t		 i, len;
 
 	/* All-zero payloads: port 0 in META is refused, so use 4369. */
@@ -622,22 +622,22 @@ test_field_lengths(void **state)
 	/* The right sizes decode, so the table above is not vacuous. */
 	memset(payload, 0, sizeof(payload));
 	payload[2] = 0x11;
-	len = seal(buf, HO_META, payload, 36);
+	len = seal(buf, HANDOVER_META, payload, 36);
 	assert_int_equal(handover_decode(buf, len, &in, NULL), (long)len);
 	assert_int_equal(in.names_port, 0x1100);
-	len = seal(buf, HO_DEL, payload, 8);
+	len = seal(buf, HANDOVER_DEL, payload, 8);
 	assert_int_equal(handover_decode(buf, len, &in, NULL), (long)len);
-	len = seal(buf, HO_LISTEN, payload, 4);
+	len = seal(buf, HANDOVER_LISTEN, payload, 4);
 	assert_int_equal(handover_decode(buf, len, &in, NULL), (long)len);
-	len = seal(buf, HO_END, payload, 0);
+	len = seal(buf, HANDOVER_END, payload, 0);
 	assert_int_equal(handover_decode(buf, len, &in, NULL), (long)len);
 
 	/* META with port 0 or over 65535. */
 	memset(payload, 0, sizeof(payload));
-	len = seal(buf, HO_META, payload, 36);
+	len = seal(buf, HANDOVER_META, payload, 36);
 	assert_refused(buf, len, "META port 0");
 	payload[1] = 1;		/* 65536 */
-	len = seal(buf, HO_META, payload, 36);
+	len = seal(buf, HANDOVER_META, payload, 36);
 	assert_refused(buf, len, "META port 65536");
 
 	/*
@@ -646,7 +646,7 @@ test_field_lengths(void **state)
 	 * take a good encoding and edit the inner length, then reseal.
 	 */
 	memset(&in, 0, sizeof(in));
-	in.type = HO_ADD;
+	in.type = HANDOVER_ADD;
 	in.fd = 7;
 	in.node = mknode("abc", (const uint8_t *)"xy", 2);
 	len = enc(rec, sizeof(rec), &in);
@@ -655,24 +655,24 @@ test_field_lengths(void **state)
 	assert_int_equal(payload[24], 0);
 	assert_int_equal(payload[25], 3);
 	payload[25] = 200;			/* name longer than the rest */
-	assert_refused(buf, seal(buf, HO_ADD, payload, len - 9),
+	assert_refused(buf, seal(buf, HANDOVER_ADD, payload, len - 9),
 	    "ADD name length past the payload");
 	payload[25] = 6;			/* name swallows Extra's length */
-	assert_refused(buf, seal(buf, HO_ADD, payload, len - 9),
+	assert_refused(buf, seal(buf, HANDOVER_ADD, payload, len - 9),
 	    "ADD name length too long by its Extra");
 	payload[25] = 3;
 	payload[30] = 1;			/* Extra one short: 1 left over */
-	assert_refused(buf, seal(buf, HO_ADD, payload, len - 9),
+	assert_refused(buf, seal(buf, HANDOVER_ADD, payload, len - 9),
 	    "ADD Extra length one short");
 	payload[30] = 3;			/* Extra one past the end */
-	assert_refused(buf, seal(buf, HO_ADD, payload, len - 9),
+	assert_refused(buf, seal(buf, HANDOVER_ADD, payload, len - 9),
 	    "ADD Extra length one past the end");
 	payload[30] = 2;			/* as encoded: fine */
-	assert_int_equal(handover_decode(buf, seal(buf, HO_ADD, payload, len - 9),
+	assert_int_equal(handover_decode(buf, seal(buf, HANDOVER_ADD, payload, len - 9),
 	    &in, NULL), (long)len);
 	/* A trailing byte after a complete ADD. */
 	payload[len - 9] = 0;
-	assert_refused(buf, seal(buf, HO_ADD, payload, len - 8),
+	assert_refused(buf, seal(buf, HANDOVER_ADD, payload, len - 8),
 	    "ADD with a byte after its fields");
 }
 
@@ -695,9 +695,9 @@ test_bad_names(void **state)
 		{ "surrogate", "\xed\xa0\x80", 3 },
 		{ "above U+10FFFF", "\xf4\x90\x80\x80", 4 },
 	};
-	static const int types[] = { HO_ADD, HO_UNREG, HO_ONODE };
+	static const int types[] = { HANDOVER_ADD, HANDOVER_UNREG, HANDOVER_ONODE };
 	uint8_t		 buf[BUFSZ], name256[256], n1024[1024];
-	struct ho_rec	 in;
+	struct handover_rec	 in;
 	size_t		 i, t, len;
 
 	memset(name256, 'n', sizeof(name256));
@@ -728,7 +728,7 @@ test_bad_names(void **state)
 		assert_refused(buf, enc(buf, sizeof(buf), &in),
 		    "256 four-byte characters");
 		/* Extra of 1021 bytes (UNREG carries no Extra). */
-		if (in.type == HO_UNREG)
+		if (in.type == HANDOVER_UNREG)
 			continue;
 		in.node.name = (const uint8_t *)"ok";
 		in.node.namelen = 2;
@@ -746,9 +746,9 @@ test_bad_names(void **state)
 static void
 test_negative_fd(void **state)
 {
-	static const int types[] = { HO_LISTEN, HO_KEPT, HO_REPLY };
+	static const int types[] = { HANDOVER_LISTEN, HANDOVER_KEPT, HANDOVER_REPLY };
 	static const int32_t fds[] = { -1, -2, INT32_MIN };
-	struct ho_rec	 in, r;
+	struct handover_rec	 in, r;
 	uint8_t		 buf[64];
 	size_t		 t, i, len;
 
@@ -771,12 +771,12 @@ test_negative_fd(void **state)
 static void
 test_origin_bad(void **state)
 {
-	struct ho_rec	 in, r;
+	struct handover_rec	 in, r;
 	uint8_t		 buf[BUFSZ];
 	size_t		 len;
 
 	memset(&in, 0, sizeof(in));
-	in.type = HO_ORIGIN;
+	in.type = HANDOVER_ORIGIN;
 	in.host = (const uint8_t *)"h";
 	in.hostlen = 1;
 	in.addr = (const uint8_t *)"127.0.0.1:4370";
@@ -790,16 +790,16 @@ test_origin_bad(void **state)
 	in.hostlen = 3;
 	assert_refused(buf, enc(buf, sizeof(buf), &in), "NUL in host");
 	in.host = big;
-	in.hostlen = HO_HOST_MAX + 1;
+	in.hostlen = HANDOVER_HOST_MAX + 1;
 	assert_refused(buf, enc(buf, sizeof(buf), &in), "host too long");
-	in.hostlen = HO_HOST_MAX;
+	in.hostlen = HANDOVER_HOST_MAX;
 	len = enc(buf, sizeof(buf), &in);
 	assert_int_equal(handover_decode(buf, len, &r, NULL), (long)len);
 	in.addr = (const uint8_t *)"1\0";
 	in.addrlen = 2;
 	assert_refused(buf, enc(buf, sizeof(buf), &in), "NUL in address");
 	in.addr = big;
-	in.addrlen = HO_HOST_MAX + 9;
+	in.addrlen = HANDOVER_HOST_MAX + 9;
 	assert_refused(buf, enc(buf, sizeof(buf), &in), "address too long");
 	in.addrlen = 0;
 	in.age = -1;
@@ -810,7 +810,7 @@ test_origin_bad(void **state)
 static void
 test_encode_small(void **state)
 {
-	struct ho_rec	 recs[10];
+	struct handover_rec	 recs[10];
 	uint8_t		 buf[BUFSZ];
 	size_t		 i, k, j, len, n;
 

@@ -1807,14 +1807,14 @@ test_reload_kept_instance_stable(void **state)
 
 #define MAXREC	16
 
-static struct ho_rec	 recs[MAXREC];
+static struct handover_rec	 recs[MAXREC];
 static int		 nrecs;
 
 /* Keep a deep copy of a handed-over record. */
 static void
-keep_rec(void *arg, const struct ho_rec *r)
+keep_rec(void *arg, const struct handover_rec *r)
 {
-	struct ho_rec	*c;
+	struct handover_rec	*c;
 	uint8_t		*p;
 
 	assert_true(nrecs < MAXREC);
@@ -1884,7 +1884,7 @@ test_handover_round_trip(void **state)
 	nrecs = 0;
 	sync_handover_origins(&srv, keep_rec, NULL);
 	assert_int_equal(nrecs, 3);		/* ORIGIN a, ONODE x2 */
-	assert_int_equal(recs[0].type, HO_ORIGIN);
+	assert_int_equal(recs[0].type, HANDOVER_ORIGIN);
 	assert_true(recs[0].age >= 4 && recs[0].age <= 5);
 	sync_close(&srv);
 
@@ -2206,7 +2206,7 @@ static void
 test_host_names(void **state)
 {
 	struct proto_node	 pn;
-	struct ho_rec		 r;
+	struct handover_rec		 r;
 	char			*cause = NULL;
 
 	(void)state;
@@ -2222,11 +2222,11 @@ test_host_names(void **state)
 	sync_origin_feed(fk[BE_STATIC].bi, "st\x1b[0m", 5, 9, &pn, 1);
 	assert_null(srv.sync->origins.tqh_first);
 	memset(&r, 0, sizeof(r));
-	r.type = HO_ORIGIN;
+	r.type = HANDOVER_ORIGIN;
 	r.host = (const uint8_t *)"a\nb";
 	r.hostlen = 3;
 	sync_handover_restore(&srv, &r);
-	r.type = HO_ONODE;
+	r.type = HANDOVER_ONODE;
 	r.node = pn;
 	sync_handover_restore(&srv, &r);
 	assert_null(srv.sync->origins.tqh_first);
