@@ -384,7 +384,7 @@ carry_replay(const uint8_t *buf, size_t len, struct registry *reg,
 		case HANDOVER_DEL:
 			if ((n = carry_map_get(map, r.id)) != NULL &&
 			    n->active) {
-				registry_remove(reg, n);
+				registry_unregister(reg, n);
 				carry_map_put(map, r.id, NULL);
 			}
 			break;

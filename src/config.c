@@ -137,7 +137,7 @@ config_defaults(struct epmd_conf *conf)
 	conf->port = EPMD_PORT_DEFAULT;
 	conf->packet_timeout = CONF_PACKET_TIMEOUT;
 	conf->max_connections = CONF_MAX_CONNECTIONS;
-	conf->unreg_cache = 1000;
+	conf->unreg_cache = CONF_UNREG_CACHE;
 	conf->log_level = 1;
 	conf->sync.ttl = CONF_SYNC_TTL;
 	conf->sync.interval = CONF_SYNC_INTERVAL;

@@ -22,6 +22,8 @@
 #define CONF_DNS_INTERVAL	10	/* DNS poll, seconds */
 #define CONF_MCAST_GROUP	"239.255.43.69"
 #define CONF_MCAST_PORT		4370
+#define CONF_UNREG_CACHE	1000	/* stock MAX_UNREG_COUNT */
+#define CONF_UNREG_CACHE_DEBUG	5	/* stock DEBUG_MAX_UNREG_COUNT (-d) */
 
 /* Bytes of replies queued for slow readers, all connections together. */
 #define CONF_REPLY_BUFFER_TOTAL	((size_t)64 << 20)

@@ -207,7 +207,7 @@ conn_free(struct conn *c, const char *reason)
 		    c->node->port, reason);
 		if (c->state == CONN_REGISTERED)
 			srv->node_removed(srv, c->node);
-		registry_remove(srv->reg, c->node);
+		registry_unregister(srv->reg, c->node);
 		c->node = NULL;
 	} else if (log_getverbose() >= 3)
 		log_debug("conn closed fd=%d state=%s reason=\"%s\"", c->fd,

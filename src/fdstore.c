@@ -365,7 +365,7 @@ fdstore_load(struct server *srv)
 	for (n = registry_first(reg); n != NULL; n = next) {
 		next = registry_next(n);
 		if (n->fd == -1)
-			registry_remove(reg, n);
+			registry_unregister(reg, n);
 	}
 	for (n = registry_first(reg); n != NULL; n = registry_next(n)) {
 		srv->adopt(srv, n->fd, n);

@@ -248,7 +248,7 @@ conf_build(struct epmd_conf *conf, char **cause)
 		c.delay_write = cli.delay_write;
 	if (cli.debug > 0) {
 		c.log_level = 1 + cli.debug;
-		c.unreg_cache = REGISTRY_UNREG_MAX_DEBUG;
+		c.unreg_cache = CONF_UNREG_CACHE_DEBUG;
 	}
 	if (config_validate(&c, cause) == -1) {
 		config_free(&c);

@@ -277,10 +277,10 @@ registry_add(struct registry *r, const struct proto_node *pn, time_t now,
 
 /* Unregister n: to the unreg tail, keeping name, port, fd and counter. */
 void
-registry_remove(struct registry *r, struct node *n)
+registry_unregister(struct registry *r, struct node *n)
 {
 	if (!n->active)
-		fatalx("registry_remove: node not active");
+		fatalx("registry_unregister: node not active");
 	TAILQ_REMOVE(&r->active, n, entry);
 	r->count--;
 	n->active = 0;
@@ -327,17 +327,17 @@ registry_restore_unreg(struct registry *r, const uint8_t *name,
 		return -1;
 	if ((n = registry_add(r, &pn, 0, fd, NULL)) == NULL)
 		return -1;
-	registry_remove(r, n);
+	registry_unregister(r, n);
 	n->cr_counter = cr_counter;
 	return 0;
 }
 
 /* Forget an active node entirely (remote tables: no unreg memory). */
 void
-registry_delete(struct registry *r, struct node *n)
+registry_forget(struct registry *r, struct node *n)
 {
 	if (!n->active)
-		fatalx("registry_delete: node not active");
+		fatalx("registry_forget: node not active");
 	TAILQ_REMOVE(&r->active, n, entry);
 	r->count--;
 	registry_hash_remove(r, n);

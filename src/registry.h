@@ -15,8 +15,6 @@
 
 #include "proto.h"
 
-#define REGISTRY_UNREG_MAX	1000	/* stock MAX_UNREG_COUNT */
-#define REGISTRY_UNREG_MAX_DEBUG 5	/* stock DEBUG_MAX_UNREG_COUNT (-d) */
 
 struct node {
 	TAILQ_ENTRY(node) entry;	/* active list, or unreg FIFO */
@@ -57,7 +55,7 @@ void		 registry_set_unreg_max(struct registry *, unsigned int);
 struct node	*registry_add(struct registry *, const struct proto_node *,
 		    time_t now, int fd, void *owner);
 /* Move an active node to the unreg FIFO (its connection closed). */
-void		 registry_remove(struct registry *, struct node *);
+void		 registry_unregister(struct registry *, struct node *);
 /* Put back a handed-over registration with its counter; NULL if dup. */
 struct node	*registry_restore(struct registry *, const struct proto_node *,
 		    uint32_t cr_counter, int fd, void *owner);
@@ -65,7 +63,7 @@ struct node	*registry_restore(struct registry *, const struct proto_node *,
 int		 registry_restore_unreg(struct registry *, const uint8_t *name,
 		    size_t namelen, uint16_t port, int fd, uint32_t cr_counter);
 /* Forget an active node entirely, freeing it (no unreg memory). */
-void		 registry_delete(struct registry *, struct node *);
+void		 registry_forget(struct registry *, struct node *);
 /* Active node with exactly this name, or NULL. */
 struct node	*registry_lookup(struct registry *, const uint8_t *name,
 		    size_t namelen);

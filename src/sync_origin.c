@@ -182,7 +182,7 @@ sync_origin_take(struct sync *s, struct sync_origin *o, struct registry *t,
 
 	if (reject == NULL &&
 	    (old = registry_lookup(t, n->name, n->namelen)) != NULL) {
-		registry_delete(t, old);
+		registry_forget(t, old);
 		s->nremote--;
 	}
 	others = s->nremote;
@@ -286,7 +286,7 @@ sync_origin_message(struct sync_session *sess, const struct sync_msg *m)
 		sync_origin_take(sess->sync, o, o->table, &m->node, m->reject);
 	else if (m->reject == NULL && (n = registry_lookup(o->table,
 	    m->node.name, m->node.namelen)) != NULL) {
-		registry_delete(o->table, n);
+		registry_forget(o->table, n);
 		sess->sync->nremote--;
 	}
 	o->version = m->version;

@@ -241,7 +241,7 @@ test_registry_journal(void **state)
 	assert_non_null(registry_add(reg, &pn, 1, 11, NULL));
 	pn = mknode("gone");
 	assert_non_null(n = registry_add(reg, &pn, 1, 12, NULL));
-	registry_remove(reg, n);
+	registry_unregister(reg, n);
 
 	carry_begin(&b, 1);
 	put_meta(&b, 5);

@@ -12,6 +12,9 @@
 #include "proto.h"
 #include "registry.h"
 
+#define UNREG_MAX	1000	/* stock MAX_UNREG_COUNT, the default */
+#define UNREG_MAX_DEBUG	5	/* stock DEBUG_MAX_UNREG_COUNT (-d) */
+
 #define T0	1795488433	/* the reference's verified time */
 #define MANY	100000
 
@@ -65,7 +68,7 @@ in_unreg(struct registry *r, const char *name)
 static void
 test_add_lookup_duplicate(void **state)
 {
-	struct registry	*r = registry_new(REGISTRY_UNREG_MAX);
+	struct registry	*r = registry_new(UNREG_MAX);
 	struct proto_node pn = mknode("foo", 6);
 	char		 owner;
 	char		 buf[] = "foo";
@@ -98,7 +101,7 @@ test_add_lookup_duplicate(void **state)
 static void
 test_case_and_length(void **state)
 {
-	struct registry	*r = registry_new(REGISTRY_UNREG_MAX);
+	struct registry	*r = registry_new(UNREG_MAX);
 	const char	*names[] = { "foo", "Foo", "FOO", "fo", "foo1", "f" };
 	struct node	*n[6];
 	size_t		 i;
@@ -122,7 +125,7 @@ test_case_and_length(void **state)
 static void
 test_utf8_name(void **state)
 {
-	struct registry	*r = registry_new(REGISTRY_UNREG_MAX);
+	struct registry	*r = registry_new(UNREG_MAX);
 	const char	*nfc = "n\xc3\xb6" "de";	/* NFC */
 	const char	*nfd = "no\xcc\x88" "de";	/* NFD */
 	const char	*cjk = "\xe7\xaf\x80\xe7\x82\xb9";	/* CJK */
@@ -147,7 +150,7 @@ test_utf8_name(void **state)
 static void
 test_empty_name(void **state)
 {
-	struct registry	*r = registry_new(REGISTRY_UNREG_MAX);
+	struct registry	*r = registry_new(UNREG_MAX);
 	struct node	*n;
 
 	(void)state;
@@ -166,7 +169,7 @@ test_empty_name(void **state)
 static void
 test_empty_name_null(void **state)
 {
-	struct registry		*r = registry_new(REGISTRY_UNREG_MAX);
+	struct registry		*r = registry_new(UNREG_MAX);
 	struct proto_node	 pn = mknode("", 6);
 	struct node		*n;
 
@@ -183,7 +186,7 @@ test_empty_name_null(void **state)
 static void
 test_remove(void **state)
 {
-	struct registry	*r = registry_new(REGISTRY_UNREG_MAX);
+	struct registry	*r = registry_new(UNREG_MAX);
 	struct proto_node pn = mknode("foo", 6);
 	char		 owner;
 	struct node	*n;
@@ -193,7 +196,7 @@ test_remove(void **state)
 	pn.extralen = 2;
 	n = registry_add(r, &pn, T0, 5, &owner);
 	assert_non_null(n);
-	registry_remove(r, n);
+	registry_unregister(r, n);
 	assert_null(lookup(r, "foo"));
 	assert_int_equal(registry_count(r), 0);
 	assert_int_equal(registry_unreg_count(r), 1);
@@ -214,7 +217,7 @@ test_remove(void **state)
 static void
 test_list_order(void **state)
 {
-	struct registry	*r = registry_new(REGISTRY_UNREG_MAX);
+	struct registry	*r = registry_new(UNREG_MAX);
 	struct node	*a, *b, *c, *d, *n;
 
 	(void)state;
@@ -229,9 +232,9 @@ test_list_order(void **state)
 	assert_ptr_equal(n = registry_next(n), a);
 	assert_null(registry_next(n));
 
-	registry_remove(r, b);
-	registry_remove(r, d);
-	registry_remove(r, a);
+	registry_unregister(r, b);
+	registry_unregister(r, d);
+	registry_unregister(r, a);
 	assert_ptr_equal(registry_first(r), c);
 	assert_null(registry_next(c));
 	n = registry_unreg_first(r);
@@ -254,7 +257,7 @@ test_list_order(void **state)
 static void
 test_creation_new(void **state)
 {
-	struct registry	*r = registry_new(REGISTRY_UNREG_MAX);
+	struct registry	*r = registry_new(UNREG_MAX);
 	struct proto_node pn6 = mknode("foo", 6), pn5 = mknode("bar", 5);
 	struct node	*a, *b;
 
@@ -273,21 +276,21 @@ test_creation_new(void **state)
 static void
 test_creation_reregister(void **state)
 {
-	struct registry	*r = registry_new(REGISTRY_UNREG_MAX);
+	struct registry	*r = registry_new(UNREG_MAX);
 	struct proto_node pn5 = mknode("foo", 5);
 	struct node	*n;
 
 	(void)state;
 	n = add(r, "foo", T0);
 	assert_int_equal(registry_creation(n), 1795488434U);
-	registry_remove(r, n);
+	registry_unregister(r, n);
 	n = add(r, "foo", T0 + 100);
 	assert_int_equal(registry_creation(n), 1795488435U);
 	assert_int_equal(registry_unreg_count(r), 0);
-	registry_remove(r, n);
+	registry_unregister(r, n);
 	n = add(r, "foo", 5);
 	assert_int_equal(registry_creation(n), 1795488436U);
-	registry_remove(r, n);
+	registry_unregister(r, n);
 	/* Old protocol on the same struct: 437 % 3 + 1. */
 	n = registry_add(r, &pn5, T0, 5, NULL);
 	assert_int_equal(n->cr_counter, 1795488437U);
@@ -299,17 +302,17 @@ test_creation_reregister(void **state)
 static void
 test_creation_wrap(void **state)
 {
-	struct registry	*r = registry_new(REGISTRY_UNREG_MAX);
+	struct registry	*r = registry_new(UNREG_MAX);
 	struct node	*n;
 
 	(void)state;
 	n = add(r, "w", (time_t)UINT32_MAX - 1);
 	assert_int_equal(n->cr_counter, UINT32_MAX);
 	assert_int_equal(registry_creation(n), UINT32_MAX);
-	registry_remove(r, n);
+	registry_unregister(r, n);
 	n = add(r, "w", T0);
 	assert_int_equal(n->cr_counter, 4);
-	registry_remove(r, n);
+	registry_unregister(r, n);
 	n = add(r, "w", T0);
 	assert_int_equal(n->cr_counter, 5);
 
@@ -331,7 +334,7 @@ test_creation_wrap(void **state)
 static void
 test_unreg_cap(void **state)
 {
-	struct registry	*r = registry_new(REGISTRY_UNREG_MAX_DEBUG);
+	struct registry	*r = registry_new(UNREG_MAX_DEBUG);
 	struct node	*n[7], *m;
 	char		 name[8];
 	int		 i;
@@ -343,7 +346,7 @@ test_unreg_cap(void **state)
 		assert_int_equal(n[i]->cr_counter, 1001 + 10 * i);
 	}
 	for (i = 0; i < 7; i++)
-		registry_remove(r, n[i]);
+		registry_unregister(r, n[i]);
 	assert_int_equal(registry_unreg_count(r), 7);
 
 	/* 7 > 5: "new" takes n0's struct and counter, unbumped. */
@@ -393,13 +396,13 @@ test_unreg_cap(void **state)
 static void
 test_set_unreg_max(void **state)
 {
-	struct registry	*r = registry_new(REGISTRY_UNREG_MAX);
+	struct registry	*r = registry_new(UNREG_MAX);
 	struct node	*n;
 
 	(void)state;
-	registry_remove(r, add(r, "a", 100));
-	registry_remove(r, add(r, "b", 200));
-	registry_remove(r, add(r, "c", 300));
+	registry_unregister(r, add(r, "a", 100));
+	registry_unregister(r, add(r, "b", 200));
+	registry_unregister(r, add(r, "c", 300));
 	n = add(r, "d", T0);
 	assert_int_equal(n->cr_counter, T0 + 1);
 	assert_int_equal(registry_unreg_count(r), 3);
@@ -424,7 +427,7 @@ test_set_unreg_max(void **state)
 static void
 test_extra(void **state)
 {
-	struct registry	*r = registry_new(REGISTRY_UNREG_MAX);
+	struct registry	*r = registry_new(UNREG_MAX);
 	struct proto_node pn = mknode("foo", 6);
 	uint8_t		 extra[] = { 'a', 0, 'b', 0, 0, 0xff };
 	struct node	*n;
@@ -448,7 +451,7 @@ test_extra(void **state)
 static void
 test_node_view(void **state)
 {
-	struct registry	*r = registry_new(REGISTRY_UNREG_MAX);
+	struct registry	*r = registry_new(UNREG_MAX);
 	struct proto_node pn, v;
 	uint8_t		 name[] = "n\xc3\xb6" "de@host";
 	uint8_t		 extra[] = { 1, 0, 2 };
@@ -492,7 +495,7 @@ test_node_view(void **state)
 static void
 test_many(void **state)
 {
-	struct registry	*r = registry_new(REGISTRY_UNREG_MAX);
+	struct registry	*r = registry_new(UNREG_MAX);
 	struct timespec	 t0, t1;
 	struct node	*n;
 	char		 name[32];
@@ -514,7 +517,7 @@ test_many(void **state)
 	}
 	for (i = 0; i < MANY; i++) {
 		snprintf(name, sizeof(name), "node%d@host", i);
-		registry_remove(r, lookup(r, name));
+		registry_unregister(r, lookup(r, name));
 	}
 	assert_int_equal(registry_count(r), 0);
 	assert_int_equal(registry_unreg_count(r), MANY);
@@ -560,7 +563,7 @@ test_free_both_lists(void **state)
 	}
 	for (i = 0; i < 10; i += 2) {
 		snprintf(name, sizeof(name), "node%d", i);
-		registry_remove(r, lookup(r, name));
+		registry_unregister(r, lookup(r, name));
 	}
 	/* Recycle one with a longer name (realloc). */
 	assert_non_null(add(r, "a-much-longer-node-name@some.host", T0));

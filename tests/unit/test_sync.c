@@ -1591,7 +1591,7 @@ test_local_changed(void **state)
 	assert_int_equal(sent[0].port, 5000);
 
 	sync_local_changed(&srv, n, 0);
-	registry_delete(srv.reg, n);
+	registry_forget(srv.reg, n);
 	assert_true(s->version == 2);
 	assert_int_equal(nsent, 2);
 	assert_ptr_equal(sent[1].sess, sa);
@@ -1958,7 +1958,7 @@ test_store_backend_interface(void **state)
 	assert_non_null(n);
 	sync_local_changed(&srv, n, 1);
 	sync_local_changed(&srv, n, 0);
-	registry_delete(srv.reg, n);
+	registry_forget(srv.reg, n);
 	assert_int_equal(local_changes, 101);
 	(void)s;
 }
