@@ -31,6 +31,11 @@
 #define WATCH_SYNCED	"=\n"		/* the table is complete */
 #define WATCH_OVERFLOW	"!\toverflow\n"	/* the last line of a dropped one */
 #define WATCH_BUSY	"!\tmax_watchers\n" /* refused: too many */
+/*
+ * The socket's send buffer, fixed: what a watcher that does not read
+ * makes the kernel hold on top of its queue stays small and known.
+ */
+#define WATCH_SNDBUF	(32 * 1024)
 
 struct watcher {
 	TAILQ_ENTRY(watcher)	 entry;		/* srv->watchers */
@@ -77,6 +82,7 @@ watch_accept(struct server *srv, int fd)
 	struct watcher		*w;
 	struct evbuffer		*out;
 	ssize_t			 n;
+	int			 sndbuf;
 
 	if (srv->nwatchers >= srv->conf.max_watchers) {
 		srv->stats.watch_refused++;
@@ -89,6 +95,10 @@ watch_accept(struct server *srv, int fd)
 		close(fd);
 		return;
 	}
+	sndbuf = WATCH_SNDBUF;
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+	    sizeof(sndbuf)) == -1)
+		log_debug("watcher: SO_SNDBUF: %s", strerror(errno));
 	w = xcalloc(1, sizeof(*w));
 	w->srv = srv;
 	w->fd = fd;
