@@ -1288,6 +1288,7 @@ static void
 test_remote_changes_told(void **state)
 {
 	struct sync_session	*sess, *sess2;
+	struct proto_node	 pn[2];
 	char			 addr[300];
 
 	(void)state;
@@ -1331,6 +1332,23 @@ test_remote_changes_told(void **state)
 	fake_mono += 1000;
 	sync_origin_expire(srv.sync);
 	assert_string_equal(events, "-n2@a:0/192.0.2.7 ");
+
+	/* A store's feed is diffed the same way; its address is unknown. */
+	memset(pn, 0, sizeof(pn));
+	pn[0].name = (const uint8_t *)"e1";
+	pn[1].name = (const uint8_t *)"e2";
+	pn[0].namelen = pn[1].namelen = 2;
+	pn[0].port = 7000;
+	pn[1].port = 7001;
+	events[0] = '\0';
+	sync_origin_feed(fk[BE_STATIC].bi, "store1", 5, 9, pn, 2);
+	assert_string_equal(events, "+e2@store1:7001/- +e1@store1:7000/- ");
+	events[0] = '\0';
+	sync_origin_feed(fk[BE_STATIC].bi, "store1", 5, 10, pn + 1, 1);
+	assert_string_equal(events, "-e1@store1:0/- ");
+	events[0] = '\0';
+	sync_origin_gone(fk[BE_STATIC].bi, "store1");
+	assert_string_equal(events, "-e2@store1:0/- ");
 	srv.remote_changed = NULL;
 	events[0] = '\0';
 }
