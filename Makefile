@@ -57,8 +57,8 @@ ALL_LDFLAGS	= $(LDFLAGS) $(SANFLAGS)
 SRCS		= main.c log.c xmalloc.c addr.c prom.c wire.c \
 		  config.c config_value.c acl.c \
 		  server.c mono.c listen.c conn.c conn_req.c conn_reply.c \
-		  answer.c proto.c registry.c control.c \
-		  ctl.c ctl_io.c ctl_epmd.c sd.c metrics.c \
+		  answer.c proto.c registry.c control.c watch.c \
+		  ctl.c ctl_io.c ctl_epmd.c ctl_watch.c sd.c metrics.c \
 		  handover.c carry.c upgrade.c upgrade_adopt.c fdstore.c \
 		  sync.c sync_peer.c sync_origin.c sync_session.c sync_send.c \
 		  sync_admit.c sync_query.c sync_metrics.c sync_handover.c \

@@ -69,7 +69,7 @@ answer_status(struct server *srv, struct evbuffer *out)
 	    "max_connections=%u\nnofile_limit=%lu\nlisteners=%u\n"
 	    "relaxed_command_check=%d\npacket_timeout=%u\n"
 	    "accepted=%llu\nrefused=%llu\ndropped=%llu\nevicted=%llu\n"
-	    "timeouts=%llu\n",
+	    "timeouts=%llu\nsync=%s\nwatchers=%u\n",
 	    EPMDX_VERSION, (long)getpid(),
 	    (long long)(mono_now() - srv->started_mono), srv->names_port,
 	    registry_count(srv->reg), registry_unreg_count(srv->reg),
@@ -79,12 +79,17 @@ answer_status(struct server *srv, struct evbuffer *out)
 	    (unsigned long long)srv->stats.refused,
 	    (unsigned long long)srv->stats.dropped,
 	    (unsigned long long)srv->stats.evicted,
-	    (unsigned long long)srv->stats.timeouts);
+	    (unsigned long long)srv->stats.timeouts,
+	    srv->sync != NULL ? "on" : "off", srv->nwatchers);
 }
 
-/* RESOLVE name@host: the node from the cluster table, or NULL. */
+/*
+ * RESOLVE name@host: the node from the cluster table, or NULL; addr gets
+ * the address of the host it runs on.
+ */
 const struct node *
-answer_resolve(struct server *srv, const struct proto_req *req)
+answer_resolve(struct server *srv, const struct proto_req *req, char *addr,
+    size_t addrsize)
 {
 	const uint8_t	*at;
 	char		 host[256];
@@ -97,7 +102,8 @@ answer_resolve(struct server *srv, const struct proto_req *req)
 		return NULL;
 	memcpy(host, at + 1, hostlen);
 	host[hostlen] = '\0';
-	return sync_resolve(srv, req->node.name, namelen, host);
+	return sync_resolve(srv, req->node.name, namelen, host, addr,
+	    addrsize);
 }
 
 /* PORT2 reply for n, or 'w',1 when NULL. */

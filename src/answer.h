@@ -26,7 +26,11 @@ void		 answer_names(struct server *, struct evbuffer *);
 void		 answer_dump(struct server *, struct evbuffer *);
 /* STATUS: key=value lines describing the daemon. */
 void		 answer_status(struct server *, struct evbuffer *);
-/* RESOLVE name@host: the node from the cluster table, or NULL. */
-const struct node *answer_resolve(struct server *, const struct proto_req *);
+/*
+ * RESOLVE name@host: the node from the cluster table, or NULL; addr gets
+ * the address of the host it runs on.
+ */
+const struct node *answer_resolve(struct server *, const struct proto_req *,
+		    char *addr, size_t addrsize);
 
 #endif /* ANSWER_H */

@@ -75,6 +75,9 @@ static const struct config_key config_keys[] = {
 	{ "", "log_level", CONF_LEVEL, TOP(log_level), 0, 0 },
 	{ "", "reply_buffer_total", CONF_SIZE, TOP(reply_buffer_total),
 	    64, 64 * 1024 * 1024 },
+	{ "", "watch_queue_max", CONF_SIZE, TOP(watch_queue_max),
+	    4, 1024 * 1024 },
+	{ "", "max_watchers", CONF_UINT, TOP(max_watchers), 0, 1000000 },
 	{ "access", "names_allow", CONF_ACL, ACCESS(names), 0, 0 },
 	{ "access", "port_please_allow", CONF_ACL, ACCESS(port_please),
 	    0, 0 },
@@ -145,6 +148,8 @@ config_defaults(struct epmd_conf *conf)
 	conf->sync.mcast_port = CONF_MCAST_PORT;
 	conf->sync.mcast_hops = 1;
 	conf->reply_buffer_total = CONF_REPLY_BUFFER_TOTAL;
+	conf->watch_queue_max = CONF_WATCH_QUEUE_MAX;
+	conf->max_watchers = CONF_MAX_WATCHERS;
 }
 
 /* Free what conf owns. */

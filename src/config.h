@@ -27,6 +27,9 @@
 
 /* Bytes of replies queued for slow readers, all connections together. */
 #define CONF_REPLY_BUFFER_TOTAL	((size_t)64 << 20)
+/* WATCH: change bytes queued per watcher, and watchers at once. */
+#define CONF_WATCH_QUEUE_MAX	((size_t)1 << 20)
+#define CONF_MAX_WATCHERS	4096
 
 struct acl;
 
@@ -79,6 +82,8 @@ struct epmd_conf {
 	char		*metrics_listen; /* [metrics] listen = addr:port */
 	struct sync_conf sync;
 	size_t		 reply_buffer_total; /* bytes queued for readers */
+	size_t		 watch_queue_max; /* change bytes queued per watcher */
+	unsigned int	 max_watchers;	/* WATCH subscribers at once */
 	struct access_conf access;
 };
 

@@ -38,6 +38,7 @@
 #include "proto.h"
 #include "registry.h"
 #include "sync.h"
+#include "watch.h"
 #include "xmalloc.h"
 
 enum conn_state {
@@ -83,6 +84,7 @@ static void	conn_dispatch(struct conn *, const struct proto_req *);
 static void	conn_alive2(struct conn *, const struct proto_req *);
 static void	conn_alive2_send(struct conn *);
 static void	conn_handoff_sync(struct conn *, const struct proto_req *);
+static void	conn_handoff_watch(struct conn *);
 static void	conn_flush(struct conn *);
 static void	conn_set_timeouts(struct conn *);
 static void	conn_delay(struct conn *, unsigned int);
@@ -482,6 +484,22 @@ conn_handoff_sync(struct conn *c, const struct proto_req *req)
 	sync_accept(srv, fd, body, sizeof(body));
 }
 
+/* WATCH: the connection becomes a subscriber; the fd goes with it. */
+static void
+conn_handoff_watch(struct conn *c)
+{
+	struct server	*srv = c->srv;
+	int		 fd;
+
+	fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0);	/* no exec'd child gets it */
+	conn_free(c, "handed to watch");
+	if (fd == -1) {
+		log_warn("watch handoff: dup");
+		return;
+	}
+	watch_accept(srv, fd);
+}
+
 /* Act on what conn_req.c decided about one request. */
 static void
 conn_dispatch(struct conn *c, const struct proto_req *req)
@@ -507,6 +525,9 @@ conn_dispatch(struct conn *c, const struct proto_req *req)
 		return;
 	case CONN_REQ_SYNC:
 		conn_handoff_sync(c, req);
+		return;
+	case CONN_REQ_WATCH:
+		conn_handoff_watch(c);
 		return;
 	case CONN_REQ_STOP:
 		conn_free(res.stop, "stopped by STOP request");

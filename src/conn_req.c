@@ -46,7 +46,8 @@ struct conn_req_op {
 static conn_req_fn	conn_req_alive2, conn_req_port2, conn_req_names,
 			conn_req_dump, conn_req_kill, conn_req_stop,
 			conn_req_status, conn_req_sync, conn_req_cluster,
-			conn_req_peers, conn_req_upgrade, conn_req_resolve;
+			conn_req_peers, conn_req_upgrade, conn_req_resolve,
+			conn_req_watch;
 
 /* An [access] list: the request's name, the list, its refusal counter. */
 #define ACL(what, list, counter)	CONN_REQ_F_ACL, (what),		\
@@ -79,6 +80,8 @@ static const struct conn_req_op conn_req_ops[256] = {
 	    "UPGRADE from a non-local peer", 0, NULL, 0, 0 },
 	[PROTO_X_RESOLVE_REQ] = { conn_req_resolve,
 	    "RESOLVE from a non-local peer", 0, NULL, 0, 0 },
+	[PROTO_X_WATCH_REQ] = { conn_req_watch,
+	    "WATCH from a non-local peer", 0, NULL, 0, 0 },
 };
 
 /* The peer of fd, for logs. */
@@ -392,14 +395,34 @@ conn_req_upgrade(struct server *srv, int fd, const struct proto_req *req,
 	    sizeof(path)), config_control_group(&srv->conf));
 }
 
-/* RESOLVE name@host (ours): a PORT2 reply from the cluster table. */
+/*
+ * RESOLVE name@host (ours): a PORT2 reply from the cluster table; when
+ * found, [AddrLen:1][address] follows its Extra.
+ */
 static void
 conn_req_resolve(struct server *srv, int fd, const struct proto_req *req,
     struct evbuffer *out, struct conn_req_result *res)
 {
-	uint8_t		 buf[ANSWER_PORT2_MAX];
-	int		 len;
+	const struct node	*n;
+	uint8_t			 buf[ANSWER_PORT2_MAX];
+	char			 addr[PROTO_RESOLVE_ADDR_MAX + 1] = "-";
+	uint8_t			 alen;
+	int			 len;
 
-	len = answer_port2(answer_resolve(srv, req), buf, sizeof(buf));
+	n = answer_resolve(srv, req, addr, sizeof(addr));
+	len = answer_port2(n, buf, sizeof(buf));
 	evbuffer_add(out, buf, (size_t)len);
+	if (n == NULL)
+		return;
+	alen = (uint8_t)strlen(addr);
+	evbuffer_add(out, &alen, 1);
+	evbuffer_add(out, addr, alen);
+}
+
+/* WATCH (ours): the connection becomes a subscriber (watch.c). */
+static void
+conn_req_watch(struct server *srv, int fd, const struct proto_req *req,
+    struct evbuffer *out, struct conn_req_result *res)
+{
+	res->action = CONN_REQ_WATCH;
 }

@@ -25,6 +25,7 @@ enum conn_req_action {
 	CONN_REQ_ALIVE2,	/* register: conn.c does it */
 	CONN_REQ_SYNC,		/* the stream goes to sync */
 	CONN_REQ_STOP,		/* end stop (a registration), then reply */
+	CONN_REQ_WATCH,		/* the connection goes to watch.c */
 };
 
 struct conn_req_result {

@@ -19,7 +19,7 @@
 #include "xmalloc.h"
 
 /* Print s as a JSON string. */
-static void
+void
 ctl_json_string(const uint8_t *s, size_t len)
 {
 	size_t	 i;
@@ -36,13 +36,39 @@ ctl_json_string(const uint8_t *s, size_t len)
 	putchar('"');
 }
 
-/* Connect and send one request of ours; -1 with a message on failure. */
+/* Whether a STATUS reply says sync=on. */
+static int
+ctl_sync_on(const struct ctl_io_buf *st)
+{
+	static const char	 key[] = "sync=on\n";
+	size_t			 i;
+
+	for (i = 0; i + sizeof(key) - 1 <= st->len; i++)
+		if ((i == 0 || st->data[i - 1] == '\n') &&
+		    memcmp(st->data + i, key, sizeof(key) - 1) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Connect and send one request; -1 with a message on failure.  Before a
+ * request of ours, make sure the daemon is epmdx (ctl_io_probe()); *sync
+ * (if not NULL) then says whether its peer sync is on.
+ */
 static int
 ctl_request(const char *host, unsigned int port, uint8_t op,
-    const void *body, size_t bodylen)
+    const void *body, size_t bodylen, int *sync)
 {
-	int	 fd;
+	struct ctl_io_buf	 st;
+	int			 fd;
 
+	if (op >= PROTO_X_STATUS_REQ) {
+		if (ctl_io_probe(host, port, &st) == -1)
+			return -1;
+		if (sync != NULL)
+			*sync = ctl_sync_on(&st);
+		free(st.data);
+	}
 	if ((fd = ctl_io_connect(host, port)) == -1) {
 		fprintf(stderr, "epmdxctl: cannot connect to epmd at %s port "
 		    "%u: %s\n", host != NULL ? host : "localhost", port,
@@ -67,7 +93,8 @@ ctl_names(const char *host, unsigned int port, int json)
 	int		 fd, first = 1;
 	static const char sep[] = " at port ";
 
-	if ((fd = ctl_request(host, port, PROTO_NAMES_REQ, NULL, 0)) == -1)
+	if ((fd = ctl_request(host, port, PROTO_NAMES_REQ, NULL, 0,
+	    NULL)) == -1)
 		return 1;
 	if (ctl_io_read_all(fd, &b) == -1 || b.len < 4) {
 		fprintf(stderr, "epmdxctl: no response from epmd\n");
@@ -109,18 +136,10 @@ ctl_status(const char *host, unsigned int port, int json)
 {
 	struct ctl_io_buf	 b;
 	char		*p, *line, *eq, *end;
-	int		 fd, first = 1;
+	int		 first = 1;
 
-	if ((fd = ctl_request(host, port, PROTO_X_STATUS_REQ, NULL, 0)) == -1)
+	if (ctl_io_probe(host, port, &b) == -1)
 		return 1;
-	if (ctl_io_read_all(fd, &b) == -1 || b.len == 0) {
-		fprintf(stderr, "epmdxctl: no status from epmd at port %u "
-		    "(not epmdx, or not a local peer)\n", port);
-		close(fd);
-		free(b.data);
-		return 1;
-	}
-	close(fd);
 	b.data = xreallocarray(b.data, 1, b.len + 1);
 	b.data[b.len] = '\0';
 	if (json)
@@ -160,7 +179,7 @@ ctl_stop_kill(const char *host, unsigned int port, int json,
 		return 1;
 	}
 	fd = ctl_request(host, port, name != NULL ? PROTO_STOP_REQ :
-	    PROTO_KILL_REQ, name, name != NULL ? strlen(name) : 0);
+	    PROTO_KILL_REQ, name, name != NULL ? strlen(name) : 0, NULL);
 	if (fd == -1)
 		return 1;
 	n = ctl_io_read_n(fd, ans, sizeof(ans) - 1);
@@ -199,14 +218,16 @@ ctl_stop_kill(const char *host, unsigned int port, int json,
 /* Split a reply into lines of tab-separated fields; calls fn per line. */
 static int
 ctl_fields(const char *host, unsigned int port, uint8_t op, const void *body,
-    size_t bodylen, void (*fn)(char **, int, int, void *), void *arg)
+    size_t bodylen, void (*fn)(char **, int, int, void *), void *arg,
+    int *sync, const char *open)
 {
 	struct ctl_io_buf	 b;
 	char		*p, *line, *f[16];
 	int		 fd, nf, first = 1;
 
-	if ((fd = ctl_request(host, port, op, body, bodylen)) == -1)
+	if ((fd = ctl_request(host, port, op, body, bodylen, sync)) == -1)
 		return 1;
+	ctl_io_timeout(fd, CTL_IO_TIMEOUT);
 	if (ctl_io_read_all(fd, &b) == -1) {
 		fprintf(stderr, "epmdxctl: reading reply: %s\n",
 		    strerror(errno));
@@ -215,6 +236,8 @@ ctl_fields(const char *host, unsigned int port, uint8_t op, const void *body,
 		return 1;
 	}
 	close(fd);
+	if (open != NULL)
+		fputs(open, stdout);
 	b.data = xreallocarray(b.data, 1, b.len + 1);
 	b.data[b.len] = '\0';
 	for (p = (char *)b.data; (line = strsep(&p, "\n")) != NULL;) {
@@ -293,17 +316,21 @@ ctl_peers_line(char **f, int nf, int first, void *arg)
 	printf(",\"rejected\":%s}", rejected);
 }
 
-/* epmdxctl cluster / peers. */
+/*
+ * epmdxctl cluster / peers.  peers on a daemon without sync says so
+ * (text), or prints [] (JSON).
+ */
 static int
 ctl_table(const char *host, unsigned int port, int json, uint8_t op)
 {
-	int	 rc;
+	int	 rc, sync = 1;
 
-	if (json)
-		printf("[");
 	rc = ctl_fields(host, port, op, NULL, 0, op == PROTO_X_CLUSTER_REQ ?
-	    ctl_cluster_line : ctl_peers_line, &json);
-	if (json)
+	    ctl_cluster_line : ctl_peers_line, &json, &sync,
+	    json ? "[" : NULL);
+	if (rc == 0 && !json && !sync && op == PROTO_X_PEERS_REQ)
+		printf("sync is off\n");
+	if (json && rc == 0)
 		printf("]\n");
 	return rc;
 }
@@ -316,6 +343,8 @@ ctl_resolve(const char *host, unsigned int port, int json, const char *node)
 	struct proto_node	 n;
 	uint8_t			 result;
 	const char		*at;
+	char			 addr[PROTO_RESOLVE_ADDR_MAX + 1] = "-";
+	size_t			 used;
 	int			 fd;
 
 	if ((at = strrchr(node, '@')) == NULL || at == node || at[1] == '\0') {
@@ -323,12 +352,14 @@ ctl_resolve(const char *host, unsigned int port, int json, const char *node)
 		return 2;
 	}
 	if ((fd = ctl_request(host, port, PROTO_X_RESOLVE_REQ, node,
-	    strlen(node))) == -1)
+	    strlen(node), NULL)) == -1)
 		return 1;
+	ctl_io_timeout(fd, CTL_IO_TIMEOUT);
 	if (ctl_io_read_all(fd, &b) == -1 ||
 	    proto_decode_port2_resp(b.data, b.len, &result, &n) != PROTO_OK) {
-		fprintf(stderr, "epmdxctl: no answer (not epmdx, or not a "
-		    "local peer)\n");
+		fprintf(stderr, "epmdxctl: %s\n", b.len == 0 && errno !=
+		    EAGAIN ? "closed with no reply (not a local peer?)" :
+		    "no valid reply");
 		close(fd);
 		free(b.data);
 		return 1;
@@ -339,15 +370,23 @@ ctl_resolve(const char *host, unsigned int port, int json, const char *node)
 		free(b.data);
 		return 1;
 	}
+	/* [AddrLen:1][address] after the reply (older daemons: none). */
+	used = proto_port2_resp_len(b.data, b.len);
+	if (used > 0 && used < b.len && b.len - used - 1 >= b.data[used])
+		snprintf(addr, sizeof(addr), "%.*s", (int)b.data[used],
+		    (const char *)b.data + used + 1);
 	if (json) {
 		printf("{\"node\":");
 		ctl_json_string((const uint8_t *)node, strlen(node));
 		printf(",\"port\":%u,\"type\":%u,\"protocol\":%u,"
-		    "\"high\":%u,\"low\":%u}\n", n.port, n.type, n.proto,
-		    n.high, n.low);
+		    "\"high\":%u,\"low\":%u,\"address\":", n.port, n.type,
+		    n.proto, n.high, n.low);
+		ctl_json_string((const uint8_t *)addr, strlen(addr));
+		printf("}\n");
 	} else
-		printf("%s port %u type %u protocol %u versions %u-%u\n", node,
-		    n.port, n.type, n.proto, n.low, n.high);
+		printf("%s port %u type %u protocol %u versions %u-%u "
+		    "address %s\n", node, n.port, n.type, n.proto, n.low,
+		    n.high, addr);
 	free(b.data);
 	return 0;
 }
@@ -441,6 +480,8 @@ ctl_usage(void)
 	    "    cluster      every node known to the cluster (peer sync)\n"
 	    "    resolve n@h  port and versions of a node of the cluster\n"
 	    "    peers        sync peers, their state and entries\n"
+	    "    watch        the cluster table, then each change, until\n"
+	    "                 interrupted\n"
 	    "    upgrade      re-execute the daemon's binary, keeping every\n"
 	    "                 registration (control socket: root or group)\n"
 	    "    stop name    unregister a node (relaxed_command_check)\n"
@@ -549,6 +590,8 @@ ctl_main(int argc, char **argv, const char *default_conf)
 		return ctl_table(host, port, json, PROTO_X_CLUSTER_REQ);
 	if (strcmp(cmd, "peers") == 0 && argc == 1)
 		return ctl_table(host, port, json, PROTO_X_PEERS_REQ);
+	if (strcmp(cmd, "watch") == 0 && argc == 1)
+		return ctl_watch(host, port, json);
 	if (strcmp(cmd, "resolve") == 0 && argc == 2)
 		return ctl_resolve(host, port, json, argv[1]);
 	if (strcmp(cmd, "stop") == 0 && argc == 2)

@@ -15,4 +15,10 @@
  */
 int	ctl_main(int argc, char **argv, const char *default_conf);
 
+/* Inside epmdxctl: a JSON string; the watch command (ctl_watch.c). */
+#include <stddef.h>
+#include <stdint.h>
+void	ctl_json_string(const uint8_t *, size_t);
+int	ctl_watch(const char *host, unsigned int port, int json);
+
 #endif /* CTL_H */

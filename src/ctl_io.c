@@ -3,12 +3,14 @@
  * client does, send one framed request, read the answer.
  */
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/types.h>
 
 #include <errno.h>
 #include <netdb.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -103,4 +105,56 @@ ctl_io_read_all(int fd, struct ctl_io_buf *b)
 			return 0;
 		b->len += (size_t)n;
 	}
+}
+
+/* A receive timeout on fd. */
+void
+ctl_io_timeout(int fd, int secs)
+{
+	struct timeval	 tv;
+
+	tv.tv_sec = secs;
+	tv.tv_usec = 0;
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+/* Is the daemon epmdx?  Its STATUS reply, or -1 with a message. */
+int
+ctl_io_probe(const char *host, unsigned int port, struct ctl_io_buf *status)
+{
+	const char	*where = host != NULL ? host : "localhost";
+	int		 fd;
+
+	memset(status, 0, sizeof(*status));
+	if ((fd = ctl_io_connect(host, port)) == -1) {
+		fprintf(stderr, "epmdxctl: no daemon on %s port %u: %s\n",
+		    where, port, strerror(errno));
+		return -1;
+	}
+	ctl_io_timeout(fd, CTL_IO_TIMEOUT);
+	if (ctl_io_send(fd, PROTO_X_STATUS_REQ, NULL, 0) == -1 ||
+	    ctl_io_read_all(fd, status) == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			fprintf(stderr, "epmdxctl: the daemon on %s port %u "
+			    "timed out (no reply in %d s)\n", where, port,
+			    CTL_IO_TIMEOUT);
+		else
+			fprintf(stderr, "epmdxctl: the daemon on %s port %u: "
+			    "%s\n", where, port, strerror(errno));
+		close(fd);
+		free(status->data);
+		status->data = NULL;
+		return -1;
+	}
+	close(fd);
+	if (status->len == 0) {
+		fprintf(stderr, "epmdxctl: the daemon on port %u is not epmdx "
+		    "(it closed the connection on an epmdx request; stock epmd "
+		    "does that)%s\n", port, host != NULL ? ", or it does not "
+		    "take epmdx requests from this host" : "");
+		free(status->data);
+		status->data = NULL;
+		return -1;
+	}
+	return 0;
 }

@@ -26,7 +26,9 @@ struct node;
 struct registry;
 struct sync;
 struct event_base;
+struct watcher;
 TAILQ_HEAD(conn_list, conn);
+TAILQ_HEAD(watcher_list, watcher);
 
 /* Counters, reported by STATUS and /metrics. */
 struct server_stats {
@@ -46,6 +48,9 @@ struct server_stats {
 	uint64_t	 refused_names;
 	uint64_t	 refused_port_please;
 	uint64_t	 refused_sync;
+	/* WATCH: subscribers closed for overflow, refused at max_watchers. */
+	uint64_t	 watch_overflows;
+	uint64_t	 watch_refused;
 };
 
 struct server {
@@ -64,6 +69,9 @@ struct server {
 	unsigned long		 nofile;	/* RLIMIT_NOFILE in force */
 	size_t			 reply_queued;	/* reply bytes not yet sent */
 
+	struct watcher_list	 watchers;	/* WATCH subscribers (watch.c) */
+	unsigned int		 nwatchers;
+
 	TAILQ_HEAD(listener_list, listener) listeners;
 	unsigned int		 nlisteners;
 
@@ -78,6 +86,13 @@ struct server {
 	/* A registration is complete (its reply sent), or it ended. */
 	void			(*node_added)(struct server *, struct node *);
 	void			(*node_removed)(struct server *, struct node *);
+	/*
+	 * Sync took a remote entry of host (reached at addr) into the
+	 * cluster table (up=1), or dropped it.
+	 */
+	void			(*remote_changed)(struct server *,
+				    const struct node *, const char *host,
+				    const char *addr, int up);
 	/* A socket restored from a handover or the fd store (n or NULL). */
 	void			(*adopt)(struct server *, int fd, struct node *n);
 	/* An accepted socket; make room by closing the oldest request. */

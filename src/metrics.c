@@ -57,6 +57,7 @@ static const struct {
 	{ PROTO_X_RESOLVE_REQ,	"resolve" },
 	{ PROTO_X_PEERS_REQ,	"peers" },
 	{ PROTO_X_UPGRADE_REQ,	"upgrade" },
+	{ PROTO_X_WATCH_REQ,	"watch" },
 };
 
 /*
@@ -134,6 +135,17 @@ metrics_render(struct server *srv, struct evbuffer *out)
 	/* Slow readers closed to keep replies within reply_buffer_total. */
 	prom_sample(out, "epmdx_limit_hits_total",
 	    "limit=\"reply_buffer_total\"", st->reply_evicted);
+	prom_one(out, "epmdx_watchers", "gauge",
+	    "WATCH subscribers connected.", srv->nwatchers);
+	prom_one(out, "epmdx_watchers_max", "gauge",
+	    "Cap on those subscribers (max_watchers).",
+	    srv->conf.max_watchers);
+	prom_family(out, "epmdx_watchers_dropped_total", "counter",
+	    "WATCH subscribers closed or refused, by reason.");
+	prom_sample(out, "epmdx_watchers_dropped_total", "reason=\"overflow\"",
+	    st->watch_overflows);
+	prom_sample(out, "epmdx_watchers_dropped_total",
+	    "reason=\"max_watchers\"", st->watch_refused);
 	prom_one(out, "epmdx_reply_buffer_bytes", "gauge",
 	    "Reply bytes queued for clients that have not read them yet.",
 	    srv->reply_queued);

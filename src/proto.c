@@ -279,6 +279,7 @@ proto_decode(const uint8_t *buf, size_t len, struct proto_req *req,
 	case PROTO_X_CLUSTER_REQ:
 	case PROTO_X_PEERS_REQ:
 	case PROTO_X_UPGRADE_REQ:
+	case PROTO_X_WATCH_REQ:
 		rv = PROTO_OK;		/* only the opcode counts */
 		break;
 	case PROTO_X_SYNC_REQ:
@@ -525,4 +526,71 @@ done:
 	if (node != NULL)
 		*node = n;
 	return PROTO_OK;
+}
+
+/* The bytes a whole PORT2 reply takes in buf, or 0. */
+size_t
+proto_port2_resp_len(const uint8_t *buf, size_t len)
+{
+	struct proto_node	 n;
+	uint8_t			 result;
+
+	if (proto_decode_port2_resp(buf, len, &result, &n) != PROTO_OK)
+		return 0;
+	if (result != 0)
+		return 2;
+	return PROTO_PORT2_FIXED + n.namelen + n.extralen;
+}
+
+/* A node name as one text field: control bytes, DEL, '\\' as \xHH. */
+int
+proto_escape_name(char *buf, size_t size, const uint8_t *name, size_t len)
+{
+	static const char	 hex[] = "0123456789abcdef";
+	size_t			 i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		if (name[i] >= 0x20 && name[i] != 0x7f && name[i] != '\\') {
+			if (o + 1 >= size)
+				return -1;
+			buf[o++] = (char)name[i];
+			continue;
+		}
+		if (o + 4 >= size)
+			return -1;
+		buf[o++] = '\\';
+		buf[o++] = 'x';
+		buf[o++] = hex[name[i] >> 4];
+		buf[o++] = hex[name[i] & 0xf];
+	}
+	if (o >= size)
+		return -1;
+	buf[o] = '\0';
+	return (int)o;
+}
+
+/* A WATCH line: "+\tname\thost\tport..." or "-\tname\thost", then LF. */
+int
+proto_encode_watch_line(char *buf, size_t size, int up,
+    const struct proto_node *node, const char *host, const char *addr)
+{
+	int	 o, n;
+
+	if (size < 3)
+		return -1;
+	buf[0] = up ? '+' : '-';
+	buf[1] = '\t';
+	if ((o = proto_escape_name(buf + 2, size - 2, node->name,
+	    node->namelen)) < 0)
+		return -1;
+	o += 2;
+	if (up)
+		n = snprintf(buf + o, size - (size_t)o,
+		    "\t%s\t%u\t%u\t%u\t%u\t%u\t%s\n", host, node->port,
+		    node->type, node->proto, node->high, node->low, addr);
+	else
+		n = snprintf(buf + o, size - (size_t)o, "\t%s\n", host);
+	if (n < 0 || (size_t)n >= size - (size_t)o)
+		return -1;
+	return o + n;
 }

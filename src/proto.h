@@ -36,7 +36,10 @@ enum proto_op {
 	PROTO_X_RESOLVE_REQ = 203,	/* epmdx: name@host -> PORT2 reply */
 	PROTO_X_PEERS_REQ = 204,	/* epmdx: sync peers and their state */
 	PROTO_X_UPGRADE_REQ = 205,	/* epmdx: re-exec, keep every socket */
+	PROTO_X_WATCH_REQ = 206,	/* epmdx: the cluster table, then changes */
 };
+
+#define PROTO_RESOLVE_ADDR_MAX	255	/* RESOLVE: [AddrLen:1][address] */
 
 #define PROTO_SYNC_OPEN_LEN	33	/* SYNC body: version, 32 random */
 
@@ -129,8 +132,35 @@ int	 proto_encode_names_line(char *buf, size_t size, const uint8_t *name,
 int	 proto_encode_dump_line(char *buf, size_t size, int active,
 	    const uint8_t *name, size_t namelen, unsigned int port, int fd);
 
+/*
+ * A node name as one text field (CLUSTER, WATCH): bytes below 0x20, DEL
+ * and the backslash as \xHH, the rest as is.  The length, or -1 if it
+ * does not fit with its NUL.
+ */
+int	 proto_escape_name(char *buf, size_t size, const uint8_t *name,
+	    size_t len);
+/* The room proto_escape_name() may need for len bytes, NUL included. */
+#define PROTO_ESCAPED_MAX(len)	((len) * 4 + 1)
+
+/*
+ * A WATCH line (see epmdxctl(1)), tab-separated, LF-terminated:
+ * "+ name host port type protocol high low address" when up, else
+ * "- name host"; the name escaped as above.  The length (no NUL), or -1
+ * if it does not fit in size.
+ */
+int	 proto_encode_watch_line(char *buf, size_t size, int up,
+	    const struct proto_node *node, const char *host,
+	    const char *addr);
+/* Room for any WATCH line: the escaped name, two host names, numbers. */
+#define PROTO_WATCH_LINE_MAX	(PROTO_ESCAPED_MAX(PROTO_MAXSYMLEN) + 600)
+
 /* Decode a PORT2 reply (client side): PROTO_OK/NEED_MORE/ERR. */
 int	 proto_decode_port2_resp(const uint8_t *buf, size_t len,
 	    uint8_t *result, struct proto_node *node);
+/*
+ * The bytes a PORT2-style reply takes (RESOLVE's address follows them),
+ * or 0 if buf does not hold a whole one.
+ */
+size_t	 proto_port2_resp_len(const uint8_t *buf, size_t len);
 
 #endif /* PROTO_H */

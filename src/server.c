@@ -25,14 +25,27 @@
 #include "server.h"
 #include "sync.h"
 #include "upgrade.h"
+#include "watch.h"
 #include "xmalloc.h"
 
 static server_conf_fn	 server_conf;	/* builds the config on SIGHUP */
 static int		 watchdog_on;
 
+/* Tell the WATCH subscribers a local node came or went. */
+static void
+server_watch_local(struct server *srv, const struct node *n, int up)
+{
+	char	 host[256];
+
+	if (srv->nwatchers == 0)
+		return;
+	sync_local_host(srv, host, sizeof(host));
+	watch_changed(srv, n, host, SYNC_LOCAL_ADDR, up);
+}
+
 /*
- * A registration is complete: tell every observer, in this order.  A
- * subscriber to node changes (WATCH) is told here too, last.
+ * A registration is complete: tell every observer, in this order, the
+ * WATCH subscribers last.
  */
 static void
 server_node_added(struct server *srv, struct node *n)
@@ -40,6 +53,7 @@ server_node_added(struct server *srv, struct node *n)
 	srv->stats.registered++;
 	sync_local_changed(srv, n, 1);
 	fdstore_added(srv, n);
+	server_watch_local(srv, n, 1);
 }
 
 /* A registration ended (still in the registry): tell every observer. */
@@ -48,7 +62,17 @@ server_node_removed(struct server *srv, struct node *n)
 {
 	sync_local_changed(srv, n, 0);
 	fdstore_removed(srv, n);
+	server_watch_local(srv, n, 0);
 	srv->stats.unregistered++;
+}
+
+/* Sync took or dropped a remote entry: tell the WATCH subscribers. */
+static void
+server_remote_changed(struct server *srv, const struct node *n,
+    const char *host, const char *addr, int up)
+{
+	if (srv->nwatchers > 0)
+		watch_changed(srv, n, host, addr, up);
 }
 
 /* A restored socket: a registration (n in the registry) or a kept one. */
@@ -93,6 +117,7 @@ server_init(struct server *srv)
 	srv->started = time(NULL);
 	srv->node_added = server_node_added;
 	srv->node_removed = server_node_removed;
+	srv->remote_changed = server_remote_changed;
 	srv->adopt = server_adopt;
 	srv->accept = conn_accept;
 	srv->evict = conn_evict_oldest;
@@ -101,6 +126,7 @@ server_init(struct server *srv)
 	TAILQ_INIT(&srv->requests);
 	TAILQ_INIT(&srv->regs);
 	TAILQ_INIT(&srv->listeners);
+	TAILQ_INIT(&srv->watchers);
 }
 
 /* SIGHUP: re-read the configuration; on error keep the old one. */
@@ -250,6 +276,7 @@ server_run(struct server *srv, server_conf_fn conf)
 
 	sd_notifyf_state("STOPPING=1");
 	fdstore_freeze();
+	watch_close_all(srv, "shutting down");
 	sync_close(srv);
 	conn_free_all(srv, "shutting down");
 	metrics_close(srv);

@@ -125,9 +125,26 @@ void		 sync_metrics(struct server *, struct evbuffer *);
 
 /* Queries (sync_query.c): conn.c answers CLUSTER, RESOLVE, PEERS. */
 void		 sync_cluster_dump(struct server *, struct evbuffer *);
-/* The node name@host from the cluster table, NULL if unknown. */
+/*
+ * The node name@host from the cluster table, NULL if unknown; addr gets
+ * the address of the host it runs on (SYNC_LOCAL_ADDR for ours, "-" when
+ * the origin's is unknown).
+ */
 const struct node *sync_resolve(struct server *, const uint8_t *name,
-		    size_t namelen, const char *host);
+		    size_t namelen, const char *host, char *addr,
+		    size_t addrsize);
+/* The address a local node is reached at, in WATCH and RESOLVE. */
+#define SYNC_LOCAL_ADDR	"127.0.0.1"
+/* This host's name in the cluster table. */
+void		 sync_local_host(struct server *, char *buf, size_t size);
+/*
+ * fn for every node of the cluster table, local first: the node, its
+ * host, that host's address, age in seconds, and where it came from
+ * ("local", or the origin's address as CLUSTER shows it).
+ */
+typedef void	 sync_node_fn(void *, const struct node *, const char *host,
+		    const char *addr, long age, const char *from);
+void		 sync_cluster_foreach(struct server *, sync_node_fn *, void *);
 void		 sync_peers_dump(struct server *, struct evbuffer *);
 
 #endif /* SYNC_H */

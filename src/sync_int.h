@@ -241,5 +241,7 @@ void	sync_origin_take(struct sync *, struct sync_origin *,
 int	sync_origin_message(struct sync_session *, const struct sync_msg *);
 void	sync_origin_staging_drop(struct sync_session *);
 void	sync_origin_expire(struct sync *);
+void	sync_origin_address(const struct sync_origin *, char *buf,
+	    size_t size);
 
 #endif /* SYNC_INT_H */

@@ -17,6 +17,75 @@
 #include "sync_int.h"
 #include "xmalloc.h"
 
+/*
+ * Where origin o's host is reached, as peers reach it: its advertised (or
+ * seen) address without the port, or "-" when unknown (a fed origin).
+ */
+void
+sync_origin_address(const struct sync_origin *o, char *buf, size_t size)
+{
+	const char	*colon;
+	size_t		 len;
+
+	if (o->addr[0] == '[' && (colon = strchr(o->addr, ']')) != NULL) {
+		len = (size_t)(colon - o->addr) - 1;
+		snprintf(buf, size, "%.*s", (int)len, o->addr + 1);
+	} else if ((colon = strrchr(o->addr, ':')) != NULL &&
+	    colon != o->addr) {
+		len = (size_t)(colon - o->addr);
+		snprintf(buf, size, "%.*s", (int)len, o->addr);
+	} else
+		snprintf(buf, size, "-");
+}
+
+/* Tell the server (its WATCH subscribers) a remote entry came or went. */
+static void
+sync_origin_tell(struct sync *s, const struct sync_origin *o,
+    const struct node *n, int up)
+{
+	struct server	*srv = s->srv;
+	char		 addr[SYNC_HOST_MAX + 8];
+
+	if (srv == NULL || srv->remote_changed == NULL)
+		return;
+	sync_origin_address(o, addr, sizeof(addr));
+	srv->remote_changed(srv, n, o->host, addr, up);
+}
+
+/* Whether two entries of one name carry the same fields. */
+static int
+sync_origin_same(const struct node *a, const struct node *b)
+{
+	return a->port == b->port && a->type == b->type &&
+	    a->proto == b->proto && a->high == b->high && a->low == b->low &&
+	    a->extralen == b->extralen && (a->extralen == 0 ||
+	    memcmp(a->extra, b->extra, a->extralen) == 0);
+}
+
+/*
+ * Origin o's table becomes fresh (a snapshot, a store's feed): tell what
+ * went and what came or changed; after a restart, every entry went.
+ */
+static void
+sync_origin_replace(struct sync *s, struct sync_origin *o,
+    struct registry *fresh, int restarted)
+{
+	struct registry	*old = o->table;
+	struct node	*n, *m;
+
+	for (n = registry_first(old); n != NULL; n = registry_next(n))
+		if (restarted || registry_lookup(fresh, n->name,
+		    n->namelen) == NULL)
+			sync_origin_tell(s, o, n, 0);
+	s->nremote -= registry_count(old);
+	o->table = fresh;
+	for (n = registry_first(fresh); n != NULL; n = registry_next(n))
+		if (restarted || (m = registry_lookup(old, n->name,
+		    n->namelen)) == NULL || !sync_origin_same(n, m))
+			sync_origin_tell(s, o, n, 1);
+	registry_free(old);
+}
+
 /* Drop the snapshot a stream was staging, giving its room back. */
 void
 sync_origin_staging_drop(struct sync_session *sess)
@@ -45,6 +114,7 @@ void
 sync_origin_free(struct sync *s, struct sync_origin *o, const char *why)
 {
 	struct sync_session	*sess, *next;
+	struct node		*n;
 
 	if (why != NULL)
 		log_info("sync: origin gone host=%s entries=%zu reason=\"%s\"",
@@ -60,6 +130,9 @@ sync_origin_free(struct sync *s, struct sync_origin *o, const char *why)
 	TAILQ_REMOVE(&s->origins, o, entry);
 	s->norigins--;
 	if (o->table != NULL) {
+		for (n = registry_first(o->table); n != NULL;
+		    n = registry_next(n))
+			sync_origin_tell(s, o, n, 0);
 		s->nremote -= registry_count(o->table);
 		registry_free(o->table);
 	}
@@ -101,8 +174,9 @@ sync_origin_feed(struct sync_backend_inst *bi, const char *host,
 {
 	struct sync		*s = bi->sync;
 	struct sync_origin	*o;
-	struct registry		*old;
+	struct registry		*fresh;
 	size_t			 i;
+	int			 restarted;
 
 	if (strcmp(host, s->hostname) == 0)
 		return;			/* never our own */
@@ -112,16 +186,15 @@ sync_origin_feed(struct sync_backend_inst *bi, const char *host,
 		log_info("sync: origin fed host=%s backend=%s", host,
 		    bi->backend->name);
 	}
-	/* The old table goes first: the new one may take all its room. */
-	old = o->table;
-	s->nremote -= registry_count(old);
-	o->table = registry_new(0);
-	registry_free(old);
+	/* Staged apart (the old table's room is its room), then swapped. */
+	fresh = registry_new(0);
 	for (i = 0; i < n; i++)
-		sync_origin_take(s, o, o->table, &nodes[i],
+		sync_origin_take(s, o, fresh, &nodes[i],
 		    nodes[i].extralen > PROTO_MAXSYMLEN ? "extra too long" :
 		    !proto_name_ok(nodes[i].name, nodes[i].namelen) ?
 		    "bad node name" : NULL);
+	restarted = o->synced && o->incarnation != incarnation;
+	sync_origin_replace(s, o, fresh, restarted);
 	o->incarnation = incarnation;
 	o->version = version;
 	o->synced = 1;
@@ -176,7 +249,7 @@ void
 sync_origin_take(struct sync *s, struct sync_origin *o, struct registry *t,
     const struct proto_node *n, const char *reject)
 {
-	struct node	*old;
+	struct node	*old, *added;
 	size_t		 others;
 	char		 name[65];
 
@@ -200,8 +273,10 @@ sync_origin_take(struct sync *s, struct sync_origin *o, struct registry *t,
 		    "reason=\"%s\"", o->host, name, reject);
 		return;
 	}
-	registry_add(t, n, 0, -1, NULL);
+	added = registry_add(t, n, 0, -1, NULL);
 	s->nremote++;
+	if (t == o->table && added != NULL)
+		sync_origin_tell(s, o, added, 1);
 }
 
 /* Merge one message from an origin's stream; -1 closes it. */
@@ -210,6 +285,7 @@ sync_origin_message(struct sync_session *sess, const struct sync_msg *m)
 {
 	struct sync_origin	*o = sess->origin;
 	struct node		*n;
+	int			 restarted;
 
 	if (o == NULL)
 		return -1;		/* the origin expired under us */
@@ -244,11 +320,11 @@ sync_origin_message(struct sync_session *sess, const struct sync_msg *m)
 			sync_ask_resync(sess);
 			return 0;
 		}
-		if (o->synced && o->incarnation != sess->snap_incarnation)
+		restarted = o->synced &&
+		    o->incarnation != sess->snap_incarnation;
+		if (restarted)
 			log_info("sync: origin restarted host=%s", o->host);
-		sess->sync->nremote -= registry_count(o->table);
-		registry_free(o->table);
-		o->table = sess->staging;
+		sync_origin_replace(sess->sync, o, sess->staging, restarted);
 		sess->staging = NULL;
 		o->incarnation = sess->snap_incarnation;
 		o->version = sess->snap_version;
@@ -286,6 +362,7 @@ sync_origin_message(struct sync_session *sess, const struct sync_msg *m)
 		sync_origin_take(sess->sync, o, o->table, &m->node, m->reject);
 	else if (m->reject == NULL && (n = registry_lookup(o->table,
 	    m->node.name, m->node.namelen)) != NULL) {
+		sync_origin_tell(sess->sync, o, n, 0);
 		registry_forget(o->table, n);
 		sess->sync->nremote--;
 	}

@@ -12,68 +12,81 @@
 
 #include "addr.h"
 #include "epmdx.h"
+#include "proto.h"
 #include "registry.h"
 #include "sync_int.h"
 
-/*
- * A node name as a CLUSTER field: control bytes, DEL and the backslash as
- * \xHH, so that a name (stock registers any UTF-8, newlines and tabs
- * included) is always one field of one line.
- */
-static void
-sync_cluster_name(struct evbuffer *out, const uint8_t *name, size_t len)
+/* This host's name in the cluster table: sync's, or the short hostname. */
+void
+sync_local_host(struct server *srv, char *buf, size_t size)
 {
-	size_t	 i, from = 0;
-
-	for (i = 0; i < len; i++) {
-		if (name[i] >= 0x20 && name[i] != 0x7f && name[i] != '\\')
-			continue;
-		evbuffer_add(out, name + from, i - from);
-		evbuffer_add_printf(out, "\\x%02x", name[i]);
-		from = i + 1;
-	}
-	evbuffer_add(out, name + from, len - from);
+	if (srv->sync != NULL)
+		snprintf(buf, size, "%s", srv->sync->hostname);
+	else if (addr_short_hostname(buf, size) == -1)
+		snprintf(buf, size, "localhost");
 }
 
-/* One cluster line: name, host, port, high, low, age, origin address. */
-static void
-sync_cluster_line(struct evbuffer *out, const struct node *n,
-    const char *host, long age, const char *from)
+/*
+ * fn for every node of the cluster table, local first: its host, the
+ * address that host is reached at, its age in seconds, the origin's
+ * address as CLUSTER shows it ("local" for ours).
+ */
+void
+sync_cluster_foreach(struct server *srv, sync_node_fn *fn, void *arg)
 {
-	sync_cluster_name(out, n->name, n->namelen);
-	evbuffer_add_printf(out, "\t%s\t%u\t%u\t%u\t%ld\t%s\n", host, n->port,
-	    n->high, n->low, age, from);
+	struct sync		*s = srv->sync;
+	struct sync_origin	*o;
+	struct node		*n;
+	char			 host[SYNC_HOST_MAX + 1];
+	char			 addr[SYNC_HOST_MAX + 8];
+	time_t			 now = mono_now();
+
+	sync_local_host(srv, host, sizeof(host));
+	for (n = registry_first(srv->reg); n != NULL; n = registry_next(n))
+		fn(arg, n, host, SYNC_LOCAL_ADDR, 0, "local");
+	if (s == NULL)
+		return;
+	TAILQ_FOREACH(o, &s->origins, entry) {
+		sync_origin_address(o, addr, sizeof(addr));
+		for (n = registry_first(o->table); n != NULL;
+		    n = registry_next(n))
+			fn(arg, n, o->host, addr, (long)(now - o->last_heard),
+			    o->addr);
+	}
+}
+
+/*
+ * One cluster line: name, host, port, high, low, age, origin address.
+ * The name is escaped (proto_escape_name()) so that a name (stock
+ * registers any UTF-8, newlines and tabs included) is one field.
+ */
+static void
+sync_cluster_line(void *arg, const struct node *n, const char *host,
+    const char *addr, long age, const char *from)
+{
+	struct evbuffer	*out = arg;
+	char		 name[PROTO_ESCAPED_MAX(PROTO_MAXSYMLEN)];
+
+	if (proto_escape_name(name, sizeof(name), n->name, n->namelen) < 0)
+		return;
+	evbuffer_add_printf(out, "%s\t%s\t%u\t%u\t%u\t%ld\t%s\n", name,
+	    host, n->port, n->high, n->low, age, from);
 }
 
 /* CLUSTER: every node known, local first, tab-separated lines. */
 void
 sync_cluster_dump(struct server *srv, struct evbuffer *out)
 {
-	struct sync		*s = srv->sync;
-	struct sync_origin	*o;
-	struct node		*n;
-	char			 host[SYNC_HOST_MAX + 1];
-	time_t			 now = mono_now();
-
-	if (s != NULL)
-		snprintf(host, sizeof(host), "%s", s->hostname);
-	else if (addr_short_hostname(host, sizeof(host)) == -1)
-		snprintf(host, sizeof(host), "localhost");
-	for (n = registry_first(srv->reg); n != NULL; n = registry_next(n))
-		sync_cluster_line(out, n, host, 0, "local");
-	if (s == NULL)
-		return;
-	TAILQ_FOREACH(o, &s->origins, entry)
-		for (n = registry_first(o->table); n != NULL;
-		    n = registry_next(n))
-			sync_cluster_line(out, n, o->host,
-			    (long)(now - o->last_heard), o->addr);
+	sync_cluster_foreach(srv, sync_cluster_line, out);
 }
 
-/* RESOLVE: name@host from the cluster table. */
+/*
+ * RESOLVE: name@host from the cluster table, and into addr the address
+ * of the host it runs on.
+ */
 const struct node *
 sync_resolve(struct server *srv, const uint8_t *name, size_t namelen,
-    const char *host)
+    const char *host, char *addr, size_t addrsize)
 {
 	struct sync		*s = srv->sync;
 	struct sync_origin	*o;
@@ -83,10 +96,13 @@ sync_resolve(struct server *srv, const uint8_t *name, size_t namelen,
 		snprintf(me, sizeof(me), "%s", s->hostname);
 	else if (addr_short_hostname(me, sizeof(me)) == -1)
 		me[0] = '\0';
-	if (strcmp(host, me) == 0 || strcmp(host, "localhost") == 0)
+	if (strcmp(host, me) == 0 || strcmp(host, "localhost") == 0) {
+		snprintf(addr, addrsize, "%s", SYNC_LOCAL_ADDR);
 		return registry_lookup(srv->reg, name, namelen);
+	}
 	if (s == NULL || (o = sync_origin_find(s, host)) == NULL)
 		return NULL;
+	sync_origin_address(o, addr, addrsize);
 	return registry_lookup(o->table, name, namelen);
 }
 

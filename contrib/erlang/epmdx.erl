@@ -12,15 +12,20 @@
 %% The requests are epmdx's own (see epmdxctl(1) and epmdx-sync(7)):
 %% CLUSTER (202) answers one tab-separated line per node,
 %% `name host port high low age origin', then closes; RESOLVE (203) takes
-%% `name@host' and answers as PORT_PLEASE2 does.  The daemon answers them
-%% to local clients only.  Stock epmd does not know them and closes the
-%% connection: `cluster/0' then returns `{error, no_answer}'.
+%% `name@host' and answers as PORT_PLEASE2 does, followed (when found) by
+%% `[AddrLen:1][Address]', the address of the host the node runs on.  The
+%% daemon answers them to local clients only.  Stock epmd does not know
+%% them and closes the connection with no reply: the functions then
+%% return `{error, not_epmdx}' (an epmdx reply is never empty: an empty
+%% CLUSTER reply is checked with STATUS, whose reply never is).
 -module(epmdx).
 
--export([cluster/0, cluster/1, nodes/0, connect/0, resolve/1, resolve/2]).
+-export([cluster/0, cluster/1, nodes/0, connect/0, resolve/1, resolve/2,
+         resolve_address/1, resolve_address/2]).
 
 -export_type([entry/0, options/0]).
 
+-define(STATUS_REQ, 200).
 -define(CLUSTER_REQ, 202).
 -define(RESOLVE_REQ, 203).
 -define(PORT2_RESP, 119).
@@ -50,7 +55,11 @@ cluster() ->
 cluster(Opts) when is_map(Opts) ->
     case request(<<?CLUSTER_REQ>>, Opts) of
         {ok, <<>>} ->
-            {error, no_answer};
+            case request(<<?STATUS_REQ>>, Opts) of
+                {ok, <<>>} -> {error, not_epmdx};
+                {ok, _} -> {ok, []};
+                {error, _} = Error -> Error
+            end;
         {ok, Reply} ->
             {ok, [E || Line <- binary:split(Reply, <<"\n">>, [global]),
                        {ok, E} <- [parse_line(Line)]]};
@@ -95,14 +104,48 @@ resolve(Node, Opts) when is_atom(Node) ->
     resolve(atom_to_binary(Node, utf8), Opts);
 resolve(Node, Opts) when is_list(Node) ->
     resolve(unicode:characters_to_binary(Node), Opts);
-resolve(Node, Opts) when is_binary(Node), is_map(Opts) ->
+resolve(Node, Opts) ->
+    case resolve_address(Node, Opts) of
+        {ok, {_Address, Port}} -> {ok, Port};
+        {error, {no_address, Port}} -> {ok, Port};
+        {error, _} = Error -> Error
+    end.
+
+%% @doc The address of the host `Node' runs on and its distribution port,
+%% according to the local daemon: `resolve_address(Node, #{})'.
+-spec resolve_address(node() | string() | binary()) ->
+          {ok, {inet:ip_address() | string(), inet:port_number()}} |
+          {error, not_found | term()}.
+resolve_address(Node) ->
+    resolve_address(Node, #{}).
+
+%% @doc The address and port of `Node' according to the daemon in `Opts'.
+%% The address is an IP address tuple when the daemon gives a literal,
+%% else the host name it gives.  A daemon too old to send the address:
+%% `{error, {no_address, Port}}'.
+-spec resolve_address(node() | string() | binary(), options()) ->
+          {ok, {inet:ip_address() | string(), inet:port_number()}} |
+          {error, not_found | term()}.
+resolve_address(Node, Opts) when is_atom(Node) ->
+    resolve_address(atom_to_binary(Node, utf8), Opts);
+resolve_address(Node, Opts) when is_list(Node) ->
+    resolve_address(unicode:characters_to_binary(Node), Opts);
+resolve_address(Node, Opts) when is_binary(Node), is_map(Opts) ->
     case request(<<?RESOLVE_REQ, Node/binary>>, Opts) of
-        {ok, <<?PORT2_RESP, 0, Port:16, _/binary>>} ->
-            {ok, Port};
+        {ok, <<?PORT2_RESP, 0, Port:16, _Type, _Proto, _High:16, _Low:16,
+               NLen:16, _Name:NLen/binary, ELen:16, _Extra:ELen/binary,
+               Rest/binary>>} ->
+            case Rest of
+                <<ALen, Addr:ALen/binary, _/binary>> when ALen > 0,
+                                                         Addr =/= <<"-">> ->
+                    {ok, {to_address(Addr), Port}};
+                _ ->
+                    {error, {no_address, Port}}
+            end;
         {ok, <<?PORT2_RESP, Result, _/binary>>} when Result =/= 0 ->
             {error, not_found};
         {ok, <<>>} ->
-            {error, no_answer};
+            {error, not_epmdx};
         {ok, Other} ->
             {error, {bad_reply, Other}};
         {error, _} = Error ->
@@ -165,6 +208,14 @@ to_port(S) ->
         _ -> ?DEFAULT_PORT
     catch
         error:badarg -> ?DEFAULT_PORT
+    end.
+
+%% An address as the daemon writes it: a tuple for a literal, else a name.
+to_address(Bin) ->
+    S = binary_to_list(Bin),
+    case inet:parse_address(S) of
+        {ok, Ip} -> Ip;
+        {error, _} -> S
     end.
 
 %% "name\thost\tport\thigh\tlow\tage\torigin"

@@ -654,13 +654,15 @@ invariants(void)
 	TAILQ_FOREACH(o, &s->origins, entry) {
 		struct node		*e;
 		struct proto_node	 v;
+		char			 addr[300];
 
 		/* "localhost" means this host to RESOLVE, never an origin. */
 		if ((e = registry_first(o->table)) == NULL ||
 		    strcmp(o->host, "localhost") == 0)
 			continue;
 		registry_node_view(e, &v);
-		check(sync_resolve(&srv, v.name, v.namelen, o->host) == e);
+		check(sync_resolve(&srv, v.name, v.namelen, o->host, addr,
+		    sizeof(addr)) == e);
 	}
 }
 

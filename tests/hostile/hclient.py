@@ -314,7 +314,7 @@ def cmd_frames(args):
         expect_close_no_reply(frame(b"n" + b"\x00" * (MAXPAYLOAD - 1)) +
                               b"!", "3060 bytes in one write")
     elif kind == "garbage":
-        for op in (0, 1, 97, 112, 113, 118, 119, 121, 127, 128, 199, 206,
+        for op in (0, 1, 97, 112, 113, 118, 119, 121, 127, 128, 199, 207,
                    255):
             expect_close_no_reply(frame(bytes([op]) + b"abc"),
                                   "opcode %d" % op)

@@ -1,7 +1,7 @@
 """epmd.py: the EPMD wire client every test suite uses (stdlib only).
 
 Framing (a 2-byte big-endian length), the requests (ALIVE2, PORT_PLEASE2,
-NAMES, DUMP, KILL, STOP and epmdx's own 200-205), reading replies, and
+NAMES, DUMP, KILL, STOP and epmdx's own 200-206), reading replies, and
 where to connect.  The tools built on it (tests/lib/wire.py, the one
 raw-bytes command line; tests/hostile/hclient.py; tests/upgrade/epmdcl.py)
 and the inline clients of the shell libraries import it with
@@ -42,6 +42,7 @@ X_CLUSTER = 202             # epmdx: every node of the cluster
 X_RESOLVE = 203             # epmdx: name@host -> PORT2 reply
 X_PEERS = 204               # epmdx: sync peers
 X_UPGRADE = 205             # epmdx: refused over TCP
+X_WATCH = 206               # epmdx: the cluster table, then each change
 
 
 def _b(s):
@@ -280,3 +281,57 @@ def register(name, port=1111, host=None, epmd_port=None, secs=10.0,
         s.close()
         raise
     return s, reply
+
+
+# ------------------------------------------------------------- WATCH
+
+
+def watch(host=None, port=None, secs=10.0, rcvbuf=None):
+    """A WATCH subscription: a connected socket, the request sent."""
+    s = connect(host, port, secs, rcvbuf=rcvbuf)
+    try:
+        s.sendall(simple(X_WATCH))
+    except BaseException:
+        s.close()
+        raise
+    return s
+
+
+class WatchLines:
+    """The lines of a WATCH stream, each a list of its tab-separated
+    fields (str; names keep their \\xHH escapes)."""
+
+    def __init__(self, s):
+        self.s = s
+        self.buf = b""
+        self.closed = False
+
+    def feed(self, data):
+        """Bytes read elsewhere (a selector): the whole lines they end."""
+        if not data:
+            self.closed = True
+            return []
+        self.buf += data
+        *lines, self.buf = self.buf.split(b"\n")
+        return [ln.decode("utf-8", "replace").split("\t") for ln in lines]
+
+    def next(self, secs=5.0):
+        """The next line, or None on EOF or after SECS."""
+        end = time.monotonic() + secs
+        while b"\n" not in self.buf:
+            left = end - time.monotonic()
+            if left <= 0 or self.closed:
+                return None
+            self.s.settimeout(left)
+            try:
+                b = self.s.recv(65536)
+            except socket.timeout:
+                return None
+            except OSError:
+                b = b""
+            if not b:
+                self.closed = True
+                return None
+            self.buf += b
+        ln, self.buf = self.buf.split(b"\n", 1)
+        return ln.decode("utf-8", "replace").split("\t")

@@ -90,7 +90,8 @@ for f in epmdx_registrations epmdx_unregistered_names_cached \
     epmdx_refusals_total epmdx_errors_total epmdx_evictions_total \
     epmdx_timeouts_total epmdx_limit_hits_total epmdx_uptime_seconds \
     epmdx_start_time_seconds epmdx_build_info epmdx_reply_buffer_bytes \
-    epmdx_reply_buffer_limit_bytes epmdx_access_refused_total; do
+    epmdx_reply_buffer_limit_bytes epmdx_access_refused_total \
+    epmdx_watchers epmdx_watchers_max epmdx_watchers_dropped_total; do
 	if grep -q "^# HELP $f " "$TMP/body" &&
 	    grep -q "^# TYPE $f \(gauge\|counter\)$" "$TMP/body"; then
 		pass "$f has HELP and TYPE"
@@ -104,6 +105,10 @@ expect epmdx_connections_max 8192
 expect 'epmdx_limit_hits_total{limit="reply_buffer_total"}' 0
 expect epmdx_reply_buffer_bytes 0
 expect epmdx_reply_buffer_limit_bytes $((64 * 1024 * 1024))
+expect epmdx_watchers 0
+expect epmdx_watchers_max 4096
+expect 'epmdx_watchers_dropped_total{reason="overflow"}' 0
+expect 'epmdx_watchers_dropped_total{reason="max_watchers"}' 0
 for r in names port_please2 sync; do
 	expect "epmdx_access_refused_total{request=\"$r\"}" 0
 done
@@ -150,6 +155,20 @@ expect epmdx_registrations 0
 expect epmdx_unregistrations_total 1
 expect epmdx_unregistered_names_cached 1
 expect 'epmdx_connections{state="registration"}' 0
+
+# A WATCH subscriber is counted while it is connected.
+"$PYTHON" "$TESTS_LIB/watchcl.py" -p "$PORT" --timeout 60 >"$TMP/watch.out" \
+    2>&1 &
+W=$!
+track_pid "$W"
+watching() { scrape >/dev/null; [ "$(value epmdx_watchers)" = 1 ]; }
+wait_until 5 watching
+expect epmdx_watchers 1
+expect 'epmdx_requests_total{type="watch"}' 1
+kill_wait "$W"
+unwatched() { scrape >/dev/null; [ "$(value epmdx_watchers)" = 0 ]; }
+wait_until 5 unwatched
+expect epmdx_watchers 0
 
 # Other paths and methods
 code=$(scrape /nope)

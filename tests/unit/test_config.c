@@ -966,6 +966,31 @@ test_reply_buffer_total(void **state)
 	expect_error_prefix("reply_buffer_total = -8M\n", NAME ":1: ");
 }
 
+/* watch_queue_max and max_watchers: defaults, sizes, bounds. */
+static void
+test_watch_limits(void **state)
+{
+	struct epmd_conf conf;
+
+	(void)state;
+	config_defaults(&conf);
+	assert_int_equal(conf.watch_queue_max, 1 << 20);
+	assert_int_equal(conf.max_watchers, 4096);
+	config_free(&conf);
+	load_ok("watch_queue_max = 64K\nmax_watchers = 0\n", &conf);
+	assert_int_equal(conf.watch_queue_max, 64 << 10);
+	assert_int_equal(conf.max_watchers, 0);
+	config_free(&conf);
+	load_ok("watch_queue_max = 1G\nmax_watchers = 1000000\n", &conf);
+	assert_true(conf.watch_queue_max == (size_t)1 << 30);
+	config_free(&conf);
+	expect_error("watch_queue_max = 1K\n", NAME ":1: "
+	    "watch_queue_max: \"1K\" is not a size from 4K to 1G "
+	    "(bytes, or with K, M or G)");
+	expect_error_prefix("max_watchers = 1000001\n", NAME ":1: ");
+	expect_error_prefix("max_watchers = -1\n", NAME ":1: ");
+}
+
 /* [access]: absent lets everyone in; lists parse, append and copy. */
 static void
 test_access(void **state)
@@ -1107,6 +1132,7 @@ main(void)
 		cmocka_unit_test(test_split_addresses),
 		cmocka_unit_test(test_check_address),
 		cmocka_unit_test(test_reply_buffer_total),
+		cmocka_unit_test(test_watch_limits),
 		cmocka_unit_test(test_access),
 		cmocka_unit_test(test_control_keys),
 		cmocka_unit_test(test_mcast_hops),

@@ -10,6 +10,7 @@
 
 #include <sys/socket.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -35,11 +36,15 @@ sync_peers_dump(struct server *srv, struct evbuffer *out)
 {
 }
 
+/* RESOLVE: name@here is the local node of that name. */
 const struct node *
 sync_resolve(struct server *srv, const uint8_t *name, size_t namelen,
-    const char *host)
+    const char *host, char *addr, size_t addrsize)
 {
-	return NULL;
+	if (strcmp(host, "here") != 0)
+		return NULL;
+	snprintf(addr, addrsize, "%s", SYNC_LOCAL_ADDR);
+	return registry_lookup(srv->reg, name, namelen);
 }
 
 static struct server	 srv;
@@ -103,6 +108,7 @@ test_local_only(void **state)
 		{ PROTO_X_PEERS_REQ, "cluster query from a non-local peer" },
 		{ PROTO_X_UPGRADE_REQ, "UPGRADE from a non-local peer" },
 		{ PROTO_X_RESOLVE_REQ, "RESOLVE from a non-local peer" },
+		{ PROTO_X_WATCH_REQ, "WATCH from a non-local peer" },
 	};
 	struct conn_req_result	 res;
 	size_t			 i, len;
@@ -113,6 +119,54 @@ test_local_only(void **state)
 		assert_string_equal(res.why, t[i].why);
 		assert_int_equal(len, 0);
 	}
+}
+
+/* WATCH from a local peer hands the connection over, nothing written. */
+static void
+test_watch_local(void **state)
+{
+	size_t	 len;
+
+	assert_int_equal(ask(PROTO_X_WATCH_REQ, 1, &len).action,
+	    CONN_REQ_WATCH);
+	assert_int_equal(len, 0);
+}
+
+/* RESOLVE found: the PORT2 reply, then [AddrLen:1][address]. */
+static void
+test_resolve_address(void **state)
+{
+	static const uint8_t	 want[] = { 'w', 0, 0x1f, 0x40, 77, 0, 0, 6,
+	    0, 5, 0, 1, 'a', 0, 0, 9, '1', '2', '7', '.', '0', '.', '0',
+	    '.', '1' };
+	struct proto_node	 pn;
+	struct conn_req_result	 res;
+	struct proto_req	 req;
+	struct evbuffer		*out = evbuffer_new();
+	uint8_t			 got[64];
+
+	memset(&pn, 0, sizeof(pn));
+	pn.name = (const uint8_t *)"a";
+	pn.namelen = 1;
+	pn.port = 8000;
+	pn.type = 77;
+	pn.high = 6;
+	pn.low = 5;
+	assert_non_null(registry_add(srv.reg, &pn, 0, -1, NULL));
+	memset(&req, 0, sizeof(req));
+	req.op = PROTO_X_RESOLVE_REQ;
+	req.node.name = (const uint8_t *)"a@here";
+	req.node.namelen = 6;
+	conn_req_dispatch(&srv, sv[0], 1, &req, out, &res);
+	assert_int_equal(res.action, CONN_REQ_REPLY);
+	assert_int_equal(evbuffer_get_length(out), sizeof(want));
+	evbuffer_remove(out, got, sizeof(got));
+	assert_memory_equal(got, want, sizeof(want));
+	/* Unknown: 'w', 1 and nothing more. */
+	req.node.name = (const uint8_t *)"b@here";
+	conn_req_dispatch(&srv, sv[0], 1, &req, out, &res);
+	assert_int_equal(evbuffer_get_length(out), 2);
+	evbuffer_free(out);
 }
 
 /* Anyone may ask NAMES and PORT_PLEASE2 when there is no allow list. */
@@ -196,6 +250,10 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_local_only, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_watch_local,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_resolve_address,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_open_requests, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_access_list, setup,

@@ -1292,6 +1292,65 @@ test_encode_req_feed(void **state)
 	}
 }
 
+/* Names as one text field: control bytes, DEL, '\\' as \xHH. */
+static void
+test_escape_name(void **state)
+{
+	char	 buf[32];
+
+	(void)state;
+	assert_int_equal(proto_escape_name(buf, sizeof(buf),
+	    (const uint8_t *)"a\tb\\c\x7f\xc3\xa9", 8), 17);
+	assert_string_equal(buf, "a\\x09b\\x5cc\\x7f\xc3\xa9");
+	/* Exactly fits, and one byte short. */
+	assert_int_equal(proto_escape_name(buf, 5, (const uint8_t *)"\n",
+	    1), 4);
+	assert_int_equal(proto_escape_name(buf, 4, (const uint8_t *)"\n",
+	    1), -1);
+	assert_int_equal(proto_escape_name(buf, 1, (const uint8_t *)"", 0),
+	    0);
+}
+
+/* WATCH lines: "+" with every field, "-" with name and host. */
+static void
+test_watch_line(void **state)
+{
+	struct proto_node	 n;
+	char			 buf[PROTO_WATCH_LINE_MAX], host[256];
+	uint8_t			 large[PROTO_MAXSYMLEN];
+	int			 len;
+
+	(void)state;
+	memset(&n, 0, sizeof(n));
+	n.name = (const uint8_t *)"app\n1";
+	n.namelen = 5;
+	n.port = 39167;
+	n.type = 77;
+	n.high = 6;
+	n.low = 5;
+	len = proto_encode_watch_line(buf, sizeof(buf), 1, &n, "beta",
+	    "192.0.2.12");
+	assert_string_equal(buf,
+	    "+\tapp\\x0a1\tbeta\t39167\t77\t0\t6\t5\t192.0.2.12\n");
+	assert_int_equal(len, (int)strlen(buf));
+	len = proto_encode_watch_line(buf, sizeof(buf), 0, &n, "beta", "x");
+	assert_string_equal(buf, "-\tapp\\x0a1\tbeta\n");
+	assert_int_equal(len, (int)strlen(buf));
+	/* Too small: -1, never a cut line. */
+	assert_int_equal(proto_encode_watch_line(buf, 12, 1, &n, "beta",
+	    "192.0.2.12"), -1);
+	/* The largest name, all escaped, and two long hosts still fit. */
+	memset(large, 1, sizeof(large));
+	memset(host, 'h', sizeof(host) - 1);
+	host[sizeof(host) - 1] = '\0';
+	n.name = large;
+	n.namelen = sizeof(large);
+	n.port = n.high = n.low = 65535;
+	n.type = n.proto = 255;
+	assert_true(proto_encode_watch_line(buf, sizeof(buf), 1, &n, host,
+	    host) > 4 * PROTO_MAXSYMLEN);
+}
+
 int
 main(void)
 {
@@ -1321,6 +1380,8 @@ main(void)
 		cmocka_unit_test(test_alive2_round_trip),
 		cmocka_unit_test(test_alive2_encode_limits),
 		cmocka_unit_test(test_port2_resp_round_trip),
+		cmocka_unit_test(test_escape_name),
+		cmocka_unit_test(test_watch_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

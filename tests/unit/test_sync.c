@@ -666,7 +666,10 @@ resolve_port(const char *name, const char *host)
 {
 	const struct node	*n;
 
-	n = sync_resolve(&srv, (const uint8_t *)name, strlen(name), host);
+	char			 addr[300];
+
+	n = sync_resolve(&srv, (const uint8_t *)name, strlen(name), host,
+	    addr, sizeof(addr));
 	return n != NULL ? n->port : 0;
 }
 
@@ -1262,6 +1265,92 @@ test_new_incarnation_replaces(void **state)
 	assert_int_equal(cluster_count("stale", "a"), 0);
 	assert_int_equal(count_sent(old, SYNC_MSG_RESYNC), 1);
 	assert_int_equal(cluster_count(NULL, "a"), 2);
+}
+
+/* What the core told the server (srv.remote_changed), one line each. */
+static char	 events[4096];
+
+static void
+record_change(struct server *sv, const struct node *n, const char *host,
+    const char *addr, int up)
+{
+	snprintf(events + strlen(events), sizeof(events) - strlen(events),
+	    "%c%.*s@%s:%u/%s ", up ? '+' : '-', (int)n->namelen,
+	    (const char *)n->name, host, up ? n->port : 0, addr);
+}
+
+/*
+ * The core tells the server each remote entry that comes and goes (WATCH
+ * hangs off it): deltas, a snapshot diffed against the table it replaces,
+ * a new incarnation (all gone, all new), expiry.
+ */
+static void
+test_remote_changes_told(void **state)
+{
+	struct sync_session	*sess, *sess2;
+	struct proto_node	 pn[2];
+	char			 addr[300];
+
+	(void)state;
+	start();
+	srv.remote_changed = record_change;
+	sess = inbound("127.0.0.7:5555");
+	assert_int_equal(hello(sess, "a", 11, "192.0.2.7:4370"), 0);
+	snapshot(sess, 11, 3, (const char *const[]){ "n1", "n2" }, 2);
+	assert_string_equal(events, "+n2@a:1001/192.0.2.7 "
+	    "+n1@a:1000/192.0.2.7 ");
+	events[0] = '\0';
+	assert_int_equal(add(sess, 4, "n3", 7), 0);
+	assert_int_equal(del(sess, 5, "n1"), 0);
+	assert_int_equal(del(sess, 6, "nobody"), 0);
+	assert_string_equal(events, "+n3@a:7/192.0.2.7 -n1@a:0/192.0.2.7 ");
+	assert_int_equal(resolve_port("n3", "a"), 7);
+	assert_non_null(sync_resolve(&srv, (const uint8_t *)"n3", 2, "a",
+	    addr, sizeof(addr)));
+	assert_string_equal(addr, "192.0.2.7");
+
+	/* A snapshot of the same incarnation: only the difference. */
+	events[0] = '\0';
+	snapshot(sess, 11, 9, (const char *const[]){ "n2", "n4" }, 2);
+	/* n2 moved from port 1001 to 1000: told again; n3 went. */
+	assert_string_equal(events, "-n3@a:0/192.0.2.7 +n4@a:1001/192.0.2.7 "
+	    "+n2@a:1000/192.0.2.7 ");
+	events[0] = '\0';
+	snapshot(sess, 11, 10, (const char *const[]){ "n2", "n4" }, 2);
+	assert_string_equal(events, "");
+
+	/* A new incarnation: every old entry goes, every new one comes. */
+	sess2 = inbound("127.0.0.7:5600");
+	assert_int_equal(hello(sess2, "a", 22, "192.0.2.7:4370"), 0);
+	events[0] = '\0';
+	snapshot(sess2, 22, 1, (const char *const[]){ "n2" }, 1);
+	assert_string_equal(events, "-n4@a:0/192.0.2.7 -n2@a:0/192.0.2.7 "
+	    "+n2@a:1000/192.0.2.7 ");
+
+	/* Expiry: one "-" per entry the origin had. */
+	events[0] = '\0';
+	fake_mono += 1000;
+	sync_origin_expire(srv.sync);
+	assert_string_equal(events, "-n2@a:0/192.0.2.7 ");
+
+	/* A store's feed is diffed the same way; its address is unknown. */
+	memset(pn, 0, sizeof(pn));
+	pn[0].name = (const uint8_t *)"e1";
+	pn[1].name = (const uint8_t *)"e2";
+	pn[0].namelen = pn[1].namelen = 2;
+	pn[0].port = 7000;
+	pn[1].port = 7001;
+	events[0] = '\0';
+	sync_origin_feed(fk[BE_STATIC].bi, "store1", 5, 9, pn, 2);
+	assert_string_equal(events, "+e2@store1:7001/- +e1@store1:7000/- ");
+	events[0] = '\0';
+	sync_origin_feed(fk[BE_STATIC].bi, "store1", 5, 10, pn + 1, 1);
+	assert_string_equal(events, "-e1@store1:0/- ");
+	events[0] = '\0';
+	sync_origin_gone(fk[BE_STATIC].bi, "store1");
+	assert_string_equal(events, "-e2@store1:0/- ");
+	srv.remote_changed = NULL;
+	events[0] = '\0';
 }
 
 /* HEARTBEAT: behind or another incarnation asks RESYNC, else not. */
@@ -1925,6 +2014,7 @@ test_store_backend_interface(void **state)
 	struct proto_node	 pn[3];
 	struct node		*n;
 	static const char *const names[] = { "e1", "e2", "e\0bad" };
+	char			 addr[300];
 	int			 i;
 
 	(void)state;
@@ -1941,7 +2031,8 @@ test_store_backend_interface(void **state)
 	assert_int_equal(cluster_count(NULL, "store1"), 2);	/* bad dropped */
 	assert_int_equal(cluster_count("e2", "store1"), 1);
 	assert_non_null(sync_resolve(&srv, (const uint8_t *)"e1", 2,
-	    "store1"));
+	    "store1", addr, sizeof(addr)));
+	assert_string_equal(addr, "-");		/* a fed origin: unknown */
 	/* Fed again: the table is replaced wholesale. */
 	sync_origin_feed(fk[BE_STATIC].bi, "store1", 5, 10, pn + 1, 1);
 	assert_int_equal(cluster_count(NULL, "store1"), 1);
@@ -2524,6 +2615,7 @@ main(void)
 		T(test_del_removes),
 		T(test_add_replaces),
 		T(test_new_incarnation_replaces),
+		T(test_remote_changes_told),
 		T(test_heartbeat_resync),
 		T(test_bad_sequences),
 		T(test_expiry),
