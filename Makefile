@@ -116,7 +116,7 @@ $(BUILD)/%.o: src/%.c src/*.h | $(BUILD)
 $(BUILD) $(BUILD)/tests:
 	mkdir -p $@
 
-$(BUILD)/tests/%.o: tests/unit/%.c src/*.h | $(BUILD)/tests
+$(BUILD)/tests/%.o: tests/unit/%.c tests/unit/*.h src/*.h | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) -Isrc $(ALL_CFLAGS) \
 	    $(shell pkg-config --cflags cmocka 2>/dev/null) -c -o $@ $<
 

@@ -26,9 +26,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conn.h"
 #include "epmdx.h"
 #include "fdstore.h"
+#include "fixtures.h"
 #include "handover.h"
 #include "registry.h"
 #include "sd.h"
@@ -36,24 +36,6 @@
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
 #define BUFSZ		(HANDOVER_RECORD_MAX + 64)
-
-/* A node named name. */
-static struct proto_node
-mknode(const char *name, const uint8_t *extra, size_t extralen)
-{
-	struct proto_node	 n;
-
-	memset(&n, 0, sizeof(n));
-	n.port = 0xbeef;
-	n.type = 72;
-	n.high = 6;
-	n.low = 5;
-	n.name = (const uint8_t *)name;
-	n.namelen = strlen(name);
-	n.extra = extra;
-	n.extralen = extralen;
-	return n;
-}
 
 /* systemd and the rest of the daemon, stubbed for fdstore.c. */
 static char	 removed[16][48];	/* FDSTOREREMOVE names, in order */
@@ -144,7 +126,7 @@ journal_add(uint64_t id, const char *name)
 	r.id = id;
 	r.fd = -1;
 	r.cr_counter = 1;
-	r.node = mknode(name, NULL, 0);
+	r.node = fixture_node(name, NULL, 0);
 	return r;
 }
 
@@ -201,7 +183,7 @@ journal_make(uint64_t gen)
 	r.type = HANDOVER_UNREG;
 	r.fd = -1;
 	r.cr_counter = 2;
-	r.node = mknode("old", NULL, 0);
+	r.node = fixture_node("old", NULL, 0);
 	journal_put(fd, &off, &r);
 	if (gen == 1)
 		return fd;	/* the older journal: nothing else */

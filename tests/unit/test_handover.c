@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fixtures.h"
 #include "handover.h"
 
 #define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
@@ -43,25 +44,6 @@ setup(void **state)
 	return 0;
 }
 
-/* A node with every field set to something recognisable. */
-static struct proto_node
-mknode(const char *name, const uint8_t *extra, size_t extralen)
-{
-	struct proto_node	 n;
-
-	memset(&n, 0, sizeof(n));
-	n.port = 0xbeef;
-	n.type = 72;
-	n.proto = 0;
-	n.high = 6;
-	n.low = 5;
-	n.name = (const uint8_t *)name;
-	n.namelen = strlen(name);
-	n.extra = extra;
-	n.extralen = extralen;
-	return n;
-}
-
 /* One sample record of every type, fields set to unlikely values. */
 static size_t
 samples(struct handover_rec *recs)
@@ -81,7 +63,7 @@ samples(struct handover_rec *recs)
 	recs[k].id = 0x1122334455667788ULL;
 	recs[k].fd = 1234;
 	recs[k].cr_counter = 0xdeadbeef;
-	recs[k].node = mknode("node\xc3\xb1@x", extra, sizeof(extra));
+	recs[k].node = fixture_node("node\xc3\xb1@x", extra, sizeof(extra));
 	k++;
 	recs[k].type = HANDOVER_DEL;
 	recs[k].id = 42;
@@ -109,7 +91,7 @@ samples(struct handover_rec *recs)
 	recs[k].age = 11;
 	k++;
 	recs[k].type = HANDOVER_ONODE;
-	recs[k].node = mknode("remote", NULL, 0);
+	recs[k].node = fixture_node("remote", NULL, 0);
 	k++;
 	recs[k].type = HANDOVER_REPLY;
 	recs[k].fd = 0;
@@ -396,7 +378,7 @@ test_round_trip_limits(void **state)
 		memset(&in, 0, sizeof(in));
 		in.type = (uint8_t)types[t];
 		in.fd = 5;
-		in.node = mknode("", NULL, 0);
+		in.node = fixture_node("", NULL, 0);
 		/* 255 one-byte characters, Extra of 1020 with NULs. */
 		in.node.name = name255;
 		in.node.namelen = sizeof(name255);
@@ -461,7 +443,7 @@ test_truncated(void **state)
 	memset(&big_rec, 0, sizeof(big_rec));
 	big_rec.type = HANDOVER_ADD;
 	big_rec.fd = 9;
-	big_rec.node = mknode("", extra1020, sizeof(extra1020));
+	big_rec.node = fixture_node("", extra1020, sizeof(extra1020));
 	big_rec.node.name = name4x255;
 	big_rec.node.namelen = sizeof(name4x255);
 	recs[n++] = big_rec;
@@ -564,7 +546,7 @@ test_encode_too_long(void **state)
 	memset(&r, 0, sizeof(r));
 	r.type = HANDOVER_ADD;
 	r.fd = 3;
-	r.node = mknode("x", huge, sizeof(huge));
+	r.node = fixture_node("x", huge, sizeof(huge));
 	assert_int_equal(handover_encode(buf, size, &r), -1);
 	r.type = HANDOVER_ORIGIN;
 	r.host = huge;
@@ -648,7 +630,7 @@ test_field_lengths(void **state)
 	memset(&in, 0, sizeof(in));
 	in.type = HANDOVER_ADD;
 	in.fd = 7;
-	in.node = mknode("abc", (const uint8_t *)"xy", 2);
+	in.node = fixture_node("abc", (const uint8_t *)"xy", 2);
 	len = enc(rec, sizeof(rec), &in);
 	/* payload: id 8, fd 4, cr 4, port 2, type 1, proto 1, hi 2, lo 2 */
 	memcpy(payload, rec + 5, len - 9);
@@ -705,7 +687,7 @@ test_bad_names(void **state)
 		memset(&in, 0, sizeof(in));
 		in.type = (uint8_t)types[t];
 		in.fd = 4;
-		in.node = mknode("", NULL, 0);
+		in.node = fixture_node("", NULL, 0);
 		for (i = 0; i < NITEMS(bad); i++) {
 			in.node.name = (const uint8_t *)bad[i].name;
 			in.node.namelen = bad[i].len;
