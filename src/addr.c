@@ -3,6 +3,7 @@
  * addr.h).  No libevent: the unit tests and every module share it.
  */
 #include <sys/socket.h>
+#include <sys/un.h>
 
 #include <netinet/in.h>
 
@@ -85,6 +86,18 @@ addr_fd_text(int fd, int remote, char *buf, size_t size)
 		return buf;
 	}
 	return addr_text((struct sockaddr *)&ss, buf, size);
+}
+
+/* A unix socket's address for path; -1 if path does not fit. */
+int
+addr_unix(const char *path, struct sockaddr_un *sun)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if ((size_t)snprintf(sun->sun_path, sizeof(sun->sun_path), "%s",
+	    path) >= sizeof(sun->sun_path))
+		return -1;
+	return 0;
 }
 
 /* This host's name up to the first dot; -1 if gethostname() fails. */

@@ -1,7 +1,7 @@
 /*
  * Socket addresses and host names as text, in one form everywhere:
  * "192.0.2.1:4369", "[2001:db8::1]:4369", and the short host name our
- * nodes carry after '@'.
+ * nodes carry after '@'; and a unix socket's address from its path.
  */
 #ifndef ADDR_H
 #define ADDR_H
@@ -24,6 +24,9 @@ const char	*addr_join(const char *host, unsigned int port, char *buf,
 		    size_t size);
 /* The peer (remote=1) or local address of a socket as addr_text(). */
 const char	*addr_fd_text(int fd, int remote, char *buf, size_t size);
+/* A unix socket's address for path; -1 if path does not fit. */
+struct sockaddr_un;
+int		 addr_unix(const char *path, struct sockaddr_un *);
 /* This host's name up to the first dot; -1 if gethostname() fails. */
 int		 addr_short_hostname(char *buf, size_t size);
 

@@ -26,6 +26,7 @@
 
 #include <event2/event.h>
 
+#include "addr.h"
 #include "config.h"
 #include "control.h"
 #include "epmdx.h"
@@ -364,10 +365,7 @@ control_bind(const char *path, int successor, char **cause)
 	mode_t			 mask;
 	int			 fd, rc;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if ((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s",
-	    path) >= sizeof(sun.sun_path)) {
+	if (addr_unix(path, &sun) == -1) {
 		xasprintf(cause, "%s: path too long", path);
 		return -1;
 	}

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "config.h"
 #include "ctl.h"
 #include "ctl_io.h"
@@ -398,10 +399,7 @@ ctl_control_connect(const char *path, const char *group)
 	struct sockaddr_un	 sun;
 	int			 fd, saved;
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if ((size_t)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s",
-	    path) >= sizeof(sun.sun_path)) {
+	if (addr_unix(path, &sun) == -1) {
 		fprintf(stderr, "epmdxctl: %s: path too long\n", path);
 		return -1;
 	}
