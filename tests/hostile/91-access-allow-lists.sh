@@ -9,17 +9,7 @@
 # lo carries 192.0.2.1 and 192.0.2.2: the daemon listens on 192.0.2.1,
 # and a client bound to 192.0.2.2 is a remote peer to it, with no
 # traffic leaving the namespace.
-if [ -z "${EPMDX_NETNS:-}" ]; then
-	if ! unshare -n true 2>/dev/null; then
-		printf 'SKIP: %s: unshare -n failed (needs root)\n' \
-		    "$(basename "$0" .sh)" >&2
-		exit 77
-	fi
-	EPMDX_NETNS=1 exec unshare -n bash "$0" "$@"
-fi
-ip link set lo up &&
-    ip addr add 192.0.2.1/24 dev lo &&
-    ip addr add 192.0.2.2/24 dev lo || exit 1
+. "$(dirname "$0")/../lib/remote-netns.sh" "$@"
 . "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null || skip "curl not installed"
 
