@@ -38,18 +38,25 @@ sync_origin_address(const struct sync_origin *o, char *buf, size_t size)
 		snprintf(buf, size, "-");
 }
 
+/* Whether anyone hears of remote changes (a WATCH subscriber). */
+static int
+sync_origin_heard(const struct sync *s)
+{
+	return s->srv != NULL && s->srv->remote_changed != NULL &&
+	    s->srv->nwatchers > 0;
+}
+
 /* Tell the server (its WATCH subscribers) a remote entry came or went. */
 static void
 sync_origin_tell(struct sync *s, const struct sync_origin *o,
     const struct node *n, int up)
 {
-	struct server	*srv = s->srv;
-	char		 addr[SYNC_HOST_MAX + 8];
+	char	 addr[SYNC_HOST_MAX + 8];
 
-	if (srv == NULL || srv->remote_changed == NULL)
+	if (!sync_origin_heard(s))
 		return;
 	sync_origin_address(o, addr, sizeof(addr));
-	srv->remote_changed(srv, n, o->host, addr, up);
+	s->srv->remote_changed(s->srv, n, o->host, addr, up);
 }
 
 /* Whether two entries of one name carry the same fields. */
@@ -73,12 +80,16 @@ sync_origin_replace(struct sync *s, struct sync_origin *o,
 	struct registry	*old = o->table;
 	struct node	*n, *m;
 
+	s->nremote -= registry_count(old);
+	o->table = fresh;
+	if (!sync_origin_heard(s)) {	/* no one to tell: no diff */
+		registry_free(old);
+		return;
+	}
 	for (n = registry_first(old); n != NULL; n = registry_next(n))
 		if (restarted || registry_lookup(fresh, n->name,
 		    n->namelen) == NULL)
 			sync_origin_tell(s, o, n, 0);
-	s->nremote -= registry_count(old);
-	o->table = fresh;
 	for (n = registry_first(fresh); n != NULL; n = registry_next(n))
 		if (restarted || (m = registry_lookup(old, n->name,
 		    n->namelen)) == NULL || !sync_origin_same(n, m))

@@ -1294,6 +1294,7 @@ test_remote_changes_told(void **state)
 	(void)state;
 	start();
 	srv.remote_changed = record_change;
+	srv.nwatchers = 1;
 	sess = inbound("127.0.0.7:5555");
 	assert_int_equal(hello(sess, "a", 11, "192.0.2.7:4370"), 0);
 	snapshot(sess, 11, 3, (const char *const[]){ "n1", "n2" }, 2);
