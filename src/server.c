@@ -75,13 +75,6 @@ server_remote_changed(struct server *srv, const struct node *n,
 		watch_changed(srv, n, host, addr, up);
 }
 
-/* A restored socket: a registration (n in the registry) or a kept one. */
-static void
-server_adopt(struct server *srv, int fd, struct node *n)
-{
-	conn_adopt(srv, fd, n);
-}
-
 /* An authorised UPGRADE from the control socket. */
 static void
 server_upgrade(struct server *srv, int reply_fd)
@@ -118,7 +111,7 @@ server_init(struct server *srv)
 	srv->node_added = server_node_added;
 	srv->node_removed = server_node_removed;
 	srv->remote_changed = server_remote_changed;
-	srv->adopt = server_adopt;
+	srv->adopt = conn_adopt;	/* restored sockets become connections */
 	srv->accept = conn_accept;
 	srv->evict = conn_evict_oldest;
 	srv->upgrade = server_upgrade;
