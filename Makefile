@@ -1,6 +1,8 @@
 # epmdx: a drop-in, wire-compatible replacement for Erlang's epmd.
 #
-#   make            build build/epmdx and build/epmdxctl
+#   make            build build/epmdx and build/epmdxctl, and the Erlang
+#                   modules of contrib/erlang into build/ebin (when erlc is
+#                   installed)
 #   make run        install missing packages, build, run on 4369 in the foreground
 #   make check      install missing packages, build, lint, run every test suite
 #                   (unit, e2e, sync, upgrade, hostile, metrics, systemd)
@@ -8,7 +10,11 @@
 #   make e2e        end-to-end tests only (EPMD_UNDER_TEST=/usr/bin/epmd for the oracle)
 #   make lint       mandoc -Tlint and cppcheck
 #   make install    PREFIX, DESTDIR, SBINDIR, BINDIR, MANDIR, SYSCONFDIR,
-#                   UNITDIR (empty: no units), EPMD_ALIAS=1 (bin/epmd link)
+#                   UNITDIR (empty: no units), EPMD_ALIAS=1 (bin/epmd link),
+#                   ERLLIBDIR (the Erlang lib dir the modules go under, as
+#                   the application epmdx-VERSION; default
+#                   PREFIX/lib/erlang/lib, which is Erlang's own for
+#                   PREFIX=/usr; empty: no Erlang modules)
 #
 # WITH_SYSTEMD=0 builds without libsystemd; SANITIZE=1 builds with ASan+UBSan
 # into build-san/.
@@ -22,6 +28,9 @@ MANDIR		?= $(PREFIX)/share/man
 SYSCONFDIR	?= /etc
 UNITDIR		?= $(PREFIX)/lib/systemd/system
 EPMD_ALIAS	?= 0
+ERLLIBDIR	?= $(PREFIX)/lib/erlang/lib
+ERLC		?= erlc
+ERL_MODS	= epmdx epmdx_epmd
 DESTDIR		?=
 
 WITH_SYSTEMD	?= 1
@@ -94,9 +103,26 @@ test_carry_OBJS		= carry.o handover.o registry.o proto.o wire.o xmalloc.o log.o
 test_conn_req_OBJS	= conn_req.o answer.o registry.o proto.o acl.o addr.o \
 			  config.o config_value.o mono.o xmalloc.o log.o
 
-.PHONY: all run check unit e2e deps test-deps lint install clean
+.PHONY: all run check unit e2e deps test-deps lint install clean ebin
 
-all: $(BUILD)/epmdx $(BUILD)/epmdxctl
+all: $(BUILD)/epmdx $(BUILD)/epmdxctl ebin
+
+# The Erlang side (contrib/erlang): an OTP application directory's ebin,
+# built only where erlc is (the daemon itself needs no Erlang).
+ebin:
+	@if command -v $(ERLC) >/dev/null 2>&1; then \
+	    $(MAKE) --no-print-directory $(ERL_MODS:%=$(BUILD)/ebin/%.beam) \
+	        $(BUILD)/ebin/epmdx.app; \
+	else echo "note: $(ERLC) not found: Erlang modules not built"; fi
+
+$(BUILD)/ebin/%.beam: contrib/erlang/%.erl | $(BUILD)/ebin
+	$(ERLC) +warnings_as_errors -o $(BUILD)/ebin $<
+
+$(BUILD)/ebin/epmdx.app: contrib/erlang/epmdx.app.src Makefile | $(BUILD)/ebin
+	sed 's/@VERSION@/$(VERSION)/' contrib/erlang/epmdx.app.src >$@
+
+$(BUILD)/ebin:
+	mkdir -p $@
 
 deps:
 	@sh packaging/install-deps.sh build
@@ -169,6 +195,11 @@ install: all
 	fi
 	if [ "$(EPMD_ALIAS)" = 1 ]; then \
 	    ln -sf $(SBINDIR)/epmdx $(DESTDIR)$(BINDIR)/epmd; fi
+	if [ -n "$(ERLLIBDIR)" ] && [ -e $(BUILD)/ebin/epmdx_epmd.beam ]; then \
+	    install -d $(DESTDIR)$(ERLLIBDIR)/epmdx-$(VERSION)/ebin && \
+	    install -m 644 $(BUILD)/ebin/*.beam $(BUILD)/ebin/epmdx.app \
+	        $(DESTDIR)$(ERLLIBDIR)/epmdx-$(VERSION)/ebin/; \
+	fi
 
 clean:
 	rm -rf build build-san

@@ -21,7 +21,8 @@
 -module(epmdx).
 
 -export([cluster/0, cluster/1, nodes/0, connect/0, resolve/1, resolve/2,
-         resolve_address/1, resolve_address/2]).
+         resolve_address/1, resolve_address/2, lookup/2, watch_line/1,
+         epmd_port/0]).
 
 -export_type([entry/0, options/0]).
 
@@ -131,17 +132,39 @@ resolve_address(Node, Opts) when is_atom(Node) ->
 resolve_address(Node, Opts) when is_list(Node) ->
     resolve_address(unicode:characters_to_binary(Node), Opts);
 resolve_address(Node, Opts) when is_binary(Node), is_map(Opts) ->
+    case lookup(Node, Opts) of
+        {ok, #{address := none, port := Port}} -> {error, {no_address, Port}};
+        {ok, #{address := Address, port := Port}} -> {ok, {Address, Port}};
+        {error, _} = Error -> Error
+    end.
+
+%% @doc Everything the daemon in `Opts' says of `Node' (a RESOLVE): its
+%% port, the highest and lowest distribution versions it speaks, and the
+%% address of its host (`none' when the daemon does not know it or is too
+%% old to say).  `epmdx_epmd' resolves nodes with this.
+-spec lookup(node() | string() | binary(), options()) ->
+          {ok, #{port := inet:port_number(), high := non_neg_integer(),
+                 low := non_neg_integer(),
+                 address := inet:ip_address() | string() | none}} |
+          {error, not_found | not_epmdx | term()}.
+lookup(Node, Opts) when is_atom(Node) ->
+    lookup(atom_to_binary(Node, utf8), Opts);
+lookup(Node, Opts) when is_list(Node) ->
+    lookup(unicode:characters_to_binary(Node), Opts);
+lookup(Node, Opts) when is_binary(Node), is_map(Opts) ->
     case request(<<?RESOLVE_REQ, Node/binary>>, Opts) of
-        {ok, <<?PORT2_RESP, 0, Port:16, _Type, _Proto, _High:16, _Low:16,
+        {ok, <<?PORT2_RESP, 0, Port:16, _Type, _Proto, High:16, Low:16,
                NLen:16, _Name:NLen/binary, ELen:16, _Extra:ELen/binary,
                Rest/binary>>} ->
-            case Rest of
-                <<ALen, Addr:ALen/binary, _/binary>> when ALen > 0,
-                                                         Addr =/= <<"-">> ->
-                    {ok, {to_address(Addr), Port}};
-                _ ->
-                    {error, {no_address, Port}}
-            end;
+            Address = case Rest of
+                          <<ALen, Addr:ALen/binary, _/binary>>
+                            when ALen > 0, Addr =/= <<"-">> ->
+                              to_address(Addr);
+                          _ ->
+                              none
+                      end,
+            {ok, #{port => Port, high => High, low => Low,
+                   address => Address}};
         {ok, <<?PORT2_RESP, Result, _/binary>>} when Result =/= 0 ->
             {error, not_found};
         {ok, <<>>} ->
@@ -150,6 +173,58 @@ resolve_address(Node, Opts) when is_binary(Node), is_map(Opts) ->
             {error, {bad_reply, Other}};
         {error, _} = Error ->
             Error
+    end.
+
+%% @doc One line of a WATCH stream (request 206, see epmdxctl(1)), without
+%% its newline: `{add, Entry}' for a `+' line (Entry as in `cluster/0',
+%% plus `address', `high' and `low'), `{remove, Node}' for `-', `synced'
+%% for the `=' that ends the first table, `{closed, Reason}' for `!', and
+%% `ignore' for a line of a kind this module does not know.
+-spec watch_line(binary()) ->
+          {add, map()} | {remove, node()} | synced | {closed, binary()} |
+          ignore.
+watch_line(Line) ->
+    case binary:split(Line, <<"\t">>, [global]) of
+        [<<"+">>, Name, Host, Port, _Type, _Proto, High, Low, Addr | _] ->
+            try
+                N = unescape(Name),
+                {add, #{name => N, host => Host,
+                        node => binary_to_atom(<<N/binary, "@", Host/binary>>,
+                                               utf8),
+                        port => binary_to_integer(Port),
+                        high => binary_to_integer(High),
+                        low => binary_to_integer(Low),
+                        address => case Addr of
+                                       <<"-">> -> none;
+                                       _ -> to_address(Addr)
+                                   end}}
+            catch
+                error:_ -> ignore
+            end;
+        [<<"-">>, Name, Host | _] ->
+            try
+                N = unescape(Name),
+                {remove, binary_to_atom(<<N/binary, "@", Host/binary>>, utf8)}
+            catch
+                error:_ -> ignore
+            end;
+        [<<"=">>] ->
+            synced;
+        [<<"!">>, Reason | _] ->
+            {closed, Reason};
+        [<<"!">>] ->
+            {closed, <<>>};
+        _ ->
+            ignore
+    end.
+
+%% @doc The port the node's own port mapper client uses: the `-epmd_port'
+%% argument, else `ERL_EPMD_PORT', else 4369.
+-spec epmd_port() -> inet:port_number().
+epmd_port() ->
+    case init:get_argument(epmd_port) of
+        {ok, [[P | _] | _]} -> to_port(P);
+        _ -> to_port(os:getenv("ERL_EPMD_PORT", ""))
     end.
 
 %% Internal functions
@@ -193,15 +268,6 @@ remaining(infinity) ->
 remaining(Deadline) ->
     max(0, Deadline - erlang:monotonic_time(millisecond)).
 
-%% The port the node's own port mapper client uses: -epmd_port, else
-%% ERL_EPMD_PORT, else 4369.
--spec epmd_port() -> inet:port_number().
-epmd_port() ->
-    case init:get_argument(epmd_port) of
-        {ok, [[P | _] | _]} -> to_port(P);
-        _ -> to_port(os:getenv("ERL_EPMD_PORT", ""))
-    end.
-
 to_port(S) ->
     try list_to_integer(string:trim(S)) of
         P when P > 0, P < 65536 -> P;
@@ -225,8 +291,9 @@ parse_line(Line) ->
           when Name =/= <<>>, Host =/= <<>> ->
             try binary_to_integer(Port) of
                 P ->
-                    {ok, #{name => Name, host => Host, port => P,
-                           node => binary_to_atom(<<Name/binary, "@",
+                    N = unescape(Name),
+                    {ok, #{name => N, host => Host, port => P,
+                           node => binary_to_atom(<<N/binary, "@",
                                                     Host/binary>>, utf8),
                            origin => Origin}}
             catch
@@ -235,3 +302,15 @@ parse_line(Line) ->
         _ ->
             skip
     end.
+
+%% A name as CLUSTER and WATCH write it: \xHH for a control byte, DEL
+%% or backslash.
+unescape(Bin) ->
+    unescape(Bin, <<>>).
+
+unescape(<<"\\x", H1, H2, Rest/binary>>, Acc) ->
+    unescape(Rest, <<Acc/binary, (binary_to_integer(<<H1, H2>>, 16))>>);
+unescape(<<C, Rest/binary>>, Acc) ->
+    unescape(Rest, <<Acc/binary, C>>);
+unescape(<<>>, Acc) ->
+    Acc.

@@ -15,41 +15,12 @@
 # cannot be made here.  Nothing leaves the namespaces.
 . "$(dirname "$0")/lib.sh"
 
-for b in erl erlc elixir ip; do
+. "$(dirname "$0")/netns.sh"
+for b in erl erlc elixir; do
 	command -v "$b" >/dev/null 2>&1 || skip "$b not installed"
 done
-
-pre=epx$$
-BR=$pre-br
-ip netns add "$BR" 2>"$TMP/netns.err" ||
-    skip "ip netns add not permitted: $(cat "$TMP/netns.err")"
-on_exit "ip netns del $BR 2>/dev/null"
-for k in 1 2 3; do
-	ip netns add "$pre-h$k" || fail "ip netns add $pre-h$k"
-	on_exit "ip netns del $pre-h$k 2>/dev/null"
-done
-ip -n "$BR" link add br0 type bridge 2>"$TMP/netns.err" ||
-    skip "cannot make a bridge: $(cat "$TMP/netns.err")"
-ip -n "$BR" link set br0 up || fail "br0 up"
-for k in 1 2 3; do
-	ip -n "$BR" link add "v$k" type veth peer name eth0 netns "$pre-h$k" \
-	    2>"$TMP/netns.err" ||
-	    skip "cannot make a veth pair: $(cat "$TMP/netns.err")"
-	ip -n "$BR" link set "v$k" master br0 up || fail "v$k on br0"
-	ip -n "$pre-h$k" addr add "10.214.0.$k/24" dev eth0 || fail "address $k"
-	ip -n "$pre-h$k" link set eth0 up || fail "eth0 up in h$k"
-	ip -n "$pre-h$k" link set lo up || fail "lo up in h$k"
-done
-
-# onhost K CMD...: run CMD on host K.  (Not for CMD &: $! would be a
-# subshell's pid, not CMD's; background commands spell out ip netns exec,
-# which execs CMD, so $! is CMD's own pid.)
-onhost()
-{
-	local k=$1
-	shift
-	ip netns exec "$pre-h$k" "$@"
-}
+netns_hosts 3 10.214.0
+pre=$NS_PRE
 
 E=24369			# the EPMD port on every host (ERL_EPMD_PORT)
 COOKIE=epmdxstory

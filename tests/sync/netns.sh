@@ -1,0 +1,62 @@
+# netns.sh: sourced (after lib.sh) by the tests that need real hosts: N
+# network namespaces joined by veth pairs to a bridge in a namespace of
+# their own, all made and removed by the test; nothing leaves them.
+#
+#   netns_hosts N NET      hosts 1..N, host K at NET.K/24 on its eth0 (NET
+#                          is three octets, e.g. 10.214.0), lo up; the
+#                          namespaces are $NS_PRE-hK; skips the test if
+#                          namespaces, bridges or veth pairs cannot be made
+#   onhost K CMD...        run CMD on host K (not for CMD &: $! would be a
+#                          subshell's pid; background commands spell out
+#                          ip netns exec, which execs CMD, so $! is CMD's)
+#   netns_drop_port K PORT drop TCP to PORT arriving at host K from the
+#                          other hosts (its own lo still reaches it), with
+#                          nft inside host K's namespace; skips without nft
+
+command -v ip >/dev/null 2>&1 || skip "ip not installed"
+NS_PRE=epx$$
+
+netns_hosts()
+{
+	local n=$1 net=$2 k br=$NS_PRE-br
+	ip netns add "$br" 2>"$TMP/netns.err" ||
+	    skip "ip netns add not permitted: $(cat "$TMP/netns.err")"
+	on_exit "ip netns del $br 2>/dev/null"
+	for k in $(seq 1 "$n"); do
+		ip netns add "$NS_PRE-h$k" || fail "ip netns add $NS_PRE-h$k"
+		on_exit "ip netns del $NS_PRE-h$k 2>/dev/null"
+	done
+	ip -n "$br" link add br0 type bridge 2>"$TMP/netns.err" ||
+	    skip "cannot make a bridge: $(cat "$TMP/netns.err")"
+	ip -n "$br" link set br0 up || fail "br0 up"
+	for k in $(seq 1 "$n"); do
+		ip -n "$br" link add "v$k" type veth peer name eth0 \
+		    netns "$NS_PRE-h$k" 2>"$TMP/netns.err" ||
+		    skip "cannot make a veth pair: $(cat "$TMP/netns.err")"
+		ip -n "$br" link set "v$k" master br0 up || fail "v$k on br0"
+		ip -n "$NS_PRE-h$k" addr add "$net.$k/24" dev eth0 ||
+		    fail "address $k"
+		ip -n "$NS_PRE-h$k" link set eth0 up || fail "eth0 up in h$k"
+		ip -n "$NS_PRE-h$k" link set lo up || fail "lo up in h$k"
+	done
+}
+
+onhost()
+{
+	local k=$1
+	shift
+	ip netns exec "$NS_PRE-h$k" "$@"
+}
+
+netns_drop_port()
+{
+	local k=$1 port=$2
+	command -v nft >/dev/null 2>&1 || skip "nft not installed"
+	onhost "$k" nft add table inet epmdxtest 2>"$TMP/nft.err" ||
+	    skip "nft not usable here: $(cat "$TMP/nft.err")"
+	onhost "$k" nft add chain inet epmdxtest input \
+	    '{ type filter hook input priority 0; policy accept; }' ||
+	    fail "nft chain on host $k"
+	onhost "$k" nft add rule inet epmdxtest input \
+	    iifname != lo tcp dport "$port" drop || fail "nft rule on host $k"
+}
