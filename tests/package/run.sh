@@ -85,7 +85,8 @@ elif rpm=$(sh "$REPO_ROOT/packaging/build-rpm.sh" 2>"$TMP/build-rpm.err"); then
 	rpm -qlp "$rpm" >"$TMP/rpm.files" 2>/dev/null
 	for f in /usr/sbin/epmdx /usr/bin/epmdxctl \
 	    /usr/lib/systemd/system/epmdx.service \
-	    /usr/lib/systemd/system/epmdx.socket /etc/epmdx/epmdx.conf; do
+	    /usr/lib/systemd/system/epmdx.socket /etc/epmdx/epmdx.conf \
+	    "/usr/lib64/erlang/lib/epmdx-$VERSION/ebin/epmdx_epmd.beam"; do
 		check "rpm holds $f" grep -qx "$f" "$TMP/rpm.files"
 	done
 	rpm -qp --scripts "$rpm" >"$TMP/rpm.scripts" 2>/dev/null
@@ -221,6 +222,28 @@ if command -v erl >/dev/null; then
 		fail "a real Erlang node registers with the installed epmdx" \
 		    "$(cat "$TMP/erl.log")"
 	fi
+	kill_wait "$E"
+	# The Erlang application: found with no -pa.
+	erl -sname pkgmod -start_epmd false -epmd_module epmdx_epmd -noshell \
+	    -eval 'io:format("~s~n", [code:which(epmdx_epmd)]),
+	           timer:sleep(30000), halt().' >"$TMP/erlmod.log" 2>&1 &
+	E=$!
+	track_pid "$E"
+	mod_up() {
+		/usr/sbin/epmdx -port "$PORT" -names 2>/dev/null |
+		    grep -q '^name pkgmod at port '
+	}
+	if wait_until 20 mod_up; then
+		pass "erl -epmd_module epmdx_epmd, no -pa: the node registers"
+	else
+		fail "erl -epmd_module epmdx_epmd, no -pa: the node registers" \
+		    "$(cat "$TMP/erlmod.log")"
+	fi
+	# (-eval runs once the node is up: after it registered.)
+	check "epmdx_epmd loaded from /usr/lib/erlang/lib/epmdx-$VERSION" \
+	    wait_until 10 grep -qx \
+	    "/usr/lib/erlang/lib/epmdx-$VERSION/ebin/epmdx_epmd.beam" \
+	    "$TMP/erlmod.log"
 	kill_wait "$E"
 else
 	skip "erl not installed: no real node"
