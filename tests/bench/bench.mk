@@ -3,8 +3,10 @@
 #   make bench      build the daemon, the load generator and the floor
 #                   server, then run tests/bench/run.sh (a table on stdout,
 #                   $(BUILD)/bench.json; about 3 minutes), sync.sh (peer
-#                   sync, $(BUILD)/bench-sync.json; about 1 minute) and
-#                   upgrade.sh ($(BUILD)/bench-upgrade.json)
+#                   sync, $(BUILD)/bench-sync.json; about 1 minute),
+#                   upgrade.sh ($(BUILD)/bench-upgrade.json) and nodes.sh
+#                   (real nodes through epmdx_epmd: join latency, resolve
+#                   cost; $(BUILD)/bench-nodes.json; about 30 s)
 #   make bench-sync only tests/bench/sync.sh
 #
 # BENCH_ROUNDS, BENCH_SECS, BENCH_CONC, BENCH_THREADS, EPMDX and STOCK_EPMD
@@ -21,6 +23,7 @@ bench: all $(BENCH_BINS)
 	BUILD=$(BUILD) bash tests/bench/run.sh
 	BUILD=$(BUILD) bash tests/bench/sync.sh
 	BUILD=$(BUILD) bash tests/bench/upgrade.sh
+	BUILD=$(BUILD) bash tests/bench/nodes.sh
 
 bench-sync: all
 	BUILD=$(BUILD) bash tests/bench/sync.sh
