@@ -183,7 +183,7 @@ install: all
 	install -m 644 man/epmdxctl.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/epmdx.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -d $(DESTDIR)$(MANDIR)/man7
-	install -m 644 man/epmdx-sync.7 $(DESTDIR)$(MANDIR)/man7/
+	install -m 644 man/epmdx-sync.7 man/epmdx_epmd.7 $(DESTDIR)$(MANDIR)/man7/
 	[ -e $(DESTDIR)$(SYSCONFDIR)/epmdx/epmdx.conf ] || \
 	    install -m 644 etc/epmdx.conf $(DESTDIR)$(SYSCONFDIR)/epmdx/
 	if [ -n "$(UNITDIR)" ]; then \
