@@ -140,8 +140,12 @@ n=$(printf '%s\n' "$LOG_AFTER_UPGRADES" | grep -aEc 'node (un)?registered')
 	    head >&2
 	fail "$n registrations came or went during the upgrades"
 }
-assert_eq "$(printf '%s\n' "$LOG_AFTER_UPGRADES" | grep -ac 'upgrade: adopted')" \
-    2 "upgrades adopted"
+n=$(printf '%s\n' "$LOG_AFTER_UPGRADES" | grep -ac 'upgrade: adopted')
+[ "$n" = 2 ] || {
+	# Which ones, and what came with them (a CI run under ASan saw 3).
+	printf '%s\n' "$LOG_AFTER_UPGRADES" | grep -a 'upgrade\|control' | head -40 >&2
+	fail "upgrades adopted: $n, want 2"
+}
 
 # Creation counters survived: the next creation is the previous + 1.
 # (A lost counter gives time+1; registrations are >= 3 s old by now.)
