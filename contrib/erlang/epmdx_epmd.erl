@@ -20,7 +20,9 @@
 %% restricts that to nodes whose name matches one of the glob patterns P
 %% (`*' and `?'; matched against the name before the `@', or against the
 %% whole node name if P holds an `@').  It never disconnects a node: the
-%% distribution's own tick does that.  The subscription is taken again,
+%% distribution's own tick does that; a node that could not be reached, or
+%% whose connection went down, is tried again after 1 s, 2 s, ... up to
+%% 30 s for as long as the table lists it.  The subscription is taken again,
 %% after a pause, whenever it closes (daemon restarted, upgraded, or this
 %% node fell behind).  See epmdx_epmd(7).
 -module(epmdx_epmd).
@@ -43,6 +45,10 @@
 -define(MAX_LINE, 4096).
 -define(RETRY_MIN, 200).
 -define(RETRY_MAX, 5000).
+%% Pauses before connecting again to a node of the table that could not be
+%% reached or went down while still listed.
+-define(AGAIN_MIN, 1000).
+-define(AGAIN_MAX, 30000).
 %% The distribution versions this node speaks (OTP 25: 5 and 6).
 -define(DIST_LOW, 5).
 -define(DIST_HIGH, 6).
@@ -53,8 +59,11 @@
           registered = false :: boolean(),
           sock = undefined :: undefined | gen_tcp:socket(),
           synced = false :: boolean(),
-          known = #{} :: #{node() => true},
-          pending = #{} :: #{reference() => node()},
+          %% The nodes of the table we want, each with the pause before
+          %% the next attempt should a connection fail or drop.
+          known = #{} :: #{node() => pos_integer()},
+          pending = #{} :: #{node() => reference()},
+          refs = #{} :: #{reference() => node()},
           retry = ?RETRY_MIN :: pos_integer(),
           watches = 0 :: non_neg_integer()
          }).
@@ -145,6 +154,8 @@ handle_call(_, _From, S) ->
     {reply, {error, unknown_call}, S}.
 
 handle_cast(registered, #state{autoconnect = true, sock = undefined} = S) ->
+    %% nodedown tells when to connect again to a node still listed.
+    catch net_kernel:monitor_nodes(true),
     {noreply, subscribe(S#state{registered = true})};
 handle_cast(registered, S) ->
     {noreply, S#state{registered = true}};
@@ -160,8 +171,16 @@ handle_info({tcp_error, Sock, Why}, #state{sock = Sock} = S) ->
     {noreply, lost(Why, S)};
 handle_info(resubscribe, #state{sock = undefined, registered = true} = S) ->
     {noreply, subscribe(S)};
-handle_info({'DOWN', Ref, process, _, _}, S) ->
-    {noreply, S#state{pending = maps:remove(Ref, S#state.pending)}};
+handle_info({'DOWN', Ref, process, _, Result}, S) ->
+    {noreply, attempted(Ref, Result, S)};
+handle_info({nodedown, Node}, S) ->
+    {noreply, again(Node, S)};
+handle_info({again, Node}, S) ->
+    case maps:is_key(Node, S#state.known) andalso
+        not lists:member(Node, nodes()) of
+        true -> {noreply, connect(Node, S)};
+        false -> {noreply, S}
+    end;
 handle_info(_, S) ->
     {noreply, S}.
 
@@ -290,7 +309,7 @@ watch_line(Line, S) ->
 added(Node, S) ->
     case Node =/= node() andalso wanted(Node, S#state.patterns) of
         true ->
-            connect(Node, S#state{known = maps:put(Node, true,
+            connect(Node, S#state{known = maps:put(Node, ?AGAIN_MIN,
                                                    S#state.known)});
         false ->
             S
@@ -299,13 +318,52 @@ added(Node, S) ->
 %% One process per connection attempt: a set-up to a node that does not
 %% answer takes net_kernel's set-up time, and must not hold the others.
 connect(Node, S) ->
-    case lists:member(Node, nodes()) orelse
-        lists:member(Node, maps:values(S#state.pending)) of
+    case maps:is_key(Node, S#state.pending) of
         true ->
             S;
         false ->
-            {_, Ref} = spawn_monitor(net_kernel, connect_node, [Node]),
-            S#state{pending = maps:put(Ref, Node, S#state.pending)}
+            {_, Ref} = spawn_monitor(fun() ->
+                                             exit({connected,
+                                                   net_kernel:connect_node(Node)})
+                                     end),
+            S#state{pending = maps:put(Node, Ref, S#state.pending),
+                    refs = maps:put(Ref, Node, S#state.refs)}
+    end.
+
+%% An attempt ended: on failure, try again later while the table lists
+%% the node (it may not be listening yet, or be behind a partition).
+attempted(Ref, Result, S) ->
+    case maps:take(Ref, S#state.refs) of
+        {Node, Refs} ->
+            S1 = S#state{refs = Refs,
+                         pending = maps:remove(Node, S#state.pending)},
+            case Result of
+                {connected, true} ->
+                    S1#state{known = reset(Node, S1#state.known)};
+                _ ->
+                    again(Node, S1)
+            end;
+        error ->
+            S
+    end.
+
+reset(Node, Known) ->
+    case maps:is_key(Node, Known) of
+        true -> maps:put(Node, ?AGAIN_MIN, Known);
+        false -> Known
+    end.
+
+%% Connect to Node again after its pause, which doubles each time, if the
+%% table still lists it then.  A node gone from the table is not retried:
+%% the daemon said it stopped.
+again(Node, S) ->
+    case maps:find(Node, S#state.known) of
+        {ok, Ms} ->
+            erlang:send_after(Ms, self(), {again, Node}),
+            S#state{known = maps:put(Node, min(Ms * 2, ?AGAIN_MAX),
+                                     S#state.known)};
+        error ->
+            S
     end.
 
 wanted(Node, Patterns) ->

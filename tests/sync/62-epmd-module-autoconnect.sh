@@ -4,7 +4,8 @@
 # -epmdx_autoconnect true and -epmdx_autoconnect_names 'app*'; nobody
 # pings.  Each ends with the other two in nodes(), and never other@h2, a
 # node of another application on h2 (it uses the module, not autoconnect).
-# A node app4@h1 started later is joined by all three within seconds.
+# A node app4@h1 started later is joined by all three within seconds.  A
+# connection dropped while both are listed comes back by itself.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/nodes.sh"
 
@@ -51,3 +52,17 @@ for k in 1 2 3; do
 done
 wait_until 20 eval '[ "$(lastnodes app4)" = "NODES [app1@h1,app2@h2,app3@h3]" ]' ||
     fail "app4@h1: $(lastnodes app4)"
+
+# A connection dropped while the node is still in the table comes back
+# (the module connects again after a pause): z@h1 makes app1 drop app2.
+mark=$(wc -l <"$TMP/app1.log")
+out=$(beam_once 1 z 30 $MOD -eval '
+    io:format("~p~n", [erpc:call(app1@h1, erlang, disconnect_node, [app2@h2])]),
+    halt().') || fail "node z failed: $out"
+assert_eq "$out" true "app1 dropped app2"
+# after: app1's NODES lines since the mark.
+after() { tail -n +"$((mark + 1))" "$TMP/app1.log" | grep '^NODES '; }
+wait_until 10 eval 'after | grep -v -q app2@h2' ||
+    fail "app1 never without app2: $(after)"
+wait_until 10 eval 'after | tail -n 1 | grep -q app2@h2' ||
+    fail "app1 did not connect to app2 again: $(after)"
