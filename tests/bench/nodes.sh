@@ -155,6 +155,7 @@ wait_nodes(_, _) ->
 %% stock: the host name, then PORT_PLEASE2 to its port mapper), then
 %% connect to Node N times; log each time in microseconds.
 connect(Mode, Node, N) ->
+    resolve(Mode),                      % warm-up: code loading, not counted
     [begin
          {T, _} = timer:tc(fun() -> resolve(Mode) end),
          io:format("RESOLVE ~b~n", [T])
