@@ -1,0 +1,190 @@
+#!/bin/bash
+# 18-libcluster-standin: contrib/elixir's Cluster.Strategy.Epmdx, run by a
+# real Elixir node against a stand-in of libcluster's public API
+# (tests/lib/libcluster_standin), joins the cluster its daemon reports
+# through WATCH, with no ping and no polling.  Three daemons sync on
+# loopback as hosts h1, h2, h3, names Erlang resolves through an ERL_INETRC
+# file (h1 127.0.0.1, h2 127.0.0.2, h3 127.0.0.3).  Each daemon answers
+# port mapper requests on 127.0.0.N:P (P shared, as a node looks a remote
+# node up at the remote host's address on its own epmd port) and takes its
+# nodes' registrations on 127.0.0.1:R_N (a node registers on 127.0.0.1 at
+# its ERL_EPMD_PORT).
+#   - the module compiles with elixirc --warnings-as-errors, and names no
+#     libcluster module but Cluster.Strategy and Cluster.Strategy.State;
+#   - s@h1 runs the strategy with names ["b", "c*"]; b@h2, registered
+#     before, is connected from the initial table; c@h3, started after, on
+#     its "+"; x@h2 (matching no pattern) is never connected, nor is s@h1
+#     itself;
+#   - b@h2 stops: the strategy calls disconnect_nodes for it (within ttl).
+. "$(dirname "$0")/lib.sh"
+
+command -v elixirc >/dev/null || skip "elixirc not installed"
+command -v erl >/dev/null || skip "erl not installed"
+TOP=$(cd "$SYNC_DIR/../.." && pwd)
+SRC=$TOP/contrib/elixir/lib/cluster/strategy/epmdx.ex
+STANDIN=$TOP/tests/lib/libcluster_standin/cluster_strategy.ex
+COOKIE=libcluster_standin_$$
+on_exit show_logs
+
+# ------------------------------------------------------------- compile
+
+mkdir -p "$TMP/ebin"
+(cd "$TMP" && timeout -k 5 120 elixirc --warnings-as-errors -o "$TMP/ebin" \
+    "$SRC" "$STANDIN") >"$TMP/elixirc.log" 2>&1 ||
+    fail "elixirc --warnings-as-errors failed: $(cat "$TMP/elixirc.log")"
+[ -s "$TMP/elixirc.log" ] && fail "elixirc printed: $(cat "$TMP/elixirc.log")"
+
+# Every Cluster.* module the compiled strategy names (its atoms hold every
+# alias it refers to, called or not).
+refs=$(timeout -k 5 60 erl -noshell -start_epmd false -eval '
+	{ok, {_, [{atoms, A}]}} = beam_lib:chunks(hd(init:get_plain_arguments()),
+	    [atoms]),
+	[io:format("~s~n", [N]) || {_, X} <- A,
+	    lists:prefix("Elixir.Cluster.", N = atom_to_list(X))],
+	halt().' -extra "$TMP/ebin/Elixir.Cluster.Strategy.Epmdx.beam" |
+    sort -u | tr '\n' ' ')
+assert_eq "$refs" "Elixir.Cluster.Strategy Elixir.Cluster.Strategy.Epmdx Elixir.Cluster.Strategy.State " \
+    "libcluster modules the strategy refers to"
+
+# ------------------------------------------------------------- daemons
+
+read -r -a PP <<<"$(free_ports 4)" || fail "no free ports"
+P=${PP[0]}
+printf '{host, {127,0,0,1}, ["h1"]}.\n{host, {127,0,0,2}, ["h2"]}.\n{host, {127,0,0,3}, ["h3"]}.\n{lookup, [file]}.\n' \
+    >"$TMP/inetrc"
+export ERL_INETRC=$TMP/inetrc
+
+# daemon N: host hN listening on 127.0.0.N:P (first socket: the sync port)
+# and on 127.0.0.1:R_N (R_1 = P), sockets passed as systemd passes them.
+daemon()
+{
+	local n=$1 r=${PP[$1 - 1]}
+	[ "$n" -eq 1 ] && r=$P
+	write_conf "$TMP/h$n.conf" "h$n" \
+	    "127.0.0.1:$P, 127.0.0.2:$P, 127.0.0.3:$P" \
+	    "advertise = 127.0.0.$n:$P"
+	"$PYTHON" -c '
+import os, socket, sys
+want = [(sys.argv[1], int(sys.argv[2])), ("127.0.0.1", int(sys.argv[3]))]
+socks = []
+for addr, port in want[:1] + [w for w in want[1:] if w != want[0]]:
+    s = socket.socket(socket.AF_INET)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port))
+    s.listen(128)
+    socks.append(s)
+for i, s in enumerate(socks):
+    if s.fileno() != 3 + i:
+        os.dup2(s.fileno(), 3 + i)
+    os.set_inheritable(3 + i, True)
+fd = 3 + len(socks)
+os.environ["LISTEN_FDS"] = str(fd - 3)
+os.environ["LISTEN_PID"] = str(os.getpid())
+os.environ.pop("LISTEN_FDNAMES", None)
+os.execv(sys.argv[4], sys.argv[4:])
+' "127.0.0.$n" "$P" "$r" "$EPMDX" -port "$P" -f "$TMP/h$n.conf" \
+	    >>"$TMP/h$n.log" 2>&1 </dev/null &
+	track_pid $!
+	eval "DPID_h$n=$!"
+	eval "R_$n=$r"
+	wait_until 10 ctl "127.0.0.$n:$P" status >/dev/null 2>&1 ||
+	    fail "daemon h$n does not answer"
+	wait_until 10 ctl "127.0.0.1:$r" status >/dev/null 2>&1 ||
+	    fail "daemon h$n does not answer on 127.0.0.1:$r"
+}
+
+make_secret "$TMP/secret"
+daemon 1
+daemon 2
+daemon 3
+# shellcheck disable=SC2154
+{ [ -n "$R_2" ] && [ -n "$R_3" ]; } || fail "no registration ports"
+
+# start_node_on NAME HOST N: NAME@HOST, a plain Erlang node registered
+# with daemon N; it pings no one.  Pid in NPID_NAME.
+start_node_on()
+{
+	local name=$1 host=$2 n=$3 r
+	eval "r=\$R_$n"
+	ERL_EPMD_PORT=$r erl -sname "$name@$host" -setcookie "$COOKIE" \
+	    -start_epmd false -connect_all false -noinput \
+	    </dev/null >"$TMP/node-$name.log" 2>&1 &
+	track_pid $!
+	eval "NPID_$name=$!"
+	wait_until 30 cluster_has "127.0.0.1:$P" "$name@$host" ||
+	    fail "$name@$host not in h1's cluster"
+}
+
+start_node_on b h2 2
+
+# ------------------------------------------------------------ strategy
+
+CALLS=$TMP/calls.log
+NODES=$TMP/nodes.log
+: >"$CALLS"
+cat >"$TMP/run.exs" <<'EOF'
+out = System.fetch_env!("NODES_OUT")
+:ok = :net_kernel.monitor_nodes(true)
+
+state = %Cluster.Strategy.State{
+  topology: :epmdx,
+  connect: {:net_kernel, :connect_node, []},
+  disconnect: {:erlang, :disconnect_node, []},
+  list_nodes: {:erlang, :nodes, [:connected]},
+  config: [names: ["b", "c*"]]
+}
+
+{:ok, _pid} = Cluster.Strategy.Epmdx.start_link([state])
+File.write!(out, "started\n", [:append])
+
+loop = fn loop ->
+  receive do
+    {event, node} when event in [:nodeup, :nodedown] ->
+      list = Node.list() |> Enum.map(&to_string/1) |> Enum.sort() |> Enum.join(" ")
+      File.write!(out, "#{event} #{node} [#{list}]\n", [:append])
+      loop.(loop)
+  end
+end
+
+loop.(loop)
+EOF
+(cd "$TMP" && ERL_EPMD_PORT=$P LIBCLUSTER_STANDIN_LOG=$CALLS \
+    NODES_OUT=$NODES exec elixir --sname s@h1 --cookie "$COOKIE" \
+    --erl "-start_epmd false" -pa "$TMP/ebin" run.exs) \
+    </dev/null >"$TMP/s.log" 2>&1 &
+SPID=$!
+track_pid "$SPID"
+wait_until 30 grep -qsx started "$NODES" ||
+    fail "the strategy did not start: $(cat "$TMP/s.log")"
+
+# b@h2, in the table when the watch opened.
+wait_until 10 grep -qx 'connect b@h2 true' "$CALLS" ||
+    fail "b@h2 not connected: $(cat "$CALLS")"
+wait_until 5 grep -qs "^nodeup b@h2 " "$NODES" || fail "no nodeup for b@h2"
+
+# c@h3, registered afterwards: its "+" line.
+t0=$(now_ms)
+start_node_on c h3 3
+wait_until 10 grep -qx 'connect c@h3 true' "$CALLS" ||
+    fail "c@h3 not connected: $(cat "$CALLS")"
+note "c@h3 connected $(($(now_ms) - t0)) ms after it started"
+wait_until 5 grep -q '^nodeup c@h3 \[b@h2 c@h3\]$' "$NODES" ||
+    fail "Node.list is not [b@h2, c@h3]: $(cat "$NODES")"
+
+# x@h2 matches no pattern: in the cluster, never connected.
+hold x "127.0.0.1:$R_2" 30099
+wait_until 10 cluster_has "127.0.0.1:$P" x@h2 || fail "x@h2 not in h1's cluster"
+sleep 0.5
+grep -q 'x@h2' "$CALLS" && fail "x@h2 was connected: $(cat "$CALLS")"
+grep -q 's@h1' "$CALLS" && fail "the strategy connected to itself"
+
+# b@h2 stops: the strategy disconnects it.
+# shellcheck disable=SC2154
+kill_wait "$NPID_b" || fail "b@h2 did not stop"
+wait_until $((SYNC_TTL + 5)) grep -qx 'disconnect_nodes epmdx b@h2' "$CALLS" ||
+    fail "no disconnect_nodes for b@h2: $(cat "$CALLS")"
+wait_until 5 grep -q '^nodedown b@h2 \[c@h3\]$' "$NODES" ||
+    fail "b@h2 still listed: $(cat "$NODES")"
+alive "$SPID" || fail "the strategy's node died: $(cat "$TMP/s.log")"
+grep -q 'connect_nodes epmdx x@h2' "$CALLS" && fail "x@h2 was tried"
+true
