@@ -18,32 +18,13 @@
 #   - b@h2 stops: the strategy calls disconnect_nodes for it (within ttl).
 . "$(dirname "$0")/lib.sh"
 
-command -v elixirc >/dev/null || skip "elixirc not installed"
-command -v erl >/dev/null || skip "erl not installed"
-TOP=$(cd "$SYNC_DIR/../.." && pwd)
-SRC=$TOP/contrib/elixir/lib/cluster/strategy/epmdx.ex
-STANDIN=$TOP/tests/lib/libcluster_standin/cluster_strategy.ex
+. "$SYNC_DIR/../lib/libcluster_standin/lib.sh"
 COOKIE=libcluster_standin_$$
 on_exit show_logs
 
-# ------------------------------------------------------------- compile
-
-mkdir -p "$TMP/ebin"
-(cd "$TMP" && timeout -k 5 120 elixirc --warnings-as-errors -o "$TMP/ebin" \
-    "$SRC" "$STANDIN") >"$TMP/elixirc.log" 2>&1 ||
-    fail "elixirc --warnings-as-errors failed: $(cat "$TMP/elixirc.log")"
-[ -s "$TMP/elixirc.log" ] && fail "elixirc printed: $(cat "$TMP/elixirc.log")"
-
-# Every Cluster.* module the compiled strategy names (its atoms hold every
-# alias it refers to, called or not).
-refs=$(timeout -k 5 60 erl -noshell -start_epmd false -eval '
-	{ok, {_, [{atoms, A}]}} = beam_lib:chunks(hd(init:get_plain_arguments()),
-	    [atoms]),
-	[io:format("~s~n", [N]) || {_, X} <- A,
-	    lists:prefix("Elixir.Cluster.", N = atom_to_list(X))],
-	halt().' -extra "$TMP/ebin/Elixir.Cluster.Strategy.Epmdx.beam" |
-    sort -u | tr '\n' ' ')
-assert_eq "$refs" "Elixir.Cluster.Strategy Elixir.Cluster.Strategy.Epmdx Elixir.Cluster.Strategy.State " \
+standin_compile
+assert_eq "$(standin_refs)" \
+    "Elixir.Cluster.Strategy Elixir.Cluster.Strategy.Epmdx Elixir.Cluster.Strategy.State" \
     "libcluster modules the strategy refers to"
 
 # ------------------------------------------------------------- daemons
@@ -119,43 +100,7 @@ start_node_on b h2 2
 
 # ------------------------------------------------------------ strategy
 
-CALLS=$TMP/calls.log
-NODES=$TMP/nodes.log
-: >"$CALLS"
-cat >"$TMP/run.exs" <<'EOF'
-out = System.fetch_env!("NODES_OUT")
-:ok = :net_kernel.monitor_nodes(true)
-
-state = %Cluster.Strategy.State{
-  topology: :epmdx,
-  connect: {:net_kernel, :connect_node, []},
-  disconnect: {:erlang, :disconnect_node, []},
-  list_nodes: {:erlang, :nodes, [:connected]},
-  config: [names: ["b", "c*"]]
-}
-
-{:ok, _pid} = Cluster.Strategy.Epmdx.start_link([state])
-File.write!(out, "started\n", [:append])
-
-loop = fn loop ->
-  receive do
-    {event, node} when event in [:nodeup, :nodedown] ->
-      list = Node.list() |> Enum.map(&to_string/1) |> Enum.sort() |> Enum.join(" ")
-      File.write!(out, "#{event} #{node} [#{list}]\n", [:append])
-      loop.(loop)
-  end
-end
-
-loop.(loop)
-EOF
-(cd "$TMP" && ERL_EPMD_PORT=$P LIBCLUSTER_STANDIN_LOG=$CALLS \
-    NODES_OUT=$NODES exec elixir --sname s@h1 --cookie "$COOKIE" \
-    --erl "-start_epmd false" -pa "$TMP/ebin" run.exs) \
-    </dev/null >"$TMP/s.log" 2>&1 &
-SPID=$!
-track_pid "$SPID"
-wait_until 30 grep -qsx started "$NODES" ||
-    fail "the strategy did not start: $(cat "$TMP/s.log")"
+standin_run s@h1 "$P" '[epmdx: [names: ["b", "c*"]]]'
 
 # b@h2, in the table when the watch opened.
 wait_until 10 grep -qx 'connect b@h2 true' "$CALLS" ||

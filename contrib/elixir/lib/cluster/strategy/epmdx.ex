@@ -34,8 +34,8 @@ defmodule Cluster.Strategy.Epmdx do
       `@` (`"web*"`).  Default: every node.
     * `:hidden` - also connect to nodes registered as hidden (type 72:
       `iex --remsh`, `bin/app rpc` and the like).  Default `false`.
-    * `:timeout` - milliseconds allowed to connect to the daemon (default
-      5000).
+    * `:timeout` - milliseconds allowed to connect to the daemon and to
+      receive its table (default 5000).
     * `:retry` - milliseconds before trying again to connect to a node of
       the table that could not be connected, or that went down while still
       in the table; `false` never tries again (default 5000).  This only
@@ -64,8 +64,10 @@ defmodule Cluster.Strategy.Epmdx do
   (its `ttl` passed) although the node itself still answers.
 
   Node names become atoms, and atoms are never freed: only the names that
-  match `:names` are turned into atoms, as with any libcluster strategy a
-  cluster whose nodes take ever new names grows the atom table.
+  match `:names`, and that the distribution takes for node names (letters,
+  digits, `-` and `_` before the `@`), are turned into atoms.  As with any
+  libcluster strategy, a cluster whose nodes keep taking new names grows
+  the atom table; restrict `:names` on shared hosts.
 
   This module uses libcluster's public API only (`Cluster.Strategy` and
   `Cluster.Strategy.State`), and compiles unchanged with libcluster 3.x.
@@ -155,6 +157,13 @@ defmodule Cluster.Strategy.Epmdx do
     {:noreply, lost(state, why)}
   end
 
+  # epmdx sends its table at once: a daemon that sends no "=" within the
+  # timeout is not one to wait for.
+  def handle_info({:table_timeout, sock}, %State{meta: %{sock: sock, phase: :table}} = state) do
+    :gen_tcp.close(sock)
+    {:noreply, lost(state, :timeout)}
+  end
+
   def handle_info(:retry, %State{meta: meta} = state) do
     state = put_meta(state, retry_timer: nil)
     {:noreply, connect(state, Map.values(meta.nodes))}
@@ -184,6 +193,8 @@ defmodule Cluster.Strategy.Epmdx do
 
     with {:ok, sock} <- :gen_tcp.connect(meta.address, meta.port, opts, meta.timeout),
          :ok <- send_watch(sock) do
+      Process.send_after(self(), {:table_timeout, sock}, meta.timeout)
+
       put_meta(state,
         sock: sock,
         phase: :table,
@@ -215,8 +226,12 @@ defmodule Cluster.Strategy.Epmdx do
     state = put_meta(state, sock: nil, phase: :down)
 
     cond do
+      meta.got_line and meta.reason == nil and why == :closed ->
+        info(state, "the epmdx daemon closed the watch; opening it again")
+        reconnect_later(state)
+
       meta.got_line and meta.reason == nil ->
-        info(state, "epmdx watch closed (#{format(why)}), opening it again")
+        warn(state, "the epmdx watch failed (#{format(why)}); opening it again")
         reconnect_later(state)
 
       meta.got_line ->
@@ -235,7 +250,7 @@ defmodule Cluster.Strategy.Epmdx do
         state
 
       true ->
-        warn(state, "the epmdx daemon at #{where(meta)} closed the watch with no reply")
+        warn(state, "the daemon at #{where(meta)} gave WATCH no answer (#{format(why)})")
         reconnect_later(state)
     end
   end
@@ -342,17 +357,17 @@ defmodule Cluster.Strategy.Epmdx do
   defp line(_unknown, state), do: state
 
   # {"name@host", :"name@host"} for an entry to connect, else nil.  The
-  # atom is made only for a valid name that matches.
+  # atom is made only for a name that matches and that the distribution
+  # takes for a node name (ERTS: the part before the @ made of letters,
+  # digits, - and _; no @ in the host).
   defp entry(name, host, type, meta) do
     name = unescape(name)
     key = name <> "@" <> host
 
-    if name != "" and host != "" and key != meta.self and
-         (meta.hidden or type != Integer.to_string(@type_hidden)) and
-         String.valid?(key) and String.length(key) <= 255 and
-         not String.contains?(name, "@") and
-         not String.match?(key, ~r/[\x00-\x1f\x7f]/) and
-         matches?(meta.patterns, name, key) do
+    if key != meta.self and (meta.hidden or type != Integer.to_string(@type_hidden)) and
+         String.match?(name, ~r/\A[A-Za-z0-9_-]+\z/) and host != "" and
+         String.valid?(host) and not String.match?(host, ~r/[@\x00-\x1f\x7f]/) and
+         String.length(key) <= 255 and matches?(meta.patterns, name, key) do
       {key, String.to_atom(key)}
     end
   end
@@ -464,6 +479,7 @@ defmodule Cluster.Strategy.Epmdx do
 
   defp format(why) do
     case :inet.format_error(why) do
+      ~c"unknown POSIX error" when is_atom(why) -> Atom.to_string(why)
       ~c"unknown POSIX error" -> inspect(why)
       text -> to_string(text)
     end
