@@ -86,9 +86,11 @@ has_call()
 	shift
 	want=$(printf '%s\n' "$@" | sort | tr '\n' ' ')
 	while read -r w t rest; do
-		[ "$w" = "$word" ] && [ "$t" = epmdx ] || continue
-		[ "$(printf '%s\n' $rest | sort | tr '\n' ' ')" = "$want" ] &&
-		    return 0
+		if [ "$w" = "$word" ] && [ "$t" = epmdx ] &&
+		    [ "$(printf '%s\n' "$rest" | tr ' ' '\n' | sort |
+		    tr '\n' ' ')" = "$want" ]; then
+			return 0
+		fi
 	done <"$CALLS"
 	return 1
 }

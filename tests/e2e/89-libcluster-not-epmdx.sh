@@ -45,7 +45,7 @@ sleep 3
 n=$(grep -c 'libcluster:stock.*is not epmdx' "$TMP/s.log")
 assert_eq "$n" 1 "'not epmdx' errors in 3 s"
 n=$(grep -c 'libcluster:none.*cannot watch' "$TMP/s.log")
-[ "$n" -ge 3 ] && [ "$n" -le 8 ] ||
+{ [ "$n" -ge 3 ] && [ "$n" -le 8 ]; } ||
     fail "$n 'cannot watch' warnings in about 3 s (backoff 0.1 s doubling)"
 alive "$SPID" || fail "the strategy's node died: $(cat "$TMP/s.log")"
 grep -q 'connect_nodes' "$CALLS" && fail "connect_nodes called: $(cat "$CALLS")"

@@ -15,6 +15,7 @@
 #     before, is connected from the initial table; c@h3, started after, on
 #     its "+"; x@h2 (matching no pattern) is never connected, nor is s@h1
 #     itself;
+#   - c@h3 dropped while still in the table is connected again (retry);
 #   - b@h2 stops: the strategy calls disconnect_nodes for it (within ttl).
 . "$(dirname "$0")/lib.sh"
 
@@ -100,7 +101,7 @@ start_node_on b h2 2
 
 # ------------------------------------------------------------ strategy
 
-standin_run s@h1 "$P" '[epmdx: [names: ["b", "c*"]]]'
+standin_run s@h1 "$P" '[epmdx: [names: ["b", "c*"], retry: 1000]]'
 
 # b@h2, in the table when the watch opened.
 wait_until 10 grep -qx 'connect b@h2 true' "$CALLS" ||
@@ -115,6 +116,27 @@ wait_until 10 grep -qx 'connect c@h3 true' "$CALLS" ||
 note "c@h3 connected $(($(now_ms) - t0)) ms after it started"
 wait_until 5 grep -q '^nodeup c@h3 \[b@h2 c@h3\]$' "$NODES" ||
     fail "Node.list is not [b@h2, c@h3]: $(cat "$NODES")"
+
+# lines_are N REGEX FILE: FILE has exactly N lines matching REGEX.
+lines_are()
+{
+	[ "$(grep -c "$2" "$3")" -eq "$1" ]
+}
+
+# c@h3 goes down while in the table (here s@h1 drops it, told by a hidden
+# helper node): connected again after retry (1 s).
+ERL_EPMD_PORT=$P timeout -k 5 60 erl -sname t@h1 -hidden -setcookie "$COOKIE" \
+    -start_epmd false -noshell -eval "
+	true = erpc:call('s@h1', erlang, disconnect_node, ['c@h3']),
+	halt()." </dev/null >"$TMP/t.log" 2>&1 ||
+    fail "the helper node failed: $(cat "$TMP/t.log")"
+wait_until 10 grep -q '^nodedown c@h3 \[b@h2\]$' "$NODES" ||
+    fail "c@h3 was not dropped: $(cat "$NODES")"
+wait_until 10 lines_are 2 '^connect c@h3 true$' "$CALLS" ||
+    fail "c@h3 not connected again: $(cat "$CALLS")"
+wait_until 5 lines_are 2 '^nodeup c@h3 \[b@h2 c@h3\]$' "$NODES" ||
+    fail "c@h3 not listed again: $(cat "$NODES")"
+grep -q 't@h1' "$CALLS" && fail "t@h1 was tried: $(cat "$CALLS")"
 
 # x@h2 matches no pattern: in the cluster, never connected.
 hold x "127.0.0.1:$R_2" 30099

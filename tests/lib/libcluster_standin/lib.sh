@@ -10,6 +10,8 @@
 #   standin_refs      the Cluster.* modules the compiled strategy names,
 #                     sorted, one line, space-separated: every alias it
 #                     refers to is an atom of its beam, called or not
+#   standin_run       (below) an Elixir node running the strategy
+# shellcheck shell=bash
 
 STANDIN_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 STANDIN_TOP=$(cd "$STANDIN_DIR/../../.." && pwd)

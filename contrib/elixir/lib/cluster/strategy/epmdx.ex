@@ -32,8 +32,12 @@ defmodule Cluster.Strategy.Epmdx do
       are connected.  A pattern with an `@` is matched against the whole
       node name (`"web*@db1"`), one without against the part before the
       `@` (`"web*"`).  Default: every node.
-    * `:hidden` - also connect to nodes registered as hidden (type 72:
-      `iex --remsh`, `bin/app rpc` and the like).  Default `false`.
+    * `:hidden` - also connect to nodes registered with the port mapper
+      as hidden (node type 72: C nodes, made with erl_interface or
+      jinterface).  Default `false`.  Erlang and Elixir nodes register as
+      normal (77) even with `--hidden`: keep remote shells and release
+      `rpc` nodes out with `:names` (`"myapp*"` does not match
+      `rem-1a2b-myapp` or `rpc-1a2b-myapp`).
     * `:timeout` - milliseconds allowed to connect to the daemon and to
       receive its table (default 5000).
     * `:retry` - milliseconds before trying again to connect to a node of
@@ -144,7 +148,8 @@ defmodule Cluster.Strategy.Epmdx do
   end
 
   def handle_info({:tcp_passive, sock}, %State{meta: %{sock: sock}} = state) do
-    :ok = :inet.setopts(sock, active: @active_lines)
+    # An error here means the socket is closing: tcp_closed follows.
+    _ = :inet.setopts(sock, active: @active_lines)
     {:noreply, state}
   end
 
