@@ -108,12 +108,30 @@ wait_until 10 grep -qx 'connect b@h2 true' "$CALLS" ||
     fail "b@h2 not connected: $(cat "$CALLS")"
 wait_until 5 grep -qs "^nodeup b@h2 " "$NODES" || fail "no nodeup for b@h2"
 
-# c@h3, registered afterwards: its "+" line.
-t0=$(now_ms)
+# c@h3, registered afterwards: its "+" line.  (For the note: a watcher on
+# h3 stamps the moment c@h3 registers there.)
+"$PYTHON" -c '
+import sys, time
+sys.path.insert(0, sys.argv[1])
+import epmd
+w = epmd.WatchLines(epmd.watch(port=int(sys.argv[2])))
+end = time.monotonic() + 60
+while time.monotonic() < end:
+    ln = w.next(end - time.monotonic())
+    if ln is None:
+        break
+    if ln[:3] == ["+", "c", "h3"]:
+        print(int(time.time() * 1000), flush=True)
+        break
+' "$TESTS_LIB" "$R_3" >"$TMP/c-registered.ms" 2>&1 </dev/null &
+track_pid $!
 start_node_on c h3 3
 wait_until 10 grep -qx 'connect c@h3 true' "$CALLS" ||
     fail "c@h3 not connected: $(cat "$CALLS")"
-note "c@h3 connected $(($(now_ms) - t0)) ms after it started"
+wait_until 5 grep -qs . "$TMP/c-registered.ms" || fail "no + line on h3"
+t0=$(cat "$TMP/c-registered.ms")
+t1=$(awk '$2 == "nodeup" && $3 == "c@h3" { print $1; exit }' "$NODES.ms")
+note "c@h3 in Node.list on s@h1 $((t1 - t0)) ms after its registration on h3"
 wait_until 5 grep -q '^nodeup c@h3 \[b@h2 c@h3\]$' "$NODES" ||
     fail "Node.list is not [b@h2, c@h3]: $(cat "$NODES")"
 

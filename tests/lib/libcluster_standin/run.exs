@@ -5,7 +5,8 @@
 #   STANDIN_TOPOLOGIES  an Elixir keyword list, topology => strategy config,
 #                       e.g. [epmdx: [names: ["b*"]]]
 #   NODES_OUT           a file: "started" once every strategy runs, then
-#                       "nodeup|nodedown NODE [CONNECTED NODES...]" lines
+#                       "nodeup|nodedown NODE [CONNECTED NODES...]" lines;
+#                       NODES_OUT.ms the same events as "UNIXMS EVENT NODE"
 #
 # The stand-in appends its calls to LIBCLUSTER_STANDIN_LOG.
 out = System.fetch_env!("NODES_OUT")
@@ -31,6 +32,7 @@ loop = fn loop ->
     {event, node} when event in [:nodeup, :nodedown] ->
       list = Node.list() |> Enum.map(&to_string/1) |> Enum.sort() |> Enum.join(" ")
       File.write!(out, "#{event} #{node} [#{list}]\n", [:append])
+      File.write!(out <> ".ms", "#{System.os_time(:millisecond)} #{event} #{node}\n", [:append])
       loop.(loop)
   end
 end
