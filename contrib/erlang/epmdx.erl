@@ -177,7 +177,7 @@ lookup(Node, Opts) when is_binary(Node), is_map(Opts) ->
 
 %% @doc One line of a WATCH stream (request 206, see epmdxctl(1)), without
 %% its newline: `{add, Entry}' for a `+' line (Entry as in `cluster/0',
-%% plus `address', `high' and `low'), `{remove, Node}' for `-', `synced'
+%% plus `address', `type', `high' and `low'), `{remove, Node}' for `-', `synced'
 %% for the `=' that ends the first table, `{closed, Reason}' for `!', and
 %% `ignore' for a line of a kind this module does not know.
 -spec watch_line(binary()) ->
@@ -185,13 +185,14 @@ lookup(Node, Opts) when is_binary(Node), is_map(Opts) ->
           ignore.
 watch_line(Line) ->
     case binary:split(Line, <<"\t">>, [global]) of
-        [<<"+">>, Name, Host, Port, _Type, _Proto, High, Low, Addr | _] ->
+        [<<"+">>, Name, Host, Port, Type, _Proto, High, Low, Addr | _] ->
             try
                 N = unescape(Name),
                 {add, #{name => N, host => Host,
                         node => binary_to_atom(<<N/binary, "@", Host/binary>>,
                                                utf8),
                         port => binary_to_integer(Port),
+                        type => binary_to_integer(Type),
                         high => binary_to_integer(High),
                         low => binary_to_integer(Low),
                         address => case Addr of

@@ -52,6 +52,8 @@
 %% The distribution versions this node speaks (OTP 25: 5 and 6).
 -define(DIST_LOW, 5).
 -define(DIST_HIGH, 6).
+%% ALIVE2's node type of an Erlang node, as opposed to 72 (hidden, C).
+-define(NORMAL_NODE, 77).
 
 -record(state, {
           autoconnect = false :: boolean(),
@@ -294,7 +296,14 @@ retry(Why, #state{retry = Ms} = S) ->
 
 watch_line(Line, S) ->
     case epmdx:watch_line(Line) of
-        {add, #{node := Node}} -> added(Node, S);
+        {add, #{node := Node, name := Name, type := ?NORMAL_NODE}} ->
+            case valid_name(Name) of
+                true -> added(Node, S);
+                false -> S
+            end;
+        {add, _} ->
+            %% A hidden or C node (type 72): not a member of the cluster.
+            S;
         {remove, Node} -> S#state{known = maps:remove(Node, S#state.known)};
         synced -> S#state{synced = true, retry = ?RETRY_MIN};
         {closed, Reason} ->
@@ -384,6 +393,16 @@ same_mode(Host) ->
         false -> not Long;
         _ -> false
     end.
+
+%% A name the distribution can take: letters, digits, - and _ (a name
+%% with anything else would be tried, and fail, again and again).
+valid_name(Name) ->
+    Name =/= <<>> andalso
+        lists:all(fun(C) -> (C >= $a andalso C =< $z) orelse
+                                (C >= $A andalso C =< $Z) orelse
+                                (C >= $0 andalso C =< $9) orelse
+                                C =:= $- orelse C =:= $_
+                  end, binary_to_list(Name)).
 
 glob([], []) -> true;
 glob([$* | P], S) -> glob(P, S) orelse (S =/= [] andalso glob([$* | P], tl(S)));
