@@ -55,7 +55,7 @@ LIBS		= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_LDFLAGS	= $(LDFLAGS) $(SANFLAGS)
 
 SRCS		= main.c log.c xmalloc.c addr.c prom.c wire.c \
-		  config.c config_value.c acl.c \
+		  config.c config_env.c config_value.c acl.c \
 		  server.c mono.c listen.c conn.c conn_req.c conn_reply.c \
 		  answer.c proto.c registry.c control.c watch.c \
 		  ctl.c ctl_io.c ctl_epmd.c ctl_watch.c sd.c metrics.c \
@@ -77,7 +77,7 @@ UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/tests/%)
 # The objects each unit test links besides itself (pure parts only).
 test_proto_OBJS		= proto.o
 test_registry_OBJS	= proto.o registry.o xmalloc.o log.o
-test_config_OBJS	= config.o config_value.o acl.o log.o xmalloc.o
+test_config_OBJS	= config.o config_env.o config_value.o acl.o log.o xmalloc.o
 test_config_list_OBJS	= $(test_config_OBJS)
 test_sync_cluster_OBJS	= sync_crypto.o sync_msg.o sync_mcast_msg.o wire.o \
 			  proto.o xmalloc.o log.o
@@ -85,7 +85,7 @@ test_sync_msg_OBJS	= sync_msg.o proto.o wire.o
 test_sync_crypto_OBJS	= sync_crypto.o xmalloc.o log.o
 test_sync_OBJS		= sync.o sync_peer.o sync_origin.o sync_query.o sync_metrics.o sync_handover.o prom.o sync_admit.o registry.o proto.o addr.o \
 			  sync_msg.o sync_crypto.o wire.o handover.o \
-			  xmalloc.o log.o config.o config_value.o acl.o
+			  xmalloc.o log.o config.o config_env.o config_value.o acl.o
 test_sync_mcast_msg_OBJS = sync_mcast_msg.o wire.o sync_crypto.o xmalloc.o log.o
 test_dns_OBJS		= dns.o wire.o
 test_sync_dns_set_OBJS	= sync_dns_set.o
@@ -97,7 +97,7 @@ test_addr_OBJS		= addr.o
 test_log_OBJS		= log.o
 test_carry_OBJS		= carry.o handover.o registry.o proto.o wire.o xmalloc.o log.o
 test_conn_req_OBJS	= conn_req.o answer.o registry.o proto.o acl.o addr.o \
-			  config.o config_value.o mono.o xmalloc.o log.o
+			  config.o config_env.o config_value.o mono.o xmalloc.o log.o
 
 .PHONY: all run check unit e2e deps test-deps lint install clean
 

@@ -1,7 +1,8 @@
 /*
  * The configuration: its key table and the inih handler that applies it,
- * the file reader, defaults, the environment, whole-config validation.
- * Single values are parsed and checked by config_value.c.
+ * the file reader, defaults, whole-config validation.  Single values are
+ * parsed and checked by config_value.c; the environment and derived
+ * values are config_env.c's.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -27,7 +28,7 @@ struct config_parse {
 	int			 errline; /* first error's line, 0 if none */
 	char			*error;	/* its message */
 	int			 readerr; /* errno of a failed read */
-	int			 named;	/* a key was set since the last [section] */
+	int			 named;	/* a key set since the last [section] */
 	int			 cont;	/* the line read continues that key */
 };
 
@@ -266,36 +267,6 @@ config_validate(const struct epmd_conf *conf, char **cause)
 		return -1;
 	}
 	return 0;
-}
-
-/* The control socket's path for a daemon on port. */
-const char *
-config_control_path(const struct epmd_conf *conf, unsigned int port,
-    char *buf, size_t size)
-{
-	if (conf->control_socket != NULL)
-		return conf->control_socket;
-	if (port == 0 || port == EPMD_PORT_DEFAULT)
-		snprintf(buf, size, "%s/control.sock", CONF_CONTROL_DIR);
-	else
-		snprintf(buf, size, "%s/control.%u.sock", CONF_CONTROL_DIR,
-		    port);
-	return buf;
-}
-
-/* The group that may use the control socket. */
-const char *
-config_control_group(const struct epmd_conf *conf)
-{
-	return conf->control_group != NULL ? conf->control_group :
-	    CONF_CONTROL_GROUP;
-}
-
-/* The [sync] cluster name. */
-const char *
-config_sync_cluster(const struct sync_conf *sc)
-{
-	return sc->cluster != NULL ? sc->cluster : CONF_SYNC_CLUSTER;
 }
 
 /*
@@ -623,27 +594,4 @@ config_load_string(const char *text, const char *name,
 	cp.s = text;
 	rc = ini_parse_stream(config_reader, &cp, config_handler, &cp);
 	return config_finish(&cp, rc, name, conf, cause);
-}
-
-/*
- * Apply the environment as stock reads it: ERL_EPMD_PORT with atoi (not
- * validated, as stock; 0 or garbage leaves the port alone),
- * ERL_EPMD_ADDRESS, and ERL_EPMD_RELAXED_COMMAND_CHECK set to anything.
- */
-void
-config_apply_env(struct epmd_conf *conf)
-{
-	const char	*s;
-	int		 port;
-
-	if ((s = getenv("ERL_EPMD_PORT")) != NULL &&
-	    (port = atoi(s)) > 0 && port <= 65535)
-		conf->port = (unsigned int)port;
-	if ((s = getenv("ERL_EPMD_ADDRESS")) != NULL &&
-	    strspn(s, ", ") != strlen(s)) {
-		free(conf->address);
-		conf->address = xstrdup(s);
-	}
-	if (getenv("ERL_EPMD_RELAXED_COMMAND_CHECK") != NULL)
-		conf->relaxed = 1;
 }

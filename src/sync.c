@@ -365,7 +365,7 @@ sync_reload(struct server *srv, char **cause)
 		    "stream and remote entry goes", s->cluster,
 		    config_sync_cluster(sc));
 		sodium_memzero(master, sizeof(master));
-		srv->sync_incarnation = 0;	/* a new origin, of the new cluster */
+		srv->sync_incarnation = 0;	/* a new origin */
 		sync_close(srv);
 		return sync_open(srv, cause);
 	}

@@ -202,7 +202,8 @@ sync_mcast_announce_now(struct sync_mcast *m)
 		a.time = sync_mcast_wall_ms();
 		if ((n = sync_mcast_encode(plain, sizeof(plain), &a)) == -1)
 			fatalx("sync_mcast_announce_now: encode");
-		len = sync_mcast_tag_encode(out, sync_cluster_name(m->bi->sync));
+		len = sync_mcast_tag_encode(out,
+		    sync_cluster_name(m->bi->sync));
 		len += sync_dgram_seal(sync_master_key(m->bi->sync), plain,
 		    (size_t)n, out + len);
 		if (mcast_sock_send(&m->socks[i], out, len) == -1) {

@@ -82,7 +82,8 @@ test_derive_distinct(void **state)
 	static const char *const names[] = {
 		"default", "prod", "Prod", "prod.", "staging", "d", "defaul",
 		"default0",
-		"0123456789012345678901234567890123456789012345678901234567890123"
+		"01234567890123456789012345678901"
+		    "23456789012345678901234567890123"
 	};
 	uint8_t		 k[sizeof(names) / sizeof(names[0])][SYNC_KEY_BYTES];
 	uint8_t		 again[SYNC_KEY_BYTES];
