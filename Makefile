@@ -64,13 +64,14 @@ LIBS		= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_LDFLAGS	= $(LDFLAGS) $(SANFLAGS)
 
 SRCS		= main.c log.c xmalloc.c addr.c prom.c wire.c \
-		  config.c config_value.c acl.c \
+		  config.c config_env.c config_value.c acl.c \
 		  server.c mono.c listen.c conn.c conn_req.c conn_reply.c \
 		  answer.c proto.c registry.c control.c watch.c \
 		  ctl.c ctl_io.c ctl_epmd.c ctl_watch.c sd.c metrics.c \
 		  handover.c carry.c upgrade.c upgrade_adopt.c fdstore.c \
 		  sync.c sync_peer.c sync_origin.c sync_session.c sync_send.c \
-		  sync_admit.c sync_query.c sync_metrics.c sync_handover.c \
+		  sync_admit.c sync_cluster.c sync_query.c sync_metrics.c \
+		  sync_handover.c \
 		  sync_msg.c sync_crypto.c sync_static.c sync_hosts.c \
 		  sync_mcast.c mcast_sock.c sync_mcast_msg.c \
 		  sync_dns.c dns_client.c dns.c sync_dns_set.c
@@ -79,17 +80,21 @@ OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
 UNIT_TESTS	= test_proto test_registry test_config test_sync_msg \
 		  test_sync_crypto test_sync test_sync_mcast_msg test_dns \
 		  test_handover test_sync_dns_set test_acl test_addr test_log \
-		  test_carry test_fdstore test_conn_req
+		  test_carry test_fdstore test_conn_req test_config_list \
+		  test_sync_cluster
 UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/tests/%)
 # The objects each unit test links besides itself (pure parts only).
 test_proto_OBJS		= proto.o
 test_registry_OBJS	= proto.o registry.o xmalloc.o log.o
-test_config_OBJS	= config.o config_value.o acl.o log.o xmalloc.o
+test_config_OBJS	= config.o config_env.o config_value.o acl.o log.o xmalloc.o
+test_config_list_OBJS	= $(test_config_OBJS)
+test_sync_cluster_OBJS	= sync_crypto.o sync_msg.o sync_mcast_msg.o wire.o \
+			  proto.o xmalloc.o log.o
 test_sync_msg_OBJS	= sync_msg.o proto.o wire.o
 test_sync_crypto_OBJS	= sync_crypto.o xmalloc.o log.o
 test_sync_OBJS		= sync.o sync_peer.o sync_origin.o sync_query.o sync_metrics.o sync_handover.o prom.o sync_admit.o registry.o proto.o addr.o \
 			  sync_msg.o sync_crypto.o wire.o handover.o \
-			  xmalloc.o log.o config.o config_value.o acl.o
+			  xmalloc.o log.o config.o config_env.o config_value.o acl.o
 test_sync_mcast_msg_OBJS = sync_mcast_msg.o wire.o sync_crypto.o xmalloc.o log.o
 test_dns_OBJS		= dns.o wire.o
 test_sync_dns_set_OBJS	= sync_dns_set.o
@@ -101,7 +106,7 @@ test_addr_OBJS		= addr.o
 test_log_OBJS		= log.o
 test_carry_OBJS		= carry.o handover.o registry.o proto.o wire.o xmalloc.o log.o
 test_conn_req_OBJS	= conn_req.o answer.o registry.o proto.o acl.o addr.o \
-			  config.o config_value.o mono.o xmalloc.o log.o
+			  config.o config_env.o config_value.o mono.o xmalloc.o log.o
 
 .PHONY: all run check unit e2e deps test-deps lint install clean ebin
 

@@ -69,7 +69,7 @@ answer_status(struct server *srv, struct evbuffer *out)
 	    "max_connections=%u\nnofile_limit=%lu\nlisteners=%u\n"
 	    "relaxed_command_check=%d\npacket_timeout=%u\n"
 	    "accepted=%llu\nrefused=%llu\ndropped=%llu\nevicted=%llu\n"
-	    "timeouts=%llu\nsync=%s\nwatchers=%u\n",
+	    "timeouts=%llu\nsync=%s\nwatchers=%u\ncluster=%s\n",
 	    EPMDX_VERSION, (long)getpid(),
 	    (long long)(mono_now() - srv->started_mono), srv->names_port,
 	    registry_count(srv->reg), registry_unreg_count(srv->reg),
@@ -80,7 +80,8 @@ answer_status(struct server *srv, struct evbuffer *out)
 	    (unsigned long long)srv->stats.dropped,
 	    (unsigned long long)srv->stats.evicted,
 	    (unsigned long long)srv->stats.timeouts,
-	    srv->sync != NULL ? "on" : "off", srv->nwatchers);
+	    srv->sync != NULL ? "on" : "off", srv->nwatchers,
+	    sync_cluster(srv));
 }
 
 /*

@@ -1,7 +1,8 @@
 /*
  * The configuration: its key table and the inih handler that applies it,
- * the file reader, defaults, the environment, whole-config validation.
- * Single values are parsed and checked by config_value.c.
+ * the file reader, defaults, whole-config validation.  Single values are
+ * parsed and checked by config_value.c; the environment and derived
+ * values are config_env.c's.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -27,6 +28,8 @@ struct config_parse {
 	int			 errline; /* first error's line, 0 if none */
 	char			*error;	/* its message */
 	int			 readerr; /* errno of a failed read */
+	int			 named;	/* a key set since the last [section] */
+	int			 cont;	/* the line read continues that key */
 };
 
 /* What a key's value is. */
@@ -44,6 +47,8 @@ enum config_type {
 	CONF_ACL,		/* allow list of networks (acl.h) */
 	CONF_SOCKPATH,		/* absolute path that fits a sun_path */
 	CONF_GROUPNAME,		/* a user or group name */
+	CONF_LIST,		/* words, checked where they are used */
+	CONF_CLUSTER,		/* a cluster name */
 };
 
 /* One key: section ("" for the top level), type, offset, bounds. */
@@ -86,6 +91,7 @@ static const struct config_key config_keys[] = {
 	{ "", "control_group", CONF_GROUPNAME, TOP(control_group), 0, 0 },
 	{ "metrics", "listen", CONF_HOSTPORT, TOP(metrics_listen), 0, 0 },
 	{ "sync", "backends", CONF_BACKENDS, SYNC(backends), 0, 0 },
+	{ "sync", "cluster", CONF_CLUSTER, SYNC(cluster), 0, 0 },
 	{ "sync", "hostname", CONF_STRING, SYNC(hostname), 0, 0 },
 	{ "sync", "advertise", CONF_HOSTPORT, SYNC(advertise), 0, 0 },
 	{ "sync", "secret_file", CONF_STRING, SYNC(secret_file), 0, 0 },
@@ -98,7 +104,7 @@ static const struct config_key config_keys[] = {
 	{ "sync", "dns_type", CONF_DNSTYPE, SYNC(dns_type), 0, 0 },
 	{ "sync", "dns_interval", CONF_UINT, SYNC(dns_interval), 1, 86400 },
 	{ "sync", "dns_server", CONF_HOSTPORT, SYNC(dns_server), 0, 0 },
-	{ "sync", "mcast_group", CONF_STRING, SYNC(mcast_group), 0, 0 },
+	{ "sync", "mcast_group", CONF_LIST, SYNC(mcast_group), 0, 0 },
 	{ "sync", "mcast_port", CONF_UINT, SYNC(mcast_port), 1, 65535 },
 	{ "sync", "mcast_hops", CONF_UINT, SYNC(mcast_hops), 1, 255 },
 	/* The first name of mcast_hops, kept: a hop limit, not a lifetime. */
@@ -111,6 +117,8 @@ static const struct config_key config_keys[] = {
 
 static int	config_handler(void *, const char *, const char *,
 		    const char *);
+static char	*config_set(struct epmd_conf *, const char *, const char *,
+		    const char *, int);
 static int	config_finish(struct config_parse *, int, const char *,
 		    struct epmd_conf *, char **);
 static void	config_error(struct config_parse *, char *);
@@ -130,6 +138,18 @@ config_is_string(const struct config_key *k)
 	return k->type != CONF_UINT && k->type != CONF_BOOL &&
 	    k->type != CONF_LEVEL && k->type != CONF_SIZE &&
 	    k->type != CONF_ACL;
+}
+
+/*
+ * Whether a key takes a list: its repeated keys and continuation lines
+ * add up, where another key keeps its last value.
+ */
+static int
+config_is_list(const struct config_key *k)
+{
+	return k->type == CONF_ADDRLIST || k->type == CONF_HOSTPORTS ||
+	    k->type == CONF_BACKENDS || k->type == CONF_ACL ||
+	    k->type == CONF_LIST;
 }
 
 /* Fill conf with the built-in defaults. */
@@ -249,33 +269,13 @@ config_validate(const struct epmd_conf *conf, char **cause)
 	return 0;
 }
 
-/* The control socket's path for a daemon on port. */
-const char *
-config_control_path(const struct epmd_conf *conf, unsigned int port,
-    char *buf, size_t size)
-{
-	if (conf->control_socket != NULL)
-		return conf->control_socket;
-	if (port == 0 || port == EPMD_PORT_DEFAULT)
-		snprintf(buf, size, "%s/control.sock", CONF_CONTROL_DIR);
-	else
-		snprintf(buf, size, "%s/control.%u.sock", CONF_CONTROL_DIR,
-		    port);
-	return buf;
-}
-
-/* The group that may use the control socket. */
-const char *
-config_control_group(const struct epmd_conf *conf)
-{
-	return conf->control_group != NULL ? conf->control_group :
-	    CONF_CONTROL_GROUP;
-}
-
-/* Set one key; NULL or an error message (caller frees). */
+/*
+ * Set one key; NULL or an error message (caller frees).  cont: the value
+ * is an indented line that continues the key (inih's multi-line values).
+ */
 static char *
 config_set(struct epmd_conf *conf, const char *section, const char *key,
-    const char *value)
+    const char *value, int cont)
 {
 	const struct config_key	*k = NULL;
 	unsigned long		 ul;
@@ -306,6 +306,18 @@ config_set(struct epmd_conf *conf, const char *section, const char *key,
 			xasprintf(&msg, "unknown key \"%s\"", key);
 		return msg;
 	}
+	if (cont && !config_is_list(k)) {
+		xasprintf(&msg, "%s takes one value, and an indented line "
+		    "continues the key above it (do not indent settings)", key);
+		return msg;
+	}
+	if (cont && strchr(value, '=') != NULL) {
+		xasprintf(&msg, "%s: \"%s\" continues the list above it, as "
+		    "it is indented (do not indent settings)", key, value);
+		return msg;
+	}
+	if (cont && strspn(value, ", \t") == strlen(value))
+		return NULL;	/* adds nothing, and unsets nothing */
 
 	/* [access]: an empty list is the default (everyone); lists add up. */
 	if (k->type == CONF_ACL) {
@@ -394,15 +406,24 @@ config_set(struct epmd_conf *conf, const char *section, const char *key,
 	case CONF_GROUPNAME:
 		msg = config_check_groupname(key, value);
 		break;
+	case CONF_CLUSTER:
+		msg = config_check_cluster(key, value);
+		break;
 	case CONF_STRING:
+	case CONF_LIST:
 		break;
 	}
 	if (msg != NULL)
 		return msg;
 	sp = config_field(conf, k);
-	if (k->type == CONF_HOSTPORTS && *sp != NULL) {
+	if (config_is_list(k)) {
 		/* Lists add up over repeated keys and continuation lines. */
-		xasprintf(&msg, "%s, %s", *sp, value);
+		msg = config_list_join(*sp, value, k->type == CONF_BACKENDS);
+		if (k->type == CONF_ADDRLIST &&
+		    (cause = config_check_list(msg)) != NULL) {
+			free(msg);
+			return cause;
+		}
 		free(*sp);
 		*sp = msg;
 		return NULL;
@@ -420,7 +441,8 @@ config_handler(void *arg, const char *section, const char *key,
 	struct config_parse	*cp = arg;
 	char			*msg;
 
-	msg = config_set(&cp->conf, section, key, value);
+	msg = config_set(&cp->conf, section, key, value, cp->cont);
+	cp->named = 1;
 	if (msg == NULL)
 		return 1;
 	config_error(cp, msg);
@@ -437,6 +459,25 @@ config_error(struct config_parse *cp, char *msg)
 	}
 	cp->errline = cp->line;
 	cp->error = msg;
+}
+
+/*
+ * Whether the line just read continues the last key, as inih decides it:
+ * a line that is not blank nor a comment, indented, after a key of the
+ * same section.  A section header starts afresh.
+ */
+static void
+config_line_kind(struct config_parse *cp, const char *line)
+{
+	const char	*p = line + strspn(line, " \t\v\f\r\n");
+
+	cp->cont = 0;
+	if (*p == '\0' || *p == ';' || *p == '#')
+		return;
+	if (p > line && cp->named)
+		cp->cont = 1;
+	else if (*p == '[')
+		cp->named = 0;
 }
 
 /*
@@ -486,6 +527,7 @@ config_reader(char *buf, int size, void *arg)
 		}
 		buf[0] = '\0';
 	}
+	config_line_kind(cp, buf);
 	return buf;
 }
 
@@ -552,27 +594,4 @@ config_load_string(const char *text, const char *name,
 	cp.s = text;
 	rc = ini_parse_stream(config_reader, &cp, config_handler, &cp);
 	return config_finish(&cp, rc, name, conf, cause);
-}
-
-/*
- * Apply the environment as stock reads it: ERL_EPMD_PORT with atoi (not
- * validated, as stock; 0 or garbage leaves the port alone),
- * ERL_EPMD_ADDRESS, and ERL_EPMD_RELAXED_COMMAND_CHECK set to anything.
- */
-void
-config_apply_env(struct epmd_conf *conf)
-{
-	const char	*s;
-	int		 port;
-
-	if ((s = getenv("ERL_EPMD_PORT")) != NULL &&
-	    (port = atoi(s)) > 0 && port <= 65535)
-		conf->port = (unsigned int)port;
-	if ((s = getenv("ERL_EPMD_ADDRESS")) != NULL &&
-	    strspn(s, ", ") != strlen(s)) {
-		free(conf->address);
-		conf->address = xstrdup(s);
-	}
-	if (getenv("ERL_EPMD_RELAXED_COMMAND_CHECK") != NULL)
-		conf->relaxed = 1;
 }

@@ -17,6 +17,7 @@
 #define CONF_PACKET_TIMEOUT	60	/* stock CLOSE_TIMEOUT, seconds */
 #define CONF_MAX_CONNECTIONS	8192	/* non-registration connections */
 
+#define CONF_SYNC_CLUSTER	"default" /* [sync] cluster when unset */
 #define CONF_SYNC_TTL		10	/* seconds an origin lives unheard */
 #define CONF_SYNC_INTERVAL	2	/* heartbeat, seconds */
 #define CONF_DNS_INTERVAL	10	/* DNS poll, seconds */
@@ -49,6 +50,7 @@ struct access_conf {
 /* [sync]: peer sync between daemons (see epmdx-sync(7)). */
 struct sync_conf {
 	char		*backends;	/* "static, dns"; NULL: sync off */
+	char		*cluster;	/* NULL: CONF_SYNC_CLUSTER */
 	char		*hostname;	/* our origin; NULL: short host name */
 	char		*advertise;	/* host[:port] peers reach us on */
 	char		*secret_file;
@@ -119,5 +121,7 @@ const char *config_control_path(const struct epmd_conf *, unsigned int port,
 	    char *buf, size_t size);
 /* The group that may use the control socket. */
 const char *config_control_group(const struct epmd_conf *);
+/* The [sync] cluster name: cluster, else CONF_SYNC_CLUSTER. */
+const char *config_sync_cluster(const struct sync_conf *);
 
 #endif /* CONFIG_H */

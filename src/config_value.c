@@ -1,7 +1,8 @@
 /*
  * Parsers and validators of single configuration values: log levels,
- * booleans, sizes, address lists, host[:port], sync backend names,
- * socket paths and group names.  No configuration state.
+ * booleans, sizes, lists, address lists, host[:port], sync backend
+ * names, cluster names, socket paths and group names.  No configuration
+ * state.
  */
 #include <sys/un.h>
 
@@ -87,38 +88,62 @@ config_check_address(const char *s)
 char *
 config_check_list(const char *list)
 {
-	char		 buf[1024], *msg;
 	const char	*tok[CONF_MAX_ADDRESSES + 1];
+	char		*buf, *msg = NULL;
+	size_t		 size = strlen(list) + 1;
 	int		 i, n;
 
-	n = config_split_addresses(list, buf, sizeof(buf), tok,
-	    CONF_MAX_ADDRESSES);
-	if (n < 0) {
+	buf = xmalloc(size);
+	n = config_split_addresses(list, buf, size, tok, CONF_MAX_ADDRESSES);
+	if (n < 0)
 		xasprintf(&msg, "address: more than %d addresses",
 		    CONF_MAX_ADDRESSES);
-		return msg;
-	}
-	for (i = 0; i < n; i++) {
-		if (config_check_address(tok[i]) == -1) {
+	for (i = 0; i < n && msg == NULL; i++)
+		if (config_check_address(tok[i]) == -1)
 			xasprintf(&msg, "address: cannot parse IP address "
 			    "\"%s\"", tok[i]);
-			return msg;
-		}
-	}
-	return NULL;
+	free(buf);
+	return msg;
 }
 
 /* Whether name is an item of a comma/space separated list. */
 int
 config_list_has(const char *list, const char *name)
 {
-	char	 copy[256], *p, *tok;
+	char	*copy, *p, *tok;
+	int	 found = 0;
 
-	snprintf(copy, sizeof(copy), "%s", list);
-	for (p = copy; (tok = strsep(&p, ", ")) != NULL;)
-		if (strcmp(tok, name) == 0)
-			return 1;
-	return 0;
+	copy = xstrdup(list);
+	for (p = copy; !found && (tok = strsep(&p, ", ")) != NULL;)
+		found = strcmp(tok, name) == 0;
+	free(copy);
+	return found;
+}
+
+/*
+ * The list old (NULL: none) with the items of value appended, as one
+ * "a, b, c" string (caller frees); with unique, items old already has
+ * are not added again.
+ */
+char *
+config_list_join(const char *old, const char *value, int unique)
+{
+	char	*copy, *p, *tok, *out;
+	size_t	 len, size;
+
+	/* Each item of value costs at most itself and ", ". */
+	size = (old != NULL ? strlen(old) : 0) + 3 * strlen(value) + 1;
+	out = xmalloc(size);
+	len = (size_t)snprintf(out, size, "%s", old != NULL ? old : "");
+	copy = xstrdup(value);
+	for (p = copy; (tok = strsep(&p, ", ")) != NULL;) {
+		if (*tok == '\0' || (unique && config_list_has(out, tok)))
+			continue;
+		len += (size_t)snprintf(out + len, size - len, "%s%s",
+		    len > 0 ? ", " : "", tok);
+	}
+	free(copy);
+	return out;
 }
 
 /* Whether an address literal is 127.0.0.1 or ::1. */
@@ -293,5 +318,21 @@ config_check_groupname(const char *key, const char *value)
 	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "0123456789._-") != strlen(value))
 		xasprintf(&msg, "%s: \"%s\" is not a group name", key, value);
+	return msg;
+}
+
+/* A cluster name: 1 to CONF_CLUSTER_MAX of [A-Za-z0-9._-]. */
+char *
+config_check_cluster(const char *key, const char *value)
+{
+	char	*msg = NULL;
+	size_t	 len = strlen(value);
+
+	if (len == 0 || len > CONF_CLUSTER_MAX || strspn(value,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789._-") != len)
+		xasprintf(&msg, "%s: \"%s\" is not a cluster name (1 to %d "
+		    "letters, digits, '.', '_' or '-')", key, value,
+		    CONF_CLUSTER_MAX);
 	return msg;
 }

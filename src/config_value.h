@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #define CONF_MAX_ADDRESSES	16	/* stock MAX_LISTEN_SOCKETS */
+#define CONF_CLUSTER_MAX	64	/* bytes of a cluster name */
 
 
 /* A boolean (yes/no, true/false, on/off, 1/0); -1 if it is none. */
@@ -27,6 +28,8 @@ char	*config_check_backends(const char *value);
 char	*config_check_sockpath(const char *key, const char *value);
 /* A group name as useradd(8) takes it. */
 char	*config_check_groupname(const char *key, const char *value);
+/* A cluster name: 1 to CONF_CLUSTER_MAX of [A-Za-z0-9._-]. */
+char	*config_check_cluster(const char *key, const char *value);
 
 /*
  * Split an address list (separators ", " as stock) into at most max
@@ -43,6 +46,12 @@ int	 config_hostport(const char *, char *buf, size_t size,
 	    unsigned int *port);
 /* Whether name is an item of a comma/space separated list. */
 int	 config_list_has(const char *list, const char *name);
+/*
+ * old (NULL: none) followed by the items of value, as one "a, b, c"
+ * string the caller frees; with unique, items already in old are
+ * skipped.
+ */
+char	*config_list_join(const char *old, const char *value, int unique);
 /* Whether an address literal is 127.0.0.1 or ::1. */
 int	 config_is_loopback(const char *);
 /* 0 if s is an IPv4 or IPv6 literal, else -1. */

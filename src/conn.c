@@ -471,17 +471,20 @@ static void
 conn_handoff_sync(struct conn *c, const struct proto_req *req)
 {
 	struct server	*srv = c->srv;
-	uint8_t		 body[PROTO_SYNC_OPEN_LEN];
+	uint8_t		 body[PROTO_SYNC_OPEN_MAX];
+	size_t		 len = req->bodylen;
 	int		 fd;
 
-	memcpy(body, req->body, sizeof(body));	/* req points into bev */
+	if (len > sizeof(body))
+		len = sizeof(body);	/* proto.c allows no more */
+	memcpy(body, req->body, len);	/* req points into bev */
 	fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 0);	/* no exec'd child gets it */
 	conn_free(c, "handed to sync");
 	if (fd == -1) {
 		log_warn("sync handoff: dup");
 		return;
 	}
-	sync_accept(srv, fd, body, sizeof(body));
+	sync_accept(srv, fd, body, len);
 }
 
 /* WATCH: the connection becomes a subscriber; the fd goes with it. */

@@ -200,12 +200,12 @@ decode_stop(const uint8_t *p, size_t n, struct proto_req *req,
 	return PROTO_OK;
 }
 
-/* SYNC: exactly a version byte and the dialer's random. */
+/* SYNC: a version byte, the dialer's random, maybe a cluster name. */
 static int
 decode_sync(const uint8_t *p, size_t n, struct proto_req *req,
     const char **why)
 {
-	if (n != 1 + PROTO_SYNC_OPEN_LEN) {
+	if (n < 1 + PROTO_SYNC_OPEN_LEN || n > 1 + PROTO_SYNC_OPEN_MAX) {
 		*why = "bad SYNC request length";
 		return PROTO_ERR;
 	}

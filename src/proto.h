@@ -41,7 +41,8 @@ enum proto_op {
 
 #define PROTO_RESOLVE_ADDR_MAX	255	/* RESOLVE: [AddrLen:1][address] */
 
-#define PROTO_SYNC_OPEN_LEN	33	/* SYNC body: version, 32 random */
+#define PROTO_SYNC_OPEN_LEN	33	/* SYNC body: version, 32 random, */
+#define PROTO_SYNC_OPEN_MAX	(33 + 64) /* and a cluster name */
 
 /* proto_decode() results. */
 #define PROTO_OK	0
@@ -76,7 +77,10 @@ struct proto_req {
 	 * UTF-8, extra too long.  A short reason for the log.
 	 */
 	const char	*refuse;
-	/* SYNC: the body after the opcode (PROTO_SYNC_OPEN_LEN bytes). */
+	/*
+	 * SYNC: the body after the opcode, PROTO_SYNC_OPEN_LEN to
+	 * PROTO_SYNC_OPEN_MAX bytes (sync_msg.h reads it).
+	 */
 	const uint8_t	*body;
 	size_t		 bodylen;
 };

@@ -71,6 +71,21 @@ sync_default_port(const struct sync *s)
 	return s->port;
 }
 
+/* The cluster name this daemon syncs in. */
+const char *
+sync_cluster_name(const struct sync *s)
+{
+	return s->cluster;
+}
+
+/* The cluster of a daemon, sync on or off (STATUS). */
+const char *
+sync_cluster(const struct server *srv)
+{
+	return srv->sync != NULL ? srv->sync->cluster :
+	    config_sync_cluster(&srv->conf.sync);
+}
+
 /* The cluster key. */
 const uint8_t *
 sync_master_key(const struct sync *s)
@@ -241,11 +256,14 @@ sync_open(struct server *srv, char **cause)
 		s->version = srv->sync_version;
 	} else
 		sync_random(&s->incarnation, sizeof(s->incarnation));
+	snprintf(s->cluster, sizeof(s->cluster), "%s",
+	    config_sync_cluster(sc));
 	if (sync_secret_load(sc->secret_file, s->master, cause) == -1 ||
 	    sync_set_hostname(s, sc, cause) == -1) {
 		free(s);
 		return -1;
 	}
+	sync_master_cluster(s->master, s->cluster);
 	sync_set_advertise(s, sc);
 	if ((s->dns = evdns_base_new(s->base,
 	    EVDNS_BASE_INITIALIZE_NAMESERVERS)) == NULL &&
@@ -271,9 +289,9 @@ sync_open(struct server *srv, char **cause)
 		if (s->insts[i].backend != NULL &&
 		    s->insts[i].backend->start != NULL)
 			s->insts[i].backend->start(&s->insts[i]);
-	log_info("sync: started hostname=%s port=%u ttl=%u interval=%u "
-	    "backends=\"%s\"", s->hostname, s->port, s->ttl, s->interval,
-	    sc->backends);
+	log_info("sync: started cluster=%s hostname=%s port=%u ttl=%u "
+	    "interval=%u backends=\"%s\"", s->cluster, s->hostname, s->port,
+	    s->ttl, s->interval, sc->backends);
 	return 0;
 }
 
@@ -324,6 +342,7 @@ sync_reload(struct server *srv, char **cause)
 	struct sync_peer		*p, *next;
 	const struct sync_backend	*b;
 	char				 copy[256], *lp, *tok;
+	uint8_t				 master[SYNC_KEY_BYTES];
 	struct timeval			 tv;
 	int				 i;
 
@@ -338,8 +357,21 @@ sync_reload(struct server *srv, char **cause)
 		xasprintf(cause, "sync: backends are set but no secret_file");
 		return -1;
 	}
-	if (sync_secret_load(sc->secret_file, s->master, cause) == -1)
+	if (sync_secret_load(sc->secret_file, master, cause) == -1)
 		return -1;
+	if (strcmp(s->cluster, config_sync_cluster(sc)) != 0) {
+		/* Another cluster: nothing of this one may stay. */
+		log_info("sync: cluster %s -> %s: restarting sync, every "
+		    "stream and remote entry goes", s->cluster,
+		    config_sync_cluster(sc));
+		sodium_memzero(master, sizeof(master));
+		srv->sync_incarnation = 0;	/* a new origin */
+		sync_close(srv);
+		return sync_open(srv, cause);
+	}
+	sync_master_cluster(master, s->cluster);
+	memcpy(s->master, master, sizeof(master));
+	sodium_memzero(master, sizeof(master));
 	s->ttl = sc->ttl;
 	s->interval = sc->interval;
 	sync_set_advertise(s, sc);
@@ -448,9 +480,10 @@ sync_expiry_cb(evutil_socket_t fd, short what, void *arg)
 void
 sync_accept(struct server *srv, int fd, const uint8_t *body, size_t len)
 {
-	if (srv->sync == NULL || len != PROTO_SYNC_OPEN_LEN) {
+	if (srv->sync == NULL || len < PROTO_SYNC_OPEN_LEN ||
+	    len > PROTO_SYNC_OPEN_MAX) {
 		close(fd);
 		return;
 	}
-	sync_session_accept(srv->sync, fd, body);
+	sync_session_accept(srv->sync, fd, body, len);
 }

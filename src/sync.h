@@ -95,8 +95,10 @@ struct event_base *sync_base(const struct sync *);
 const char	*sync_hostname(const struct sync *);
 uint64_t	 sync_incarnation(const struct sync *);
 unsigned int	 sync_default_port(const struct sync *);
-/* The master key derived from the shared secret (32 bytes). */
+/* The master key derived from the shared secret and cluster (32 bytes). */
 const uint8_t	*sync_master_key(const struct sync *);
+/* The cluster name ([sync] cluster, "default" if unset). */
+const char	*sync_cluster_name(const struct sync *);
 
 /* Daemon side (main.c, conn.c). */
 /* Start sync per srv->conf.sync; NULL srv->sync when sync is off. */
@@ -120,6 +122,8 @@ void		 sync_handover_origins(struct server *,
 void		 sync_handover_restore(struct server *,
 		    const struct handover_rec *);
 
+/* The cluster of srv: sync's when on, else the configured one. */
+const char	*sync_cluster(const struct server *);
 /* Prometheus families for /metrics (sync_metrics.c); nothing when off. */
 void		 sync_metrics(struct server *, struct evbuffer *);
 

@@ -1,4 +1,7 @@
-/* Sync cryptography: secret file, stream keys, sealed datagrams. */
+/*
+ * Sync cryptography: secret file, the master key and its cluster, stream
+ * keys, sealed datagrams.
+ */
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -36,6 +39,28 @@ sync_master_derive(const uint8_t *secret, size_t len,
 
 	crypto_generichash(master, SYNC_KEY_BYTES, secret, len, label,
 	    sizeof(label) - 1);
+}
+
+/*
+ * Bind the master key to a cluster name: the cluster "default" keeps the
+ * key as it is (what daemons without cluster names derive), any other
+ * name replaces it with BLAKE2b-256 keyed by it over a fixed label and
+ * the name, so that two clusters sharing one secret share no key.
+ */
+void
+sync_master_cluster(uint8_t master[SYNC_KEY_BYTES], const char *cluster)
+{
+	static const uint8_t	 label[] = "epmdx-sync-cluster-v1";
+	crypto_generichash_state h;
+
+	if (strcmp(cluster, SYNC_CLUSTER_DEFAULT) == 0)
+		return;
+	crypto_generichash_init(&h, master, SYNC_KEY_BYTES, SYNC_KEY_BYTES);
+	crypto_generichash_update(&h, label, sizeof(label));	/* with NUL */
+	crypto_generichash_update(&h, (const uint8_t *)cluster,
+	    strlen(cluster));
+	crypto_generichash_final(&h, master, SYNC_KEY_BYTES);
+	sodium_memzero(&h, sizeof(h));
 }
 
 /* Read and check the secret file, derive the master key. */

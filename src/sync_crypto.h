@@ -1,6 +1,7 @@
 /*
- * Sync cryptography (libsodium): the cluster secret, per-stream keys and
- * sealed datagrams.  No libevent, no I/O besides reading the secret.
+ * Sync cryptography (libsodium): the cluster secret, the master key bound
+ * to the cluster name, per-stream keys and sealed datagrams.  No libevent,
+ * no I/O besides reading the secret.
  *
  * Streams: the dialer sends a 32-byte random, the acceptor answers with
  * its own; both derive c2s/s2c keys from the master key and the two
@@ -20,6 +21,7 @@
 #define SYNC_KEY_BYTES		32
 #define SYNC_RANDOM_BYTES	32
 #define SYNC_SECRET_MIN		16	/* bytes of secret, at least */
+#define SYNC_CLUSTER_DEFAULT	"default" /* the key of no cluster name */
 #define SYNC_STREAM_HEADER	crypto_secretstream_xchacha20poly1305_HEADERBYTES
 #define SYNC_STREAM_ABYTES	crypto_secretstream_xchacha20poly1305_ABYTES
 #define SYNC_DGRAM_OVERHEAD	(crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + \
@@ -42,6 +44,13 @@ int	sync_secret_load(const char *path, uint8_t master[SYNC_KEY_BYTES],
 /* Derive the master key from secret bytes (tests, and the loader). */
 void	sync_master_derive(const uint8_t *secret, size_t len,
 	    uint8_t master[SYNC_KEY_BYTES]);
+/*
+ * Bind master to a cluster name in place: "default" (SYNC_CLUSTER_DEFAULT)
+ * leaves it as the secret gives it, so that daemons older than cluster
+ * names still talk to it; another name derives a key of its own.
+ */
+void	sync_master_cluster(uint8_t master[SYNC_KEY_BYTES],
+	    const char *cluster);
 /* Fill buf with random bytes. */
 void	sync_random(void *buf, size_t len);
 /* Derive a stream's two direction keys. */

@@ -1,8 +1,8 @@
 /*
  * Sync internals: the structures the core (sync.c, sync_peer.c,
- * sync_origin.c), the stream layer (sync_session.c, sync_admit.c) and the
- * queries (sync_query.c, sync_metrics.c, sync_handover.c) share.  Nothing
- * outside sync includes this.
+ * sync_origin.c), the stream layer (sync_session.c, sync_admit.c,
+ * sync_cluster.c) and the queries (sync_query.c, sync_metrics.c,
+ * sync_handover.c) share.  Nothing outside sync includes this.
  */
 #ifndef SYNC_INT_H
 #define SYNC_INT_H
@@ -76,6 +76,7 @@ enum sync_sess_state {
 	SESS_AUTH_FAILED,	/* ended: a frame failed authentication */
 	SESS_ERROR,		/* ended: a socket error */
 	SESS_CLOSED,		/* ended: closed after its HELLO */
+	SESS_CLUSTER,		/* ended: the peer is of another cluster */
 };
 
 /*
@@ -161,6 +162,8 @@ struct sync_stats {
 	uint64_t		 handshake_timeouts; /* no HELLO in time */
 	uint64_t		 handshake_evictions; /* unauthenticated,
 						   closed to make room */
+	uint64_t		 refused_clusters; /* streams of another
+						   cluster, either side */
 };
 
 /* The caps in force: the SYNC_MAX_* defaults (tests lower them). */
@@ -177,6 +180,7 @@ struct sync {
 	struct event_base	*base;
 	struct evdns_base	*dns;
 	char			 hostname[SYNC_HOST_MAX + 1];
+	char			 cluster[SYNC_CLUSTER_MAX + 1];
 	char			 advertise[SYNC_HOST_MAX + 8];
 	uint64_t		 incarnation;
 	uint64_t		 version;
@@ -203,7 +207,15 @@ struct sync {
 void	sync_session_dial(struct sync_peer *);
 const char *sync_session_state_name(enum sync_sess_state);
 void	sync_session_free(struct sync_session *, const char *reason);
-void	sync_session_accept(struct sync *, int fd, const uint8_t *body);
+void	sync_session_accept(struct sync *, int fd, const uint8_t *body,
+	    size_t len);
+
+/* sync_cluster.c: the cluster in a stream's clear-text opening. */
+int	sync_cluster_open(struct sync *, const uint8_t *random, uint8_t *frame,
+	    size_t size);
+int	sync_cluster_admit(struct sync *, int fd, const char *addr,
+	    const uint8_t *body, size_t len, const uint8_t **random);
+int	sync_cluster_refused(struct sync_session *);
 
 /* sync_send.c: what an open stream writes. */
 void	sync_send_msg(struct sync_session *, const struct sync_msg *);

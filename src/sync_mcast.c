@@ -69,6 +69,7 @@ struct sync_mcast {
 	TAILQ_HEAD(, sync_mcast_origin) origins;
 	size_t			 norigins;
 	struct log_rate		 rl_auth;
+	struct log_rate		 rl_other;	/* another cluster's */
 	struct log_rate		 rl_bad;
 	struct log_rate		 rl_self;
 	struct log_rate		 rl_full;
@@ -201,8 +202,10 @@ sync_mcast_announce_now(struct sync_mcast *m)
 		a.time = sync_mcast_wall_ms();
 		if ((n = sync_mcast_encode(plain, sizeof(plain), &a)) == -1)
 			fatalx("sync_mcast_announce_now: encode");
-		len = sync_dgram_seal(sync_master_key(m->bi->sync), plain,
-		    (size_t)n, out);
+		len = sync_mcast_tag_encode(out,
+		    sync_cluster_name(m->bi->sync));
+		len += sync_dgram_seal(sync_master_key(m->bi->sync), plain,
+		    (size_t)n, out + len);
 		if (mcast_sock_send(&m->socks[i], out, len) == -1) {
 			saved = errno;
 			if (!log_rate_ok(&m->rl_send))
@@ -325,13 +328,23 @@ sync_mcast_receive(void *arg, const uint8_t *buf, size_t len,
 	char			 from[MCAST_ADDR_MAX];
 	char			 peer[SYNC_MCAST_HOST_MAX + 1];
 	char			 host[SYNC_MCAST_HOST_MAX + 1];
+	char			 theirs[SYNC_MCAST_CLUSTER_MAX + 1];
 	const char		*why, *me = sync_hostname(s);
+	size_t			 t;
 	long			 n;
 	int			 fresh;
 
 	mcast_addr_text(sa, salen, from, sizeof(from));
-	if (len > SYNC_MCAST_DGRAM_MAX ||
-	    (n = sync_dgram_open(sync_master_key(s), buf, len, plain)) < 0) {
+	t = sync_mcast_tag_decode(buf, len, theirs);
+	if (strcmp(theirs, sync_cluster_name(s)) != 0) {
+		if (log_rate_ok(&m->rl_other))	/* not an error: info */
+			log_info("mcast: ignoring datagrams of cluster %s "
+			    "from %s, ours is %s", theirs, from,
+			    sync_cluster_name(s));
+		return;
+	}
+	if (len > SYNC_MCAST_DGRAM_MAX || (n = sync_dgram_open(
+	    sync_master_key(s), buf + t, len - t, plain)) < 0) {
 		log_rate_warnx(&m->rl_auth, "mcast: dropped unauthenticated "
 		    "datagram from %s", from);
 		return;
@@ -406,6 +419,7 @@ sync_mcast_init(struct sync_backend_inst *bi, const struct sync_conf *sc,
 	TAILQ_INIT(&m->origins);
 	m->rl_auth = (struct log_rate)MCAST_RATE("mcast: unauthenticated");
 	m->rl_bad = (struct log_rate)MCAST_RATE("mcast: malformed");
+	m->rl_other = (struct log_rate)MCAST_RATE("mcast: other cluster");
 	m->rl_self = (struct log_rate)MCAST_RATE("mcast: our hostname");
 	m->rl_full = (struct log_rate)MCAST_RATE("mcast: origin table full");
 	m->rl_send = (struct log_rate)MCAST_RATE("mcast: send failed");

@@ -1,6 +1,6 @@
 /*
- * Multicast announcement codec and replay filter: pure, no I/O, no
- * allocation, no libevent.  The format is in sync_mcast_msg.h.
+ * Multicast announcement codec, cluster tag and replay filter: pure, no
+ * I/O, no allocation, no libevent.  The format is in sync_mcast_msg.h.
  */
 #include <stdint.h>
 #include <string.h>
@@ -208,4 +208,53 @@ sync_mcast_seq_next(uint64_t last, uint64_t boot_us)
 	if (boot_us > last)
 		return boot_us;
 	return last == UINT64_MAX ? last : last + 1;
+}
+
+/* Whether s[0..len) may name a cluster. */
+static int
+sync_mcast_cluster_ok(const uint8_t *s, size_t len)
+{
+	size_t	 i;
+
+	if (len == 0 || len > SYNC_MCAST_CLUSTER_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '.' ||
+		    s[i] == '_' || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/* The clear tag of a cluster's datagrams; none for "default". */
+size_t
+sync_mcast_tag_encode(uint8_t *buf, const char *cluster)
+{
+	size_t	 len = strlen(cluster);
+
+	if (strcmp(cluster, "default") == 0 ||
+	    !sync_mcast_cluster_ok((const uint8_t *)cluster, len))
+		return 0;
+	memcpy(buf, SYNC_MCAST_TAG_MAGIC, 4);
+	buf[4] = (uint8_t)len;
+	memcpy(buf + 5, cluster, len);
+	return 5 + len;
+}
+
+/* Read a datagram's tag; the offset of its sealed part. */
+size_t
+sync_mcast_tag_decode(const uint8_t *buf, size_t len,
+    char cluster[SYNC_MCAST_CLUSTER_MAX + 1])
+{
+	size_t	 n;
+
+	if (len < 5 || memcmp(buf, SYNC_MCAST_TAG_MAGIC, 4) != 0 ||
+	    (n = buf[4]) > len - 5 || !sync_mcast_cluster_ok(buf + 5, n)) {
+		memcpy(cluster, "default", sizeof("default"));
+		return 0;
+	}
+	memcpy(cluster, buf + 5, n);
+	cluster[n] = '\0';
+	return 5 + n;
 }

@@ -15,6 +15,12 @@
  *	u16 len, origin		host name the origin's nodes carry
  *	u16 len, advertise	host to dial (never the datagram's source)
  * Nothing may follow.  See epmdx-sync(7).
+ *
+ * A sealed announcement of a cluster other than "default" goes behind a
+ * clear tag, "EPXC", a length byte and the cluster name, so that a
+ * daemon can tell another cluster's datagrams (not an error) from a
+ * wrong secret's; "default" sends none, as daemons older than cluster
+ * names do.  The key is bound to the cluster too (sync_master_cluster).
  */
 #ifndef SYNC_MCAST_MSG_H
 #define SYNC_MCAST_MSG_H
@@ -30,6 +36,9 @@
 #define SYNC_MCAST_PLAIN_MAX	(SYNC_MCAST_FIXED + 2 * SYNC_MCAST_HOST_MAX)
 #define SYNC_MCAST_DGRAM_MAX	1200	/* sealed datagram, bytes */
 #define SYNC_MCAST_REPLAY_MAX	1024	/* origins whose replay state is kept */
+#define SYNC_MCAST_TAG_MAGIC	"EPXC"
+#define SYNC_MCAST_CLUSTER_MAX	64	/* bytes of a cluster name */
+#define SYNC_MCAST_TAG_MAX	(4 + 1 + SYNC_MCAST_CLUSTER_MAX)
 
 /* One announcement; strings point into the decoded buffer. */
 struct sync_mcast_ann {
@@ -72,6 +81,18 @@ int	sync_mcast_encode(uint8_t *buf, size_t size,
  */
 int	sync_mcast_decode(const uint8_t *buf, size_t len,
 	    struct sync_mcast_ann *a, const char **why);
+
+/*
+ * Write the tag of cluster into buf (SYNC_MCAST_TAG_MAX bytes); returns
+ * its length, 0 for "default".
+ */
+size_t	sync_mcast_tag_encode(uint8_t *buf, const char *cluster);
+/*
+ * The cluster a datagram names, into cluster ("default" when it has no
+ * valid tag); returns where its sealed part starts.
+ */
+size_t	sync_mcast_tag_decode(const uint8_t *buf, size_t len,
+	    char cluster[SYNC_MCAST_CLUSTER_MAX + 1]);
 
 /* Empty the filter. */
 void	sync_mcast_replay_init(struct sync_mcast_replay *);

@@ -4,6 +4,7 @@
  */
 #include <sys/types.h>
 
+#include <stdio.h>
 #include <time.h>
 
 #include <event2/buffer.h>
@@ -21,9 +22,11 @@ sync_metrics(struct server *srv, struct evbuffer *out)
 	struct sync_peer	*p;
 	struct sync_origin	*o;
 	unsigned long long	 up = 0, npeers = 0, remote = 0, norigins = 0;
+	char			 buf[sizeof("cluster=\"\"") + SYNC_CLUSTER_MAX];
 
 	if (s == NULL)
 		return;
+	snprintf(buf, sizeof(buf), "cluster=\"%s\"", s->cluster);
 	TAILQ_FOREACH(p, &s->peers, entry) {
 		npeers++;
 		if (p->sess != NULL && p->sess->state == SESS_ESTABLISHED)
@@ -33,6 +36,10 @@ sync_metrics(struct server *srv, struct evbuffer *out)
 		norigins++;
 		remote += registry_count(o->table);
 	}
+	/* A cluster name needs no label escaping: [A-Za-z0-9._-]. */
+	prom_family(out, "epmdx_sync_info", "gauge",
+	    "Peer sync is on; the value is always 1.");
+	prom_sample(out, "epmdx_sync_info", buf, 1);
 	prom_one(out, "epmdx_sync_peers", "gauge",
 	    "Peers this daemon dials.", npeers);
 	prom_one(out, "epmdx_sync_peers_established", "gauge",
@@ -76,6 +83,9 @@ sync_metrics(struct server *srv, struct evbuffer *out)
 	prom_one(out, "epmdx_sync_handshake_timeouts_total", "counter",
 	    "Streams closed for want of an authenticated HELLO in time.",
 	    s->stats.handshake_timeouts);
+	prom_one(out, "epmdx_sync_refused_clusters_total", "counter",
+	    "Streams refused, either side, because the peer is of another "
+	    "cluster.", s->stats.refused_clusters);
 	prom_one(out, "epmdx_sync_handshake_evictions_total", "counter",
 	    "Unauthenticated accepted streams closed to make room.",
 	    s->stats.handshake_evictions);

@@ -1,4 +1,4 @@
-/* Sync message codec (pure). */
+/* Sync message codec (pure), and the clear-text SYNC opening. */
 #include <string.h>
 
 #include "sync_msg.h"
@@ -153,4 +153,97 @@ sync_msg_decode(const uint8_t *buf, size_t len, struct sync_msg *m,
 		return -1;
 	}
 	return 0;
+}
+
+/* Whether s[0..len) may name a cluster. */
+int
+sync_cluster_ok(const uint8_t *s, size_t len)
+{
+	return len <= SYNC_CLUSTER_MAX && sync_host_ok(s, len);
+}
+
+/* Encode a SYNC body: version, random, cluster unless "default". */
+int
+sync_open_encode(uint8_t *buf, size_t size, const uint8_t *random,
+    const char *cluster)
+{
+	size_t	 clen = strlen(cluster);
+
+	if (strcmp(cluster, "default") == 0)
+		clen = 0;
+	else if (!sync_cluster_ok((const uint8_t *)cluster, clen))
+		return -1;
+	if (size < PROTO_SYNC_OPEN_LEN + clen)
+		return -1;
+	buf[0] = SYNC_PROTO_VERSION;
+	memcpy(buf + 1, random, SYNC_OPEN_RANDOM);
+	memcpy(buf + PROTO_SYNC_OPEN_LEN, cluster, clen);
+	return (int)(PROTO_SYNC_OPEN_LEN + clen);
+}
+
+/* Decode a SYNC body. */
+int
+sync_open_decode(const uint8_t *body, size_t len, struct sync_open *o,
+    const char **why)
+{
+	size_t	 clen;
+
+	memset(o, 0, sizeof(*o));
+	if (len < PROTO_SYNC_OPEN_LEN || len > SYNC_OPEN_MAX) {
+		*why = "bad SYNC request length";
+		return -1;
+	}
+	o->version = body[0];
+	o->random = body + 1;
+	clen = len - PROTO_SYNC_OPEN_LEN;
+	if (clen == 0) {
+		memcpy(o->cluster, "default", sizeof("default"));
+		return 0;
+	}
+	if (!sync_cluster_ok(body + PROTO_SYNC_OPEN_LEN, clen)) {
+		*why = "bad cluster name";
+		return -1;
+	}
+	memcpy(o->cluster, body + PROTO_SYNC_OPEN_LEN, clen);
+	o->cluster[clen] = '\0';
+	return 0;
+}
+
+/* Encode a refusal: magic, length, cluster name. */
+int
+sync_refuse_encode(uint8_t *buf, size_t size, const char *cluster)
+{
+	size_t	 clen = strlen(cluster);
+
+	if (!sync_cluster_ok((const uint8_t *)cluster, clen) ||
+	    size < 5 + clen)
+		return -1;
+	memcpy(buf, SYNC_REFUSE_MAGIC, 4);
+	buf[4] = (uint8_t)clen;
+	memcpy(buf + 5, cluster, clen);
+	return (int)(5 + clen);
+}
+
+/* Whether the first len bytes from an acceptor are a refusal. */
+int
+sync_refuse_decode(const uint8_t *buf, size_t len,
+    char cluster[SYNC_CLUSTER_MAX + 1])
+{
+	size_t	 clen, have;
+
+	if (memcmp(buf, SYNC_REFUSE_MAGIC, len < 4 ? len : 4) != 0)
+		return -1;
+	if (len < 5)
+		return 0;
+	clen = buf[4];
+	if (clen == 0 || clen > SYNC_CLUSTER_MAX)
+		return -1;
+	have = len - 5 < clen ? len - 5 : clen;
+	if (have > 0 && !sync_host_ok(buf + 5, have))
+		return -1;
+	if (have < clen)
+		return 0;
+	memcpy(cluster, buf + 5, clen);
+	cluster[clen] = '\0';
+	return (int)(5 + clen);
 }

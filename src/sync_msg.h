@@ -16,6 +16,23 @@
 #define SYNC_FRAME_MAX		(64 * 1024) /* sealed frame, bytes */
 #define SYNC_MSG_MAX		(16 + 2 * PROTO_MAXSYMLEN + 16)
 
+#define SYNC_CLUSTER_MAX	64	/* bytes of a cluster name */
+#define SYNC_OPEN_RANDOM	(PROTO_SYNC_OPEN_LEN - 1) /* dialer's random */
+#define SYNC_OPEN_MAX		(PROTO_SYNC_OPEN_LEN + SYNC_CLUSTER_MAX)
+#define SYNC_REFUSE_MAGIC	"EPXC"	/* acceptor: not our cluster */
+#define SYNC_REFUSE_MAX		(4 + 1 + SYNC_CLUSTER_MAX)
+
+/*
+ * The SYNC request's body, in the clear: the protocol version, the
+ * dialer's random, then its cluster name unless that is "default" (the
+ * 33 bytes of a daemon older than cluster names mean "default" too).
+ */
+struct sync_open {
+	uint8_t		 version;
+	const uint8_t	*random;	/* SYNC_OPEN_RANDOM bytes */
+	char		 cluster[SYNC_CLUSTER_MAX + 1];
+};
+
 enum sync_msg_type {
 	SYNC_MSG_HELLO = 1,	/* who I am: origin, incarnation, advertise */
 	SYNC_MSG_SNAP_BEGIN,	/* a full table follows as ADDs */
@@ -66,5 +83,31 @@ int	sync_msg_encode(uint8_t *buf, size_t size, const struct sync_msg *m);
  */
 int	sync_msg_decode(const uint8_t *buf, size_t len, struct sync_msg *m,
 	    const char **why);
+
+/*
+ * Whether s[0..len) may name a cluster: 1 to SYNC_CLUSTER_MAX letters,
+ * digits, '.', '_' or '-'.
+ */
+int	sync_cluster_ok(const uint8_t *s, size_t len);
+/* Encode a SYNC body into buf; returns the length or -1. */
+int	sync_open_encode(uint8_t *buf, size_t size, const uint8_t *random,
+	    const char *cluster);
+/* Decode a SYNC body of len bytes; -1 with *why if malformed. */
+int	sync_open_decode(const uint8_t *body, size_t len, struct sync_open *,
+	    const char **why);
+/*
+ * The acceptor's answer to a dialer of another cluster, instead of its
+ * random: "EPXC", a length byte and its own cluster name, in the clear,
+ * then it closes.  Encode returns the length or -1.
+ */
+int	sync_refuse_encode(uint8_t *buf, size_t size, const char *cluster);
+/*
+ * Whether the acceptor's first len bytes are such a refusal: -1 if not
+ * (they are its random), 0 if they may be but are not whole yet, else
+ * the refusal's length, with its cluster name in cluster.  (A random that
+ * happens to look like one costs that stream, not the next.)
+ */
+int	sync_refuse_decode(const uint8_t *buf, size_t len,
+	    char cluster[SYNC_CLUSTER_MAX + 1]);
 
 #endif /* SYNC_MSG_H */

@@ -83,6 +83,7 @@ static const char *const sess_state_names[] = {
 	[SESS_AUTH_FAILED] = "auth-failed",
 	[SESS_ERROR] = "error",
 	[SESS_CLOSED] = "closed",
+	[SESS_CLUSTER] = "other-cluster",
 };
 
 /* A state as `epmdxctl peers` shows it. */
@@ -269,13 +270,15 @@ sess_open(struct sync_session *sess, const uint8_t *theirs,
 
 /* An inbound stream: conn.c read the opening SYNC request. */
 void
-sync_session_accept(struct sync *s, int fd, const uint8_t *body)
+sync_session_accept(struct sync *s, int fd, const uint8_t *body,
+    size_t bodylen)
 {
 	struct sync_session	*sess;
 	struct sockaddr_storage	 ss;
 	socklen_t		 len = sizeof(ss);
 	char			 addr[ADDR_TEXT_MAX];
 	uint8_t			 src[SYNC_SRC_BYTES];
+	const uint8_t		*random;
 	const char		*why;
 	int			 on = 1;
 
@@ -283,11 +286,8 @@ sync_session_accept(struct sync *s, int fd, const uint8_t *body)
 	if (getpeername(fd, (struct sockaddr *)&ss, &len) == -1)
 		ss.ss_family = AF_UNSPEC;
 	addr_text((struct sockaddr *)&ss, addr, sizeof(addr));
-	if (body[0] != SYNC_PROTO_VERSION) {
-		sess_warn_addr(addr, "unsupported sync protocol version");
-		close(fd);
+	if (sync_cluster_admit(s, fd, addr, body, bodylen, &random) == -1)
 		return;
-	}
 	sync_admit_source(&ss, src);
 	if ((sess = sync_admit(s, src, &why)) != NULL) {
 		s->stats.handshake_evictions++;
@@ -300,7 +300,7 @@ sync_session_accept(struct sync *s, int fd, const uint8_t *body)
 	}
 	sess = sess_new(s, 0, addr);
 	memcpy(sess->src, src, sizeof(sess->src));
-	memcpy(sess->theirs, body + 1, sizeof(sess->theirs));
+	memcpy(sess->theirs, random, sizeof(sess->theirs));
 	TAILQ_INSERT_TAIL(&s->inbound, sess, entry);
 	s->ninbound++;
 	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
@@ -423,18 +423,15 @@ static void
 sess_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct sync_session	*sess = arg;
-	uint8_t			 body[PROTO_SYNC_OPEN_LEN];
-	uint8_t			 frame[3 + PROTO_SYNC_OPEN_LEN];
+	uint8_t			 frame[3 + PROTO_SYNC_OPEN_MAX];
 	int			 fd, on = 1, len;
 
 	if (what & BEV_EVENT_CONNECTED) {
 		fd = bufferevent_getfd(bev);
 		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-		body[0] = SYNC_PROTO_VERSION;
-		memcpy(body + 1, sess->mine, SYNC_RANDOM_BYTES);
-		len = proto_encode_req(frame, sizeof(frame), PROTO_X_SYNC_REQ,
-		    body, sizeof(body));
+		len = sync_cluster_open(sess->sync, sess->mine, frame,
+		    sizeof(frame));
 		evbuffer_add(bufferevent_get_output(bev), frame, (size_t)len);
 		sess_enter_state(sess, SESS_WAIT_ACCEPT);
 		return;
@@ -448,8 +445,8 @@ sess_event_cb(struct bufferevent *bev, short what, void *arg)
 			sess_enter_state(sess, SESS_REFUSED);
 			if (sess->peer != NULL && !sess->peer->self)
 				sess_warn(sess, "peer closed the stream before "
-				    "its HELLO (wrong secret, sync off there, "
-				    "or not epmdx)");
+				    "its HELLO (wrong secret, another cluster, "
+				    "sync off there, or not epmdx)");
 		} else
 			sess_enter_state(sess, SESS_CLOSED);
 		sync_session_free(sess, "closed by peer");
@@ -514,8 +511,16 @@ sess_read_cb(struct bufferevent *bev, void *arg)
 	uint8_t			 lenb[4];
 	struct wire_r		 r;
 	uint32_t		 len;
+	int			 rc;
 
 	if (sess->state == SESS_WAIT_ACCEPT) {
+		if ((rc = sync_cluster_refused(sess)) != -1) {
+			if (rc == 1) {
+				sess_enter_state(sess, SESS_CLUSTER);
+				sync_session_free(sess, "another cluster");
+			}
+			return;
+		}
 		if (evbuffer_get_length(in) < sizeof(hdr))
 			return;
 		evbuffer_remove(in, hdr, sizeof(hdr));

@@ -28,16 +28,17 @@ FUZZ_LIBS	= `pkg-config --libs $(FUZZ_PKGS)`
 
 # The src/ objects each harness needs, and nothing more.
 FUZZ_OBJS_proto		= proto.o
-FUZZ_OBJS_config	= config.o config_value.o acl.o log.o xmalloc.o
+FUZZ_OBJS_config	= config.o config_env.o config_value.o acl.o log.o xmalloc.o
 FUZZ_OBJS_dns		= dns.o wire.o
 FUZZ_OBJS_sync_mcast_msg = sync_mcast_msg.o wire.o
 FUZZ_OBJS_sync_msg	= sync_msg.o proto.o wire.o
 FUZZ_OBJS_handover	= handover.o proto.o wire.o carry.o registry.o xmalloc.o log.o
 FUZZ_OBJS_sync_session	= sync.o sync_peer.o sync_origin.o sync_session.o \
-			  sync_send.o sync_admit.o sync_query.o sync_metrics.o \
+			  sync_send.o sync_admit.o sync_cluster.o sync_query.o \
+			  sync_metrics.o \
 			  sync_handover.o prom.o addr.o mono.o \
 			  sync_msg.o sync_crypto.o registry.o \
-			  proto.o wire.o handover.o config.o config_value.o \
+			  proto.o wire.o handover.o config.o config_env.o config_value.o \
 			  acl.o xmalloc.o log.o
 
 FUZZ_NAMES	= $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))

@@ -111,7 +111,8 @@ port2:
 		break;
 	case PROTO_X_SYNC_REQ:
 		check(node->namelen == 0 && node->extralen == 0);
-		check(req->bodylen == PROTO_SYNC_OPEN_LEN &&
+		check(req->bodylen >= PROTO_SYNC_OPEN_LEN &&
+		    req->bodylen <= PROTO_SYNC_OPEN_MAX &&
 		    inside(buf, len, req->body, req->bodylen));
 		break;
 	default:

@@ -19,6 +19,7 @@
 int	 LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static int	 inside_strict(const uint8_t *, size_t, const void *, size_t);
+static void	 check_tag(const uint8_t *, size_t);
 
 static struct sync_mcast_replay	 replay;
 static uint8_t			 out[SYNC_MCAST_PLAIN_MAX];
@@ -31,6 +32,26 @@ inside_strict(const uint8_t *buf, size_t len, const void *vp, size_t n)
 
 	return p != NULL && p >= buf && n <= len &&
 	    (size_t)(p - buf) <= len - n;
+}
+
+/*
+ * The cluster tag: within the bytes, a valid name, and what encodes back
+ * to the same prefix; no tag reads as "default".
+ */
+static void
+check_tag(const uint8_t *buf, size_t len)
+{
+	char	 cluster[SYNC_MCAST_CLUSTER_MAX + 1];
+	uint8_t	 again[SYNC_MCAST_TAG_MAX];
+	size_t	 t;
+
+	t = sync_mcast_tag_decode(buf, len, cluster);
+	check(t <= len && t <= SYNC_MCAST_TAG_MAX);
+	if (t == 0)
+		check(strcmp(cluster, "default") == 0);
+	else
+		check(sync_mcast_tag_encode(again, cluster) == t &&
+		    memcmp(again, buf, t) == 0);
 }
 
 /* libFuzzer entry point. */
@@ -49,6 +70,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			return 0;
 		if (k > 0)
 			memcpy(copy, data, k);
+		check_tag(copy, k);
 		rv = sync_mcast_decode(copy, k, &a, &why);
 		if (rv == -1) {
 			check(why != NULL);

@@ -2,8 +2,10 @@
  * libFuzzer target for the sync message codec: sync_msg_decode() on every
  * prefix of the input (from an exact-size copy), then on what decodes:
  * the fields obey the decoder's own rules, the pointers stay inside the
- * input, and sync_msg_encode() gives the same bytes back.  Any broken
- * invariant aborts.
+ * input, and sync_msg_encode() gives the same bytes back.  The same
+ * prefixes go through the clear-text SYNC opening and refusal decoders
+ * (sync_open_decode(), sync_refuse_decode()).  Any broken invariant
+ * aborts.
  *
  *	clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc \
  *	    tests/fuzz/fuzz_sync_msg.c src/sync_msg.c src/proto.c \
@@ -81,6 +83,43 @@ exercise(const uint8_t *buf, size_t len, const struct sync_msg *m)
 	    again.advertiselen == m->advertiselen);
 }
 
+/*
+ * The clear-text opening codecs over the same bytes: a SYNC body that
+ * decodes names a valid cluster and encodes back to itself; a refusal
+ * that decodes is within the bytes and encodes back to its prefix.
+ */
+static void
+exercise_open(const uint8_t *buf, size_t len)
+{
+	struct sync_open	 o;
+	uint8_t			 again[SYNC_OPEN_MAX + SYNC_REFUSE_MAX];
+	char			 cluster[SYNC_CLUSTER_MAX + 1];
+	const char		*why = NULL;
+	int			 n;
+
+	if (sync_open_decode(buf, len, &o, &why) == -1)
+		check(why != NULL);
+	else {
+		check(len >= PROTO_SYNC_OPEN_LEN && len <= SYNC_OPEN_MAX);
+		check(o.random == buf + 1);
+		check(sync_cluster_ok((const uint8_t *)o.cluster,
+		    strlen(o.cluster)));
+		n = sync_open_encode(again, sizeof(again), o.random,
+		    o.cluster);
+		check(n > 0 && again[0] == SYNC_PROTO_VERSION &&
+		    (o.version != SYNC_PROTO_VERSION || ((size_t)n == len &&
+		    memcmp(again, buf, len) == 0) ||
+		    (len == PROTO_SYNC_OPEN_LEN + 7 &&
+		    memcmp(o.cluster, "default", 7) == 0)));
+	}
+	if ((n = sync_refuse_decode(buf, len, cluster)) > 0) {
+		check((size_t)n <= len && (size_t)n <= SYNC_REFUSE_MAX);
+		check(sync_refuse_encode(again, sizeof(again), cluster) == n &&
+		    memcmp(again, buf, (size_t)n) == 0);
+	} else
+		check(n == 0 || n == -1);
+}
+
 /* libFuzzer entry point. */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -99,6 +138,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			return 0;
 		if (k > 0)
 			memcpy(copy, data, k);
+		exercise_open(copy, k);
 		why = NULL;
 		rv = sync_msg_decode(copy, k, &m, &why);
 		if (rv == -1) {

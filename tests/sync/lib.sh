@@ -28,6 +28,8 @@
 #                                  backend, ttl $SYNC_TTL, interval
 #                                  $SYNC_INTERVAL; extra LINEs end up in
 #                                  [sync] and may override those keys
+#                                  (a LINE setting backends replaces
+#                                  static; list keys add up)
 #   start_daemon_as* NAME EP -f CONF [ARGS...]  epmdx -port PORT, EP being
 #                                  PORT or ADDR:PORT (listening only there,
 #                                  so several daemons share a port); log
@@ -124,16 +126,22 @@ make_secret()
 }
 
 # write_conf FILE HOSTNAME PEERS [LINE...]: a config with a [sync] section:
-# static backend, the secret $SECRET, ttl and interval from SYNC_TTL and
-# SYNC_INTERVAL.  Extra lines go at the end of [sync]; a key given there
-# again overrides (inih keeps the last value).
+# static backend (unless a LINE sets backends), the secret $SECRET, ttl
+# and interval from SYNC_TTL and SYNC_INTERVAL.  Extra lines go at the end
+# of [sync]; a key of one value given there again overrides (the last
+# value counts), a list key (peers...) adds to the list.
 write_conf()
 {
-	local file=$1 host=$2 peers=$3 l
+	local file=$1 host=$2 peers=$3 l backends="backends = static"
 	shift 3
+	for l in "$@"; do
+		case $l in
+		backends*=*) backends="" ;;
+		esac
+	done
 	{
 		printf 'log_level = info\n\n[sync]\n'
-		printf 'backends = static\n'
+		[ -n "$backends" ] && printf '%s\n' "$backends"
 		printf 'hostname = %s\n' "$host"
 		printf 'secret_file = %s\n' "${SECRET:-$TMP/secret}"
 		[ -n "$peers" ] && printf 'peers = %s\n' "$peers"

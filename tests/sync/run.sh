@@ -3,10 +3,10 @@
 #
 #   sh tests/sync/run.sh [PATTERN...]
 #
-# Runs every tests/sync/[0-9][0-9]-*.sh in order (10-17 static peers, 18
-# contrib/elixir's libcluster strategy, 20 the story, 30-36 trust, 40-43
-# dns backend, 50-51 mcast backend, 60 WATCH across daemons, 61-65 real
-# nodes with epmdx_epmd), or only
+# Runs every tests/sync/[0-9][0-9]-*.sh in order (10-19 static peers, 20
+# the story, 30-38 trust and clusters, 40-43 dns backend, 50-52 mcast
+# backend, 60 WATCH across daemons, 61-65 real nodes with epmdx_epmd, 66
+# contrib/elixir's libcluster strategy), or only
 # those whose name contains one of the PATTERNs.  Each runs under bash
 # with `timeout 180` (SYNC_TIMEOUT) and prints PASS, FAIL or SKIP (exit 77);
 # a failed test's output is printed.  The last line is exactly
@@ -21,6 +21,7 @@
 #                    $TMPDIR, removed when nothing failed)
 #   SYNC_TIMEOUT     per-test limit in seconds (default 180)
 #   SYNC_KEEP        keep each test's temp dir
+#   EPMDX_OLD        a binary without cluster names, for 38 (else skipped)
 
 exec bash "$(dirname "$0")/../lib/runner.sh" --suite sync \
     --bin "${EPMDX:-build/epmdx}" --export EPMDX --ctl \

@@ -403,12 +403,12 @@ test_address(void **state)
 
 	(void)state;
 	load_ok("address = 127.0.0.1,::1\n", &conf);
-	assert_string_equal(conf.address, "127.0.0.1,::1");
+	assert_string_equal(conf.address, "127.0.0.1, ::1");
 	config_free(&conf);
 	load_ok("address = 10.0.0.1 fe80::1, ::ffff:192.0.2.7,,  0.0.0.0\n",
 	    &conf);
-	assert_string_equal(conf.address,
-	    "10.0.0.1 fe80::1, ::ffff:192.0.2.7,,  0.0.0.0");
+	assert_string_equal(conf.address,	/* a list is kept as "a, b" */
+	    "10.0.0.1, fe80::1, ::ffff:192.0.2.7, 0.0.0.0");
 	config_free(&conf);
 	load_ok("address = ::\n", &conf);
 	assert_string_equal(conf.address, "::");
@@ -418,7 +418,7 @@ test_address(void **state)
 	snprintf(text, sizeof(text), "address = 10.0.0.1");
 	for (i = 2; i <= 16; i++)
 		snprintf(text + strlen(text), sizeof(text) - strlen(text),
-		    ",10.0.0.%d", i);
+		    ", 10.0.0.%d", i);
 	load_ok(text, &conf);
 	assert_string_equal(conf.address, text + strlen("address = "));
 	config_free(&conf);
@@ -447,8 +447,9 @@ test_address(void **state)
 	load_ok("address = ::1\naddress =\n", &conf);
 	assert_null(conf.address);
 	config_free(&conf);
+	/* A list: a repeated key adds to it (test_config_list.c). */
 	load_ok("address = ::1\naddress = 127.0.0.1\n", &conf);
-	assert_string_equal(conf.address, "127.0.0.1");
+	assert_string_equal(conf.address, "::1, 127.0.0.1");
 	config_free(&conf);
 }
 
@@ -627,7 +628,7 @@ test_load_file(void **state)
 	assert_int_equal(rc, 0);
 	assert_null(cause);
 	assert_int_equal(conf.port, 4400);
-	assert_string_equal(conf.address, "127.0.0.1 ::1");
+	assert_string_equal(conf.address, "127.0.0.1, ::1");
 	assert_int_equal(conf.log_level, 2);
 	assert_int_equal(conf.packet_timeout, 60);
 	config_free(&conf);

@@ -36,6 +36,13 @@ sync_peers_dump(struct server *srv, struct evbuffer *out)
 {
 }
 
+/* STATUS: the configured cluster, as sync.c says it with sync off. */
+const char *
+sync_cluster(const struct server *s)
+{
+	return config_sync_cluster(&s->conf.sync);
+}
+
 /* RESOLVE: name@here is the local node of that name. */
 const struct node *
 sync_resolve(struct server *srv, const uint8_t *name, size_t namelen,

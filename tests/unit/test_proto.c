@@ -282,6 +282,40 @@ test_framing_overlong(void **state)
 }
 
 /* §1.0: unknown opcodes, including the obsolete 'a' and 'p', are garbage. */
+/*
+ * SYNC (201): a body of the version and random (33 bytes), and up to a
+ * 64-byte cluster name after them; shorter or longer is refused.
+ */
+static void
+test_sync_open_lengths(void **state)
+{
+	static const size_t	 lens[] = { 0, 32, 33, 34, 97, 98, 200 };
+	uint8_t			 buf[3 + 200];
+	struct proto_req	 req;
+	const char		*why;
+	size_t			 i, used;
+	int			 want;
+
+	(void)state;
+	memset(buf, 'a', sizeof(buf));
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		buf[0] = (uint8_t)((1 + lens[i]) >> 8);
+		buf[1] = (uint8_t)(1 + lens[i]);
+		buf[2] = PROTO_X_SYNC_REQ;
+		want = lens[i] >= PROTO_SYNC_OPEN_LEN &&
+		    lens[i] <= PROTO_SYNC_OPEN_MAX ? PROTO_OK : PROTO_ERR;
+		why = NULL;
+		assert_int_equal(proto_decode(buf, 3 + lens[i], &req, &used,
+		    &why), want);
+		if (want == PROTO_OK) {
+			assert_int_equal(req.bodylen, lens[i]);
+			assert_ptr_equal(req.body, buf + 3);
+			assert_int_equal(used, 3 + lens[i]);
+		} else
+			assert_string_equal(why, "bad SYNC request length");
+	}
+}
+
 static void
 test_unknown_opcodes(void **state)
 {
@@ -1359,6 +1393,7 @@ main(void)
 		cmocka_unit_test(test_framing_max),
 		cmocka_unit_test(test_framing_overlong),
 		cmocka_unit_test(test_unknown_opcodes),
+		cmocka_unit_test(test_sync_open_lengths),
 		cmocka_unit_test(test_opcode_only),
 		cmocka_unit_test(test_alive2_fields),
 		cmocka_unit_test(test_alive2_malformed),

@@ -254,7 +254,7 @@ sync_session_free(struct sync_session *sess, const char *reason)
 }
 
 void
-sync_session_accept(struct sync *s, int fd, const uint8_t *body)
+sync_session_accept(struct sync *s, int fd, const uint8_t *body, size_t len)
 {
 	naccepts++;
 	close(fd);

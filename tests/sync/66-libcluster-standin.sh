@@ -1,5 +1,5 @@
 #!/bin/bash
-# 18-libcluster-standin: contrib/elixir's Cluster.Strategy.Epmdx, run by a
+# 66-libcluster-standin: contrib/elixir's Cluster.Strategy.Epmdx, run by a
 # real Elixir node against a stand-in of libcluster's public API
 # (tests/lib/libcluster_standin), joins the cluster its daemon reports
 # through WATCH, with no ping and no polling.  Three daemons sync on
