@@ -893,8 +893,9 @@ test_sync_keys(void **state)
 	assert_int_equal(conf.sync.ttl, 5);
 	config_free(&conf);
 
-	expect_error("[sync]\nbackends = static, etcd\n", NAME ":2: backends:"
-	    " unknown backend \"etcd\" (static, hosts, dns, mcast)");
+	expect_error("[sync]\nbackends = static, consul\n", NAME ":2: "
+	    "backends: unknown backend \"consul\" (static, hosts, dns, "
+	    "mcast, etcd)");
 	expect_error("[sync]\npeers = a:0\n",
 	    NAME ":2: peers: \"a:0\" is not host[:port]");
 	expect_error("[sync]\nadvertise = a:1, b:2\n",

@@ -1,0 +1,592 @@
+/*
+ * Sync backend "etcd": a store.  Each daemon writes its local nodes as
+ * keys <prefix><cluster>/<host>/<name> under one lease of ttl, kept
+ * alive at ttl/3, and reads the cluster with one range and then one watch
+ * from the next revision (sync_etcd_view.c holds what they say).  A
+ * session with etcd runs: [authenticate], grant a lease, put every local
+ * node, revoke the leases of earlier sessions, range, watch.  Any failure
+ * ends it; the next session, on the next member, starts over, so a new
+ * lease holds every local node before the old one is revoked.  See
+ * epmdx-sync(7).
+ */
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+
+#include <sodium.h>
+
+#include "config.h"
+#include "epmdx.h"
+#include "etcd_http.h"
+#include "json.h"
+#include "log.h"
+#include "prom.h"
+#include "proto.h"
+#include "registry.h"
+#include "sync_etcd.h"
+#include "sync_int.h"
+#include "xmalloc.h"
+
+static void	etcd_range(struct sync_etcd *);
+
+/* base64 of len bytes into out (NUL-terminated). */
+static void
+etcd_b64(char *out, size_t size, const void *in, size_t len)
+{
+	sodium_bin2base64(out, size, in, len,
+	    sodium_base64_VARIANT_ORIGINAL);
+}
+
+/* String t of j, base64-decoded into out; its length, or -1. */
+static int
+etcd_unb64(const struct json *j, int t, uint8_t *out, size_t size)
+{
+	char	 text[ETCD_VALUE_MAX * 2];
+	size_t	 len;
+	int	 n;
+
+	if ((n = json_str(j, t, text, sizeof(text))) < 0 ||
+	    sodium_base642bin(out, size, text, (size_t)n, NULL, &len, NULL,
+	    sodium_base64_VARIANT_ORIGINAL) != 0)
+		return -1;
+	return (int)len;
+}
+
+/* The key of a local node (base64), or of the whole cluster (name NULL). */
+static void
+etcd_key(struct sync_etcd *e, const uint8_t *name, size_t namelen,
+    char *out, size_t size)
+{
+	uint8_t	 raw[ETCD_KEY_MAX];
+	size_t	 n;
+
+	n = (size_t)snprintf((char *)raw, sizeof(raw), "%s", e->keyprefix);
+	if (name != NULL) {
+		n += (size_t)snprintf((char *)raw + n, sizeof(raw) - n, "%s/",
+		    e->s->hostname);
+		if (namelen > sizeof(raw) - n)
+			namelen = sizeof(raw) - n;
+		memcpy(raw + n, name, namelen);
+		n += namelen;
+	}
+	etcd_b64(out, size, raw, n);
+}
+
+/* The end of the cluster's range: the prefix with its last byte + 1. */
+static void
+etcd_range_end(struct sync_etcd *e, char *out, size_t size)
+{
+	char	 raw[sizeof(e->keyprefix)];
+	size_t	 n;
+
+	n = (size_t)snprintf(raw, sizeof(raw), "%s", e->keyprefix);
+	raw[n - 1]++;			/* '/' + 1 */
+	etcd_b64(out, size, raw, n);
+}
+
+/* Parse a reply; -1 (logged, session failed) unless a 200 with JSON. */
+static int
+etcd_reply(struct sync_etcd *e, const char *what, struct json *j, int code,
+    const char *body, size_t len, const char *err)
+{
+	char	 msg[256];
+	int	 t;
+
+	if (code == 0) {
+		etcd_fail(e, what, err);
+		return -1;
+	}
+	if (json_parse(j, body, len, len / 2 + 64) == -1) {
+		snprintf(msg, sizeof(msg), "HTTP %d, no JSON reply", code);
+		etcd_fail(e, what, msg);
+		return -1;
+	}
+	if (code != 200) {
+		if ((t = json_get(j, 0, "message")) == -1 ||
+		    json_str(j, t, msg, sizeof(msg)) == -1)
+			snprintf(msg, sizeof(msg), "HTTP %d", code);
+		etcd_fail(e, what, msg);
+		json_free(j);
+		return -1;
+	}
+	e->contact = mono_now();
+	return 0;
+}
+
+/* Put (up) or delete a local node's key. */
+static void	etcd_put_cb(void *, int, const char *, size_t, const char *);
+
+void
+etcd_publish(struct sync_etcd *e, const struct node *n, int up)
+{
+	struct proto_node	 pn;
+	uint8_t			 val[ETCD_VALUE_MAX];
+	char			 key[ETCD_KEY_MAX * 2], b64[ETCD_VALUE_MAX * 2];
+	char			*body;
+	size_t			 len;
+
+	registry_node_view(n, &pn);
+	etcd_key(e, pn.name, pn.namelen, key, sizeof(key));
+	if (up) {
+		if ((len = etcd_value_put(val, sizeof(val),
+		    e->s->incarnation, e->advertise, &pn)) == 0)
+			return;
+		etcd_b64(b64, sizeof(b64), val, len);
+		xasprintf(&body, "{\"key\":\"%s\",\"value\":\"%s\","
+		    "\"lease\":\"%llu\"}", key, b64,
+		    (unsigned long long)e->lease);
+		etcd_http_post(e->http, "/v3/kv/put", body, etcd_put_cb, e);
+	} else {
+		xasprintf(&body, "{\"key\":\"%s\"}", key);
+		etcd_http_post(e->http, "/v3/kv/deleterange", body,
+		    etcd_put_cb, e);
+	}
+	free(body);
+	e->pending++;
+	e->puts++;
+}
+
+/* Revoke the leases of earlier sessions, then range. */
+static void	etcd_revoke_cb(void *, int, const char *, size_t,
+		    const char *);
+
+static void
+etcd_revoke(struct sync_etcd *e)
+{
+	char	*body;
+	int	 i;
+
+	e->state = ETCD_REVOKE;
+	e->revoking = 0;
+	for (i = 0; i < ETCD_STALE_LEASES; i++) {
+		if (e->stale[i] == 0)
+			continue;
+		xasprintf(&body, "{\"ID\":\"%llu\"}",
+		    (unsigned long long)e->stale[i]);
+		etcd_http_post(e->http, "/v3/lease/revoke", body,
+		    etcd_revoke_cb, e);
+		free(body);
+		e->revoking++;
+	}
+	if (e->revoking == 0)
+		etcd_range(e);
+}
+
+/* A revoke answered: a lease not found is revoked too. */
+static void
+etcd_revoke_cb(void *arg, int code, const char *body, size_t len,
+    const char *err)
+{
+	struct sync_etcd	*e = arg;
+
+	if (code == 0) {
+		etcd_fail(e, "revoke", err);
+		return;
+	}
+	e->contact = mono_now();
+	if (--e->revoking > 0)
+		return;
+	memset(e->stale, 0, sizeof(e->stale));
+	etcd_range(e);
+}
+
+/* A put or delete answered. */
+static void
+etcd_put_cb(void *arg, int code, const char *body, size_t len,
+    const char *err)
+{
+	struct sync_etcd	*e = arg;
+	struct json		 j;
+
+	if (etcd_reply(e, "put", &j, code, body, len, err) == -1)
+		return;
+	json_free(&j);
+	if (e->pending > 0)
+		e->pending--;
+	if (e->state == ETCD_PUT && e->pending == 0)
+		etcd_revoke(e);
+}
+
+/* Every local node, under the new lease. */
+static void
+etcd_put_all(struct sync_etcd *e)
+{
+	struct node	*n;
+
+	e->state = ETCD_PUT;
+	e->pending = 0;
+	for (n = registry_first(e->s->srv->reg); n != NULL;
+	    n = registry_next(n))
+		etcd_publish(e, n, 1);
+	if (e->pending == 0)
+		etcd_revoke(e);
+}
+
+/*
+ * The address peers reach us at, in our values: advertise when set,
+ * else the address we speak to etcd from, with our sync port.
+ */
+static void
+etcd_advertise(struct sync_etcd *e)
+{
+	char	 addr[64];
+
+	if (e->s->advertise[0] != ':' ||
+	    etcd_http_local_addr(e->http, addr, sizeof(addr)) == -1)
+		snprintf(e->advertise, sizeof(e->advertise), "%s",
+		    e->s->advertise);
+	else if (strchr(addr, ':') != NULL)
+		snprintf(e->advertise, sizeof(e->advertise), "[%s]%.7s", addr,
+		    e->s->advertise);
+	else
+		snprintf(e->advertise, sizeof(e->advertise), "%s%.7s", addr,
+		    e->s->advertise);
+}
+
+/* A lease granted. */
+static void
+etcd_grant_cb(void *arg, int code, const char *body, size_t len,
+    const char *err)
+{
+	struct sync_etcd	*e = arg;
+	struct json		 j;
+
+	if (etcd_reply(e, "lease grant", &j, code, body, len, err) == -1)
+		return;
+	if (json_u64(&j, json_get(&j, 0, "ID"), &e->lease) == -1 ||
+	    e->lease == 0) {
+		json_free(&j);
+		etcd_fail(e, "lease grant", "no lease ID in the reply");
+		return;
+	}
+	json_free(&j);
+	etcd_advertise(e);
+	log_debug("etcd: %s: lease %llx ttl %u", etcd_http_endpoint(e->http),
+	    (unsigned long long)e->lease, e->ttl);
+	etcd_put_all(e);
+}
+
+/* Ask for a lease. */
+static void
+etcd_grant(struct sync_etcd *e)
+{
+	char	 body[64];
+
+	e->state = ETCD_GRANT;
+	snprintf(body, sizeof(body), "{\"TTL\":%u}", e->ttl);
+	etcd_http_post(e->http, "/v3/lease/grant", body, etcd_grant_cb, e);
+}
+
+/* Authenticated: the token goes with every request from now on. */
+static void
+etcd_auth_cb(void *arg, int code, const char *body, size_t len,
+    const char *err)
+{
+	struct sync_etcd	*e = arg;
+	struct json		 j;
+	char			 token[1024];
+
+	if (etcd_reply(e, "authenticate", &j, code, body, len, err) == -1)
+		return;
+	if (json_str(&j, json_get(&j, 0, "token"), token,
+	    sizeof(token)) <= 0) {
+		json_free(&j);
+		etcd_fail(e, "authenticate", "no token in the reply");
+		return;
+	}
+	json_free(&j);
+	etcd_http_set_token(e->http, token);
+	etcd_grant(e);
+}
+
+/* A session starts. */
+void
+etcd_session_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct sync_etcd	*e = arg;
+
+	e->session++;
+	e->sessions++;
+	if (e->lease != 0) {
+		memmove(e->stale + 1, e->stale, sizeof(e->stale) -
+		    sizeof(e->stale[0]));
+		e->stale[0] = e->lease;
+		e->lease = 0;
+	}
+	if (e->auth != NULL) {
+		e->state = ETCD_AUTH;
+		etcd_http_set_token(e->http, NULL);
+		etcd_http_post(e->http, "/v3/auth/authenticate", e->auth,
+		    etcd_auth_cb, e);
+	} else
+		etcd_grant(e);
+}
+
+/* The session failed: say so once, try the next member after a while. */
+void
+etcd_fail(struct sync_etcd *e, const char *what, const char *why)
+{
+	struct timeval	 tv;
+
+	if (e->state == ETCD_IDLE)
+		return;
+	if (!e->warned)
+		log_warnx("etcd: %s: %s: %s; local nodes still served, "
+		    "trying the next member", etcd_http_endpoint(e->http),
+		    what, why);
+	else
+		log_debug("etcd: %s: %s: %s", etcd_http_endpoint(e->http),
+		    what, why);
+	e->warned = 1;
+	if (e->lost == 0)
+		e->lost = mono_now();
+	e->state = ETCD_IDLE;
+	e->pending = e->revoking = 0;
+	event_del(e->keepalive);
+	etcd_http_reset(e->http, 1);
+	e->backoff = e->backoff == 0 ? 100 : e->backoff * 2;
+	if (e->backoff > ETCD_BACKOFF_MAX)
+		e->backoff = ETCD_BACKOFF_MAX;
+	tv.tv_sec = e->backoff / 1000;
+	tv.tv_usec = (e->backoff % 1000) * 1000;
+	event_add(e->retry, &tv);
+}
+
+/*
+ * A key from a range or a watch event: origin host and node name, or -1
+ * when it is not ours to read (another prefix, our own host).
+ */
+static int
+etcd_key_split(struct sync_etcd *e, const uint8_t *key, size_t len,
+    char *host, size_t hostsize, const uint8_t **name, size_t *namelen)
+{
+	size_t		 plen = strlen(e->keyprefix), hlen;
+	const uint8_t	*slash;
+
+	if (len <= plen || memcmp(key, e->keyprefix, plen) != 0)
+		return -1;
+	key += plen;
+	len -= plen;
+	if ((slash = memchr(key, '/', len)) == NULL)
+		return -1;
+	hlen = (size_t)(slash - key);
+	if (hlen == 0 || hlen >= hostsize || memchr(key, '\0', hlen) != NULL)
+		return -1;
+	memcpy(host, key, hlen);
+	host[hlen] = '\0';
+	*name = slash + 1;
+	*namelen = len - hlen - 1;
+	return *namelen > 0 ? 0 : -1;
+}
+
+/* One key-value of a range or an event into view v (del: it went). */
+static void
+etcd_apply(struct sync_etcd *e, struct etcd_view *v, const struct json *j,
+    int kv, int del)
+{
+	uint8_t		 key[ETCD_KEY_MAX], val[ETCD_VALUE_MAX];
+	char		 host[SYNC_HOST_MAX + 1], b64[ETCD_KEY_MAX * 2];
+	char		 body[ETCD_KEY_MAX * 2 + 16];
+	const uint8_t	*name;
+	size_t		 namelen;
+	uint64_t	 mod = 0, lease = 0;
+	int		 klen, vlen;
+
+	if ((klen = etcd_unb64(j, json_get(j, kv, "key"), key,
+	    sizeof(key))) <= 0 || etcd_key_split(e, key, (size_t)klen, host,
+	    sizeof(host), &name, &namelen) == -1)
+		return;
+	(void)json_u64(j, json_get(j, kv, "mod_revision"), &mod);
+	(void)json_u64(j, json_get(j, kv, "lease"), &lease);
+	if (strcmp(host, e->s->hostname) == 0) {
+		/* Ours from an earlier run, not ours now: it goes. */
+		if (!del && lease != e->lease && v != e->view) {
+			etcd_b64(b64, sizeof(b64), key, (size_t)klen);
+			snprintf(body, sizeof(body), "{\"key\":\"%s\"}", b64);
+			etcd_http_post(e->http, "/v3/kv/deleterange", body,
+			    etcd_put_cb, e);
+			log_info("etcd: deleting a key of this host's earlier "
+			    "run (lease %llx)", (unsigned long long)lease);
+		}
+		return;
+	}
+	if (del) {
+		etcd_view_del(v, host, name, namelen);
+		return;
+	}
+	if ((vlen = etcd_unb64(j, json_get(j, kv, "value"), val,
+	    sizeof(val))) < 0 || etcd_view_put(v, host, name, namelen, val,
+	    (size_t)vlen, mod) == -1)
+		log_rate_warnx(&e->s->warn_rate, "etcd: a key of host %s "
+		    "holds no node: ignored", host);
+}
+
+/* A line of the watch: events, or the watch's end. */
+static void
+etcd_watch_line(void *arg, const char *line, size_t len)
+{
+	struct sync_etcd	*e = arg;
+	struct json		 j;
+	int			 r, ev, evs;
+	uint64_t		 compact = 0;
+
+	if (json_parse(&j, line, len, len / 2 + 64) == -1) {
+		etcd_fail(e, "watch", "a line that is no JSON");
+		return;
+	}
+	if ((r = json_get(&j, 0, "result")) == -1) {
+		json_free(&j);
+		etcd_fail(e, "watch", "a line with no result");
+		return;
+	}
+	e->contact = mono_now();
+	if (json_u64(&j, json_get(&j, r, "compact_revision"), &compact) == 0 ||
+	    json_bool(&j, json_get(&j, r, "canceled")) == 1) {
+		json_free(&j);
+		log_info("etcd: %s: watch from revision %llu canceled "
+		    "(compacted at %llu): reading the cluster again",
+		    etcd_http_endpoint(e->http),
+		    (unsigned long long)e->revision + 1,
+		    (unsigned long long)compact);
+		etcd_range(e);
+		return;
+	}
+	evs = json_get(&j, r, "events");
+	for (ev = json_first(&j, evs); ev != -1; ev = json_next(&j, evs, ev)) {
+		e->events++;
+		etcd_apply(e, e->view, &j, json_get(&j, ev, "kv"),
+		    json_eq(&j, json_get(&j, ev, "type"), "DELETE"));
+	}
+	json_free(&j);
+	etcd_view_flush(e->view, e->bi, 0);
+}
+
+/* The watch stream ended. */
+static void
+etcd_watch_done(void *arg, int code, const char *body, size_t len,
+    const char *err)
+{
+	etcd_fail(arg, "watch", err != NULL ? err : "ended");
+}
+
+/* The cluster as of a revision: the view anew, then watch what follows. */
+static void
+etcd_range_cb(void *arg, int code, const char *body, size_t len,
+    const char *err)
+{
+	struct sync_etcd	*e = arg;
+	struct etcd_view	*fresh;
+	struct timeval		 tv;
+	struct json		 j;
+	char			 key[sizeof(e->keyprefix) * 2];
+	char			 end[sizeof(e->keyprefix) * 2], *req;
+	int			 kvs, kv;
+
+	if (etcd_reply(e, "range", &j, code, body, len, err) == -1)
+		return;
+	if (json_u64(&j, json_path(&j, 0, "header", "revision", NULL),
+	    &e->revision) == -1) {
+		json_free(&j);
+		etcd_fail(e, "range", "no revision in the reply");
+		return;
+	}
+	fresh = etcd_view_new();
+	kvs = json_get(&j, 0, "kvs");
+	for (kv = json_first(&j, kvs); kv != -1; kv = json_next(&j, kvs, kv))
+		etcd_apply(e, fresh, &j, kv, 0);
+	json_free(&j);
+	etcd_view_swap(e->view, fresh, e->bi);
+	etcd_view_free(e->view);
+	e->view = fresh;
+	e->ranges++;
+
+	etcd_key(e, NULL, 0, key, sizeof(key));
+	etcd_range_end(e, end, sizeof(end));
+	xasprintf(&req, "{\"create_request\":{\"key\":\"%s\",\"range_end\":"
+	    "\"%s\",\"start_revision\":\"%llu\"}}", key, end,
+	    (unsigned long long)e->revision + 1);
+	etcd_http_stream(e->http, "/v3/watch", req, etcd_watch_line,
+	    etcd_watch_done, e);
+	free(req);
+	if (e->state != ETCD_RUNNING) {
+		if (e->lost != 0 && e->ever)
+			log_info("etcd: %s: contact back after %lld s: "
+			    "every local node written again",
+			    etcd_http_endpoint(e->http),
+			    (long long)(mono_now() - e->lost));
+		else
+			log_info("etcd: %s: connected, cluster at revision "
+			    "%llu", etcd_http_endpoint(e->http),
+			    (unsigned long long)e->revision);
+		e->state = ETCD_RUNNING;
+		e->lost = 0;
+		e->ever = 1;
+		e->warned = 0;
+		e->backoff = 0;
+		tv.tv_sec = e->ttl / 3;
+		tv.tv_usec = (e->ttl % 3) * 333333;
+		event_add(e->keepalive, &tv);
+	}
+}
+
+/* Read the whole cluster. */
+static void
+etcd_range(struct sync_etcd *e)
+{
+	char	 key[sizeof(e->keyprefix) * 2], end[sizeof(e->keyprefix) * 2];
+	char	*body;
+
+	if (e->state != ETCD_RUNNING)
+		e->state = ETCD_RANGE;
+	etcd_http_stream_stop(e->http);
+	etcd_key(e, NULL, 0, key, sizeof(key));
+	etcd_range_end(e, end, sizeof(end));
+	xasprintf(&body, "{\"key\":\"%s\",\"range_end\":\"%s\"}", key, end);
+	etcd_http_post(e->http, "/v3/kv/range", body, etcd_range_cb, e);
+	free(body);
+}
+
+/* The lease kept alive: etcd answers, so what it holds still stands. */
+static void
+etcd_keepalive_cb(void *arg, int code, const char *body, size_t len,
+    const char *err)
+{
+	struct sync_etcd	*e = arg;
+	struct json		 j;
+	uint64_t		 ttl = 0;
+
+	if (etcd_reply(e, "keepalive", &j, code, body, len, err) == -1)
+		return;
+	(void)json_u64(&j, json_path(&j, 0, "result", "TTL", NULL), &ttl);
+	json_free(&j);
+	if (ttl == 0) {
+		etcd_fail(e, "keepalive", "the lease expired");
+		return;
+	}
+	etcd_view_touch(e->view, e->bi);
+}
+
+/* Every ttl/3. */
+void
+etcd_keepalive_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct sync_etcd	*e = arg;
+	char			 body[64];
+
+	if (e->state != ETCD_RUNNING)
+		return;
+	snprintf(body, sizeof(body), "{\"ID\":\"%llu\"}",
+	    (unsigned long long)e->lease);
+	etcd_http_post(e->http, "/v3/lease/keepalive", body,
+	    etcd_keepalive_cb, e);
+}
+
