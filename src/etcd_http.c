@@ -33,7 +33,6 @@
 #define ETCD_MAX_MEMBERS	16
 #define ETCD_MAX_BODY		(64 * 1024 * 1024)
 #define ETCD_MAX_LINE		(16 * 1024 * 1024)
-#define ETCD_REQ_TIMEOUT	10	/* seconds, request connection */
 #define ETCD_STREAM_TIMEOUT	(7 * 86400) /* a quiet watch is fine */
 
 struct etcd_conn;
@@ -78,6 +77,7 @@ struct etcd_http {
 	struct etcd_conn	*stream;
 	TAILQ_HEAD(, etcd_conn)	 graveyard;
 	struct event		*reap;
+	int			 timeout;	/* seconds, requests */
 };
 
 /* Parse "http[s]://host:port" into m; -1 if it is not one. */
@@ -258,7 +258,21 @@ etcd_conn_why(struct etcd_conn *c, struct evhttp_request *req, char *buf,
 	if (c->h->members[c->h->cur].tls &&
 	    (e = bufferevent_get_openssl_error(c->bev)) != 0) {
 		ERR_error_string_n(e, ssl, sizeof(ssl));
-		snprintf(buf, size, "TLS: %s", ssl);
+		switch (ERR_GET_REASON(e)) {
+		case SSL_R_CERTIFICATE_VERIFY_FAILED:
+			snprintf(buf, size, "TLS: %s (etcd's certificate is "
+			    "not one etcd_cacert trusts for this address)", ssl);
+			break;
+		case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
+		case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
+		case SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN:
+		case SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED:
+			snprintf(buf, size, "TLS: %s (etcd refused our client "
+			    "certificate, etcd_cert)", ssl);
+			break;
+		default:
+			snprintf(buf, size, "TLS: %s", ssl);
+		}
 	} else if (req == NULL)
 		snprintf(buf, size, "connection failed");
 	else
@@ -389,7 +403,7 @@ etcd_http_post(struct etcd_http *h, const char *path, const char *body,
 		h->unary = NULL;
 	}
 	if (h->unary == NULL)
-		h->unary = etcd_conn_new(h, ETCD_REQ_TIMEOUT);
+		h->unary = etcd_conn_new(h, h->timeout);
 	etcd_conn_post(h, h->unary, path, body, NULL, done, arg);
 }
 
@@ -420,6 +434,13 @@ etcd_http_reset(struct etcd_http *h, int next)
 	etcd_http_stream_stop(h);
 	if (next)
 		h->cur = (h->cur + 1) % h->nmembers;
+}
+
+/* How many members. */
+int
+etcd_http_members(const struct etcd_http *h)
+{
+	return h->nmembers;
 }
 
 /* The member in use. */
@@ -462,7 +483,7 @@ etcd_http_set_token(struct etcd_http *h, const char *token)
 /* A client for the members listed. */
 struct etcd_http *
 etcd_http_new(struct event_base *base, struct evdns_base *dns,
-    const char *endpoints, const char *cacert, const char *cert,
+    unsigned int timeout, const char *endpoints, const char *cacert, const char *cert,
     const char *key, char **cause)
 {
 	struct etcd_http	*h;
@@ -472,6 +493,7 @@ etcd_http_new(struct event_base *base, struct evdns_base *dns,
 	h = xcalloc(1, sizeof(*h));
 	h->base = base;
 	h->dns = dns;
+	h->timeout = (int)timeout;
 	TAILQ_INIT(&h->graveyard);
 	copy = xstrdup(endpoints);
 	for (p = copy; (tok = strsep(&p, ", ")) != NULL;) {

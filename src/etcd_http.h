@@ -22,9 +22,13 @@ typedef void	 etcd_http_done(void *arg, int code, const char *body,
 /* One line of a stream's reply (a JSON object). */
 typedef void	 etcd_http_line(void *arg, const char *line, size_t len);
 
-/* Endpoints "http[s]://host:port, ..."; TLS files may be NULL. */
+/*
+ * Endpoints "http[s]://host:port, ..."; TLS files may be NULL; a request
+ * not answered within timeout seconds fails.
+ */
 struct etcd_http *etcd_http_new(struct event_base *, struct evdns_base *,
-		    const char *endpoints, const char *cacert,
+		    unsigned int timeout, const char *endpoints,
+		    const char *cacert,
 		    const char *cert, const char *key, char **cause);
 void		 etcd_http_free(struct etcd_http *);
 /* POST body (JSON) to path on the request connection. */
@@ -38,6 +42,8 @@ void		 etcd_http_stream(struct etcd_http *, const char *path,
 void		 etcd_http_stream_stop(struct etcd_http *);
 /* Drop both connections and their requests; next time, the next member. */
 void		 etcd_http_reset(struct etcd_http *, int next);
+/* How many members are listed. */
+int		 etcd_http_members(const struct etcd_http *);
 /* The member in use, "host:port". */
 const char	*etcd_http_endpoint(const struct etcd_http *);
 /*

@@ -336,6 +336,7 @@ void
 etcd_fail(struct sync_etcd *e, const char *what, const char *why)
 {
 	struct timeval	 tv;
+	unsigned int	 n;
 
 	if (e->state == ETCD_IDLE)
 		return;
@@ -353,9 +354,18 @@ etcd_fail(struct sync_etcd *e, const char *what, const char *why)
 	e->pending = e->revoking = 0;
 	event_del(e->keepalive);
 	etcd_http_reset(e->http, 1);
-	e->backoff = e->backoff == 0 ? 100 : e->backoff * 2;
-	if (e->backoff > ETCD_BACKOFF_MAX)
-		e->backoff = ETCD_BACKOFF_MAX;
+	/*
+	 * The next member at once (100 ms); after each round of them all,
+	 * twice as long, up to ttl/2: back in time to keep our keys.
+	 */
+	n = (unsigned int)etcd_http_members(e->http);
+	if (++e->fails % n != 0)
+		e->backoff = 100;
+	else
+		e->backoff = 200U << (e->fails / n > 5 ? 5 : e->fails / n - 1);
+	if (e->backoff > ETCD_BACKOFF_MAX || e->backoff > e->ttl * 500)
+		e->backoff = e->ttl * 500 < ETCD_BACKOFF_MAX ? e->ttl * 500 :
+		    ETCD_BACKOFF_MAX;
 	tv.tv_sec = e->backoff / 1000;
 	tv.tv_usec = (e->backoff % 1000) * 1000;
 	event_add(e->retry, &tv);
@@ -532,6 +542,7 @@ etcd_range_cb(void *arg, int code, const char *body, size_t len,
 		e->ever = 1;
 		e->warned = 0;
 		e->backoff = 0;
+		e->fails = 0;
 		tv.tv_sec = e->ttl / 3;
 		tv.tv_usec = (e->ttl % 3) * 333333;
 		event_add(e->keepalive, &tv);

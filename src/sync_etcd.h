@@ -95,6 +95,7 @@ struct sync_etcd {
 	uint64_t		 revision;	/* of the last range */
 	unsigned int		 ttl;
 	unsigned int		 backoff;	/* ms */
+	unsigned int		 fails;		/* in a row */
 	int			 ever;		/* a session once ran */
 	int			 warned;	/* this outage is logged */
 	time_t			 contact;	/* last answer, mono_now() */

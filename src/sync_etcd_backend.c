@@ -164,6 +164,7 @@ etcd_settings(struct sync_etcd *e, const struct sync_conf *sc,
 	const char		*prefix, *cluster;
 	char			*auth = NULL, *copy, *p, *tok;
 	char			 keyprefix[sizeof(e->keyprefix)];
+	unsigned int		 timeout;
 
 	copy = xstrdup(sc->backends);
 	for (p = copy; (tok = strsep(&p, ", ")) != NULL;)
@@ -195,7 +196,10 @@ etcd_settings(struct sync_etcd *e, const struct sync_conf *sc,
 	if (sc->etcd_password_file != NULL &&
 	    (auth = etcd_password_load(sc->etcd_password_file, cause)) == NULL)
 		return -1;
-	if ((http = etcd_http_new(e->s->base, e->s->dns, sc->etcd_endpoints,
+	/* A member slower than ttl/2 (2 to 10 s): try the next one. */
+	timeout = sc->ttl / 2 < 2 ? 2 : sc->ttl / 2 > 10 ? 10 : sc->ttl / 2;
+	if ((http = etcd_http_new(e->s->base, e->s->dns, timeout,
+	    sc->etcd_endpoints,
 	    sc->etcd_cacert, sc->etcd_cert, sc->etcd_key, cause)) == NULL) {
 		free(auth);
 		return -1;

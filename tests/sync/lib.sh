@@ -132,7 +132,7 @@ write_conf()
 	local file=$1 host=$2 peers=$3 l
 	shift 3
 	{
-		printf 'log_level = info\n\n[sync]\n'
+		printf 'log_level = %s\n\n[sync]\n' "${SYNC_LOG_LEVEL:-info}"
 		printf 'backends = static\n'
 		printf 'hostname = %s\n' "$host"
 		printf 'secret_file = %s\n' "${SECRET:-$TMP/secret}"
