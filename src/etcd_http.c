@@ -287,7 +287,7 @@ etcd_req_cb(struct evhttp_request *req, void *arg)
 	struct etcd_req		*r = arg;
 	struct etcd_conn	*c = r->conn;
 	struct evbuffer		*in;
-	char			 why[256];
+	char			 why[512];
 	int			 code;
 
 	TAILQ_REMOVE(&c->reqs, r, entry);
