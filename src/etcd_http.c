@@ -36,6 +36,9 @@
 #define ETCD_STREAM_TIMEOUT	(7 * 86400) /* a quiet watch is fine */
 
 struct etcd_conn;
+struct etcd_req;
+
+static void	etcd_lines(struct etcd_req *, int);
 
 /* One request in flight. */
 struct etcd_req {
@@ -301,11 +304,12 @@ etcd_req_cb(struct evhttp_request *req, void *arg)
 		goto out;
 	}
 	in = evhttp_request_get_input_buffer(req);
-	if (r->line != NULL && evbuffer_get_length(in) > 0)
+	if (r->line != NULL) {
 		evbuffer_add_buffer(r->partial, in);
-	if (r->line != NULL)
-		r->done(r->arg, code, NULL, 0, "stream ended");
-	else
+		etcd_lines(r, 1);
+		if (!c->dead)
+			r->done(r->arg, code, NULL, 0, "stream ended");
+	} else
 		r->done(r->arg, code, (const char *)evbuffer_pullup(in, -1),
 		    evbuffer_get_length(in), NULL);
 out:
@@ -314,23 +318,22 @@ out:
 	free(r);
 }
 
-/* Part of a stream's reply: hand over each whole line. */
+/*
+ * Hand over each whole line of a stream's reply; at its end (last), what
+ * is left too.
+ */
 static void
-etcd_chunk_cb(struct evhttp_request *req, void *arg)
+etcd_lines(struct etcd_req *r, int last)
 {
-	struct etcd_req		*r = arg;
 	struct etcd_conn	*c = r->conn;
 	struct evbuffer_ptr	 eol;
 	char			*line;
 	size_t			 len;
 
-	if (c->dead)
-		return;
-	evbuffer_add_buffer(r->partial, evhttp_request_get_input_buffer(req));
-	while (!c->dead) {
+	while (!c->dead && evbuffer_get_length(r->partial) > 0) {
 		eol = evbuffer_search_eol(r->partial, NULL, NULL,
 		    EVBUFFER_EOL_LF);
-		if (eol.pos == -1) {
+		if (eol.pos == -1 && !last) {
 			if (evbuffer_get_length(r->partial) > ETCD_MAX_LINE) {
 				log_warnx("etcd: a watch line over %d bytes",
 				    ETCD_MAX_LINE);
@@ -340,12 +343,26 @@ etcd_chunk_cb(struct evhttp_request *req, void *arg)
 			}
 			return;
 		}
-		len = (size_t)eol.pos;
-		line = (char *)evbuffer_pullup(r->partial, (ssize_t)len + 1);
+		len = eol.pos == -1 ? evbuffer_get_length(r->partial) :
+		    (size_t)eol.pos;
+		line = (char *)evbuffer_pullup(r->partial, -1);
 		r->line(r->arg, line, len);
 		if (!c->dead)
-			evbuffer_drain(r->partial, len + 1);
+			evbuffer_drain(r->partial, eol.pos == -1 ? len :
+			    len + 1);
 	}
+}
+
+/* Part of a stream's reply. */
+static void
+etcd_chunk_cb(struct evhttp_request *req, void *arg)
+{
+	struct etcd_req		*r = arg;
+
+	if (r->conn->dead)
+		return;
+	evbuffer_add_buffer(r->partial, evhttp_request_get_input_buffer(req));
+	etcd_lines(r, 0);
 }
 
 /* Queue a POST on c. */
