@@ -500,8 +500,8 @@ etcd_http_set_token(struct etcd_http *h, const char *token)
 /* A client for the members listed. */
 struct etcd_http *
 etcd_http_new(struct event_base *base, struct evdns_base *dns,
-    unsigned int timeout, const char *endpoints, const char *cacert, const char *cert,
-    const char *key, char **cause)
+    unsigned int timeout, const char *endpoints, const char *cacert,
+    const char *cert, const char *key, char **cause)
 {
 	struct etcd_http	*h;
 	char			*copy, *p, *tok;

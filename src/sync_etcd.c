@@ -503,8 +503,8 @@ etcd_range_cb(void *arg, int code, const char *body, size_t len,
 
 	if (etcd_reply(e, "range", &j, code, body, len, err) == -1)
 		return;
-	if (json_u64(&j, json_path(&j, 0, "header", "revision", NULL),
-	    &e->revision) == -1) {
+	if (json_u64(&j, json_path(&j, 0, "header", "revision",
+	    (const char *)NULL), &e->revision) == -1) {
 		json_free(&j);
 		etcd_fail(e, "range", "no revision in the reply");
 		return;
@@ -577,7 +577,8 @@ etcd_keepalive_cb(void *arg, int code, const char *body, size_t len,
 
 	if (etcd_reply(e, "keepalive", &j, code, body, len, err) == -1)
 		return;
-	(void)json_u64(&j, json_path(&j, 0, "result", "TTL", NULL), &ttl);
+	(void)json_u64(&j, json_path(&j, 0, "result", "TTL",
+	    (const char *)NULL), &ttl);
 	json_free(&j);
 	if (ttl == 0) {
 		etcd_fail(e, "keepalive", "the lease expired");

@@ -95,7 +95,7 @@ test_lookup(void **state)
 	r = json_get(&j, 0, "result");
 	assert_true(r > 0);
 	assert_int_equal(json_u64(&j, json_path(&j, r, "header", "revision",
-	    NULL), &v), 0);
+	    (const char *)NULL), &v), 0);
 	assert_int_equal(v, 12);
 	assert_int_equal(json_u64(&j, json_get(&j, 0, "n"), &v), 0);
 	assert_int_equal(v, 42);
@@ -106,7 +106,7 @@ test_lookup(void **state)
 	evs = json_get(&j, r, "events");
 	for (ev = json_first(&j, evs); ev != -1; ev = json_next(&j, evs, ev)) {
 		assert_int_equal(json_str(&j, json_path(&j, ev, "kv", "key",
-		    NULL), buf, sizeof(buf)), 4);
+		    (const char *)NULL), buf, sizeof(buf)), 4);
 		assert_string_equal(buf, n == 0 ? "YQ==" : "Yg==");
 		assert_int_equal(json_eq(&j, json_get(&j, ev, "type"),
 		    "DELETE"), n == 1);
