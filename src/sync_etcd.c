@@ -105,7 +105,7 @@ etcd_reply(struct sync_etcd *e, const char *what, struct json *j, int code,
 		etcd_fail(e, what, err);
 		return -1;
 	}
-	if (json_parse(j, body, len, len / 2 + 64) == -1) {
+	if (json_parse(j, body, len, ETCD_TOKENS(len)) == -1) {
 		snprintf(msg, sizeof(msg), "HTTP %d, no JSON reply", code);
 		etcd_fail(e, what, msg);
 		return -1;
@@ -449,7 +449,7 @@ etcd_watch_line(void *arg, const char *line, size_t len)
 	int			 r, ev, evs;
 	uint64_t		 compact = 0;
 
-	if (json_parse(&j, line, len, len / 2 + 64) == -1) {
+	if (json_parse(&j, line, len, ETCD_TOKENS(len)) == -1) {
 		etcd_fail(e, "watch", "a line that is no JSON");
 		return;
 	}

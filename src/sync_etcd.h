@@ -63,6 +63,9 @@ struct node;
 struct sync;
 
 #define ETCD_KEY_MAX		1024	/* a key's bytes */
+/* JSON tokens a reply of len bytes may make: at most 4M (160 MiB). */
+#define ETCD_TOKENS(len)	((len) / 2 + 64 < (4U << 20) ? (len) / 2 + 64 : \
+				    (4U << 20))
 #define ETCD_STALE_LEASES	4	/* earlier sessions' leases to revoke */
 #define ETCD_BACKOFF_MAX	5000	/* ms between sessions, at most */
 
