@@ -10,26 +10,20 @@
  * epmdx-sync(7).
  */
 #include <sys/types.h>
-#include <sys/stat.h>
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
 
 #include <sodium.h>
 
-#include "config.h"
 #include "epmdx.h"
 #include "etcd_http.h"
 #include "json.h"
 #include "log.h"
-#include "prom.h"
 #include "proto.h"
 #include "registry.h"
 #include "sync_etcd.h"
@@ -407,6 +401,7 @@ etcd_apply(struct sync_etcd *e, struct etcd_view *v, const struct json *j,
 	char		 host[SYNC_HOST_MAX + 1], b64[ETCD_KEY_MAX * 2];
 	char		 body[ETCD_KEY_MAX * 2 + 16];
 	const uint8_t	*name;
+	struct node	*n;
 	size_t		 namelen;
 	uint64_t	 mod = 0, lease = 0;
 	int		 klen, vlen;
@@ -426,6 +421,13 @@ etcd_apply(struct sync_etcd *e, struct etcd_view *v, const struct json *j,
 			    etcd_put_cb, e);
 			log_info("etcd: deleting a key of this host's earlier "
 			    "run (lease %llx)", (unsigned long long)lease);
+		}
+		/* Ours, deleted by someone else while the node runs. */
+		if (del && v == e->view && (n = registry_lookup(e->s->srv->reg,
+		    name, namelen)) != NULL) {
+			log_info("etcd: a key of a local node was deleted: "
+			    "writing it again");
+			etcd_publish(e, n, 1);
 		}
 		return;
 	}

@@ -1,6 +1,7 @@
 #!/bin/bash
 # 70-etcd-converge: three daemons with backends = etcd and one real etcd
-# converge: each lists every node.  One killed with -9 (no goodbye, its
+# converge: each lists every node; a key deleted by hand is written again
+# by its daemon.  One killed with -9 (no goodbye, its
 # lease just stops being kept alive) leaves every table within ttl + 3 s;
 # restarted (a new incarnation, the same host name), it comes back with
 # every node it holds, and learns the others' again.
@@ -39,6 +40,11 @@ for i in 1 2 3; do
 done
 [ "$(etcd_ctl get --prefix /epmdx/default/ --keys-only | grep -c .)" = 4 ] ||
     fail "etcd does not hold the 4 keys: $(etcd_ctl get --prefix /epmdx/ --keys-only)"
+# A key deleted behind a daemon's back is written again.
+etcd_ctl del /epmdx/default/h1/n1 >/dev/null || fail "etcdctl del"
+wait_until 5 test -n "$(etcd_ctl get /epmdx/default/h1/n1 --keys-only)" ||
+    fail "h1 did not write its deleted key again"
+wait_until 5 mesh_converged || fail "n1@h1 not back everywhere"
 
 kill9 "$DPID_h3" || fail "h3 did not die"
 t0=$(now_ms)
