@@ -264,7 +264,8 @@ etcd_conn_why(struct etcd_conn *c, struct evhttp_request *req, char *buf,
 		switch (ERR_GET_REASON(e)) {
 		case SSL_R_CERTIFICATE_VERIFY_FAILED:
 			snprintf(buf, size, "TLS: %s (etcd's certificate is "
-			    "not one etcd_cacert trusts for this address)", ssl);
+			    "not one etcd_cacert trusts for this address)",
+			    ssl);
 			break;
 		case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
 		case SSL_R_TLSV1_ALERT_UNKNOWN_CA:

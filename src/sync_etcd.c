@@ -460,7 +460,7 @@ etcd_watch_line(void *arg, const char *line, size_t len)
 		etcd_fail(e, "watch", "a line with no result");
 		return;
 	}
-	e->contact = mono_now();
+	e->contact = e->watch_heard = mono_now();
 	if (json_u64(&j, json_get(&j, r, "compact_revision"), &compact) == 0 ||
 	    json_bool(&j, json_get(&j, r, "canceled")) == 1) {
 		json_free(&j);
@@ -524,8 +524,9 @@ etcd_range_cb(void *arg, int code, const char *body, size_t len,
 	etcd_key(e, NULL, 0, key, sizeof(key));
 	etcd_range_end(e, end, sizeof(end));
 	xasprintf(&req, "{\"create_request\":{\"key\":\"%s\",\"range_end\":"
-	    "\"%s\",\"start_revision\":\"%llu\"}}", key, end,
-	    (unsigned long long)e->revision + 1);
+	    "\"%s\",\"start_revision\":\"%llu\",\"progress_notify\":true}}",
+	    key, end, (unsigned long long)e->revision + 1);
+	e->watch_heard = mono_now();
 	etcd_http_stream(e->http, "/v3/watch", req, etcd_watch_line,
 	    etcd_watch_done, e);
 	free(req);
@@ -598,6 +599,12 @@ etcd_keepalive_tick(evutil_socket_t fd, short what, void *arg)
 
 	if (e->state != ETCD_RUNNING)
 		return;
+	if (mono_now() - e->watch_heard > ETCD_WATCH_QUIET) {
+		log_info("etcd: %s: the watch was silent for %d s: reading "
+		    "the cluster again", etcd_http_endpoint(e->http),
+		    ETCD_WATCH_QUIET);
+		etcd_range(e);
+	}
 	snprintf(body, sizeof(body), "{\"ID\":\"%llu\"}",
 	    (unsigned long long)e->lease);
 	etcd_http_post(e->http, "/v3/lease/keepalive", body,

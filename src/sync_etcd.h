@@ -49,7 +49,8 @@ void		 etcd_view_flush(struct etcd_view *, struct sync_backend_inst *,
 void		 etcd_view_swap(struct etcd_view *old, struct etcd_view *fresh,
 		    struct sync_backend_inst *);
 /* Tell the core every origin is still held (etcd answered). */
-void		 etcd_view_touch(struct etcd_view *, struct sync_backend_inst *);
+void		 etcd_view_touch(struct etcd_view *,
+		    struct sync_backend_inst *);
 size_t		 etcd_view_entries(const struct etcd_view *);
 
 /* The backend's state, shared by sync_etcd.c and sync_etcd_backend.c. */
@@ -64,10 +65,16 @@ struct sync;
 
 #define ETCD_KEY_MAX		1024	/* a key's bytes */
 /* JSON tokens a reply of len bytes may make: at most 4M (160 MiB). */
-#define ETCD_TOKENS(len)	((len) / 2 + 64 < (4U << 20) ? (len) / 2 + 64 : \
-				    (4U << 20))
+#define ETCD_TOKENS(len)	((len) / 2 + 64 < (4U << 20) ? \
+				    (len) / 2 + 64 : (4U << 20))
 #define ETCD_STALE_LEASES	4	/* earlier sessions' leases to revoke */
 #define ETCD_BACKOFF_MAX	5000	/* ms between sessions, at most */
+/*
+ * A watch asks for progress notices, which etcd sends every 10 minutes
+ * by default: one silent for longer is read again (a proxy may have
+ * dropped it without a word).
+ */
+#define ETCD_WATCH_QUIET	(11 * 60)
 
 enum etcd_state {
 	ETCD_IDLE,		/* waiting to start a session */
@@ -103,6 +110,7 @@ struct sync_etcd {
 	int			 warned;	/* this outage is logged */
 	time_t			 contact;	/* last answer, mono_now() */
 	time_t			 lost;		/* since when, 0 while up */
+	time_t			 watch_heard;	/* the watch's last line */
 	struct event		*retry;
 	struct event		*keepalive;
 	uint64_t		 sessions, ranges, events, puts;

@@ -210,7 +210,8 @@ etcd_vorigin_feed(struct etcd_vorigin *o, struct sync_backend_inst *bi)
 {
 	struct proto_node	*pn;
 	uint64_t		 inc, newest_inc = 0, version = 0;
-	char			 adv[SYNC_HOST_MAX + 8], addr[SYNC_HOST_MAX + 8];
+	char			 adv[SYNC_HOST_MAX + 8];
+	char			 addr[SYNC_HOST_MAX + 8];
 	size_t			 i, n = 0;
 
 	addr[0] = '\0';

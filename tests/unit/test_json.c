@@ -26,7 +26,8 @@ test_grammar(void **state)
 {
 	static const char *const good[] = {
 		"{}", "[]", " {} ", "0", "-0", "1.5e-3", "\"\"", "true",
-		"null", "[1,[2,[3]],{\"a\":{}}]", "{\"a\":1,\"b\":[true,false]}",
+		"null", "[1,[2,[3]],{\"a\":{}}]",
+		"{\"a\":1,\"b\":[true,false]}",
 		"\"\\u00e9\\n\\\"\"", "\r\n\t[ 1 , 2 ]\n",
 	};
 	static const char *const bad[] = {
