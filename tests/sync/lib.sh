@@ -26,7 +26,8 @@
 #   make_secret FILE [TEXT]        a 0600 secret file (random if no TEXT)
 #   write_conf FILE HOSTNAME PEERS [LINE...]   a [sync] config, static
 #                                  backend, ttl $SYNC_TTL, interval
-#                                  $SYNC_INTERVAL; extra LINEs end up in
+#                                  $SYNC_INTERVAL, log_level
+#                                  $SYNC_LOG_LEVEL (info); extra LINEs end up in
 #                                  [sync] and may override those keys
 #   start_daemon_as* NAME EP -f CONF [ARGS...]  epmdx -port PORT, EP being
 #                                  PORT or ADDR:PORT (listening only there,
