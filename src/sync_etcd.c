@@ -334,14 +334,22 @@ etcd_fail(struct sync_etcd *e, const char *what, const char *why)
 
 	if (e->state == ETCD_IDLE)
 		return;
+	/*
+	 * Once per outage, and again when the reason changes (at most 3
+	 * times a minute: members may fail in turns, each its own way).
+	 */
 	if (!e->warned)
 		log_warnx("etcd: %s: %s: %s; local nodes still served, "
 		    "trying the next member", etcd_http_endpoint(e->http),
 		    what, why);
+	else if (strncmp(e->why, why, sizeof(e->why) - 1) != 0)
+		log_rate_warnx(&e->rate, "etcd: %s: %s: %s",
+		    etcd_http_endpoint(e->http), what, why);
 	else
 		log_debug("etcd: %s: %s: %s", etcd_http_endpoint(e->http),
 		    what, why);
 	e->warned = 1;
+	snprintf(e->why, sizeof(e->why), "%s", why);
 	if (e->lost == 0)
 		e->lost = mono_now();
 	e->state = ETCD_IDLE;

@@ -56,6 +56,7 @@ size_t		 etcd_view_entries(const struct etcd_view *);
 /* The backend's state, shared by sync_etcd.c and sync_etcd_backend.c. */
 #include <time.h>
 
+#include "log.h"
 #include "sync_msg.h"
 
 struct etcd_http;
@@ -108,6 +109,8 @@ struct sync_etcd {
 	unsigned int		 fails;		/* in a row */
 	int			 ever;		/* a session once ran */
 	int			 warned;	/* this outage is logged */
+	char			 why[160];	/* with this reason */
+	struct log_rate		 rate;		/* reasons that change */
 	time_t			 contact;	/* last answer, mono_now() */
 	time_t			 lost;		/* since when, 0 while up */
 	time_t			 watch_heard;	/* the watch's last line */

@@ -235,6 +235,7 @@ sync_etcd_init(struct sync_backend_inst *bi, const struct sync_conf *sc,
 		return -1;
 	}
 	e->view = etcd_view_new();
+	e->rate = (struct log_rate)LOG_RATE("etcd: failures", 3, 60);
 	e->retry = evtimer_new(e->s->base, etcd_session_cb, e);
 	e->keepalive = event_new(e->s->base, -1, EV_PERSIST,
 	    etcd_keepalive_tick, e);
