@@ -246,6 +246,26 @@ etcd_advertise(struct sync_etcd *e)
 		    e->s->advertise);
 }
 
+/* advertise changed by a reload: every local node written again. */
+void
+etcd_readvertise(struct sync_etcd *e)
+{
+	char		 old[sizeof(e->advertise)];
+	struct node	*n;
+
+	if (e->state < ETCD_PUT)
+		return;			/* the next grant does it */
+	memcpy(old, e->advertise, sizeof(old));
+	etcd_advertise(e);
+	if (strcmp(old, e->advertise) == 0)
+		return;
+	log_info("etcd: advertise is now %s: writing every local node again",
+	    e->advertise);
+	for (n = registry_first(e->s->srv->reg); n != NULL;
+	    n = registry_next(n))
+		etcd_publish(e, n, 1);
+}
+
 /* A lease granted. */
 static void
 etcd_grant_cb(void *arg, int code, const char *body, size_t len,

@@ -126,5 +126,7 @@ void		 etcd_fail(struct sync_etcd *, const char *what,
 		    const char *why);
 /* Put (up) or delete a local node's key. */
 void		 etcd_publish(struct sync_etcd *, const struct node *, int up);
+/* After a reload: if the address in our values changed, write them. */
+void		 etcd_readvertise(struct sync_etcd *);
 
 #endif /* SYNC_ETCD_H */

@@ -273,8 +273,10 @@ sync_etcd_reload(struct sync_backend_inst *bi, const struct sync_conf *sc,
 	    !etcd_differ(e->cert, sc->etcd_cert) &&
 	    !etcd_differ(e->key, sc->etcd_key) &&
 	    !etcd_differ(e->password_file, sc->etcd_password_file) &&
-	    e->ttl == sc->ttl)
+	    e->ttl == sc->ttl) {
+		etcd_readvertise(e);
 		return 0;
+	}
 	if (etcd_settings(e, sc, cause) == -1)
 		return -1;
 	log_info("etcd: settings changed: a new session with %s",

@@ -1,6 +1,7 @@
 #!/bin/bash
 # 76-etcd-reload: SIGHUP with etcd settings.  An unchanged [sync] keeps
-# the session (same lease); h1 moved to another cluster (cluster = blue)
+# the session (same lease); a new advertise is written at once in h1's
+# values (RESOLVE on h2 gives it); h1 moved to another cluster (cluster = blue)
 # starts a new session: its keys move under /epmdx/blue/, its old lease is
 # revoked (its keys leave the default cluster at once, not after ttl), and
 # its table holds only its own cluster.  Moved back, all converge again.
@@ -31,6 +32,19 @@ kill -HUP "$DPID_h1"
 wait_until 10 grep -q "sync: reloaded" "$TMP/h1.log" || fail "no reload"
 sleep 1
 assert_eq "$(lease)" "$l0" "h1's lease after a reload that changed nothing"
+
+# Without advertise, h1's address is the one it speaks to etcd from.
+addr_of_n1()
+{
+	ctl "${P[1]}" resolve n1@h1 | sed -n 's/.* address //p'
+}
+assert_eq "$(addr_of_n1)" 127.0.0.1 "n1@h1's address"
+# A new advertise: written again at once, same lease.
+etcd_conf "$TMP/h1.conf" h1 "$ETCD_URL" "advertise = 192.0.2.77"
+kill -HUP "$DPID_h1"
+wait_until 5 test "$(addr_of_n1)" = 192.0.2.77 ||
+    fail "n1@h1's address after advertise changed: $(addr_of_n1)"
+assert_eq "$(lease)" "$l0" "h1's lease after advertise changed"
 
 etcd_conf "$TMP/h1.conf" h1 "$ETCD_URL" "cluster = blue"
 kill -HUP "$DPID_h1"
