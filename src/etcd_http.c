@@ -376,7 +376,7 @@ etcd_conn_post(struct etcd_http *h, struct etcd_conn *c, const char *path,
 	struct evhttp_request	*req;
 	struct evkeyvalq	*hd;
 	struct etcd_req		*r;
-	char			*auth;
+	char			 host[sizeof(m->host) + 2];
 
 	r = xcalloc(1, sizeof(*r));
 	r->conn = c;
@@ -390,12 +390,14 @@ etcd_conn_post(struct etcd_http *h, struct etcd_conn *c, const char *path,
 		evhttp_request_set_chunked_cb(req, etcd_chunk_cb);
 	}
 	hd = evhttp_request_get_output_headers(req);
-	evhttp_add_header(hd, "Host", m->host);
+	if (strchr(m->host, ':') != NULL) {
+		snprintf(host, sizeof(host), "[%s]", m->host);
+		evhttp_add_header(hd, "Host", host);
+	} else
+		evhttp_add_header(hd, "Host", m->host);
 	evhttp_add_header(hd, "Content-Type", "application/json");
-	if (h->token != NULL) {
-		auth = h->token;
-		evhttp_add_header(hd, "Authorization", auth);
-	}
+	if (h->token != NULL)
+		evhttp_add_header(hd, "Authorization", h->token);
 	evbuffer_add(evhttp_request_get_output_buffer(req), body,
 	    strlen(body));
 	TAILQ_INSERT_TAIL(&c->reqs, r, entry);
