@@ -223,13 +223,15 @@ etcd_conn_new(struct etcd_http *h, int timeout)
 	if (m->tls) {
 		if ((ssl = SSL_new(h->ctx)) == NULL)
 			fatalx("etcd: SSL_new failed");
-		SSL_set_tlsext_host_name(ssl, m->host);
+		/* An address is checked as one, and sent as no SNI. */
 		if (inet_pton(AF_INET, m->host, &a6) == 1 ||
 		    inet_pton(AF_INET6, m->host, &a6) == 1)
 			X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl),
 			    m->host);
-		else
+		else {
+			SSL_set_tlsext_host_name(ssl, m->host);
 			SSL_set1_host(ssl, m->host);
+		}
 		bev = bufferevent_openssl_socket_new(h->base, -1, ssl,
 		    BUFFEREVENT_SSL_CONNECTING,
 		    BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
