@@ -2,7 +2,8 @@
 # 74-etcd-tls: etcd on https with client certificates required, all made
 # here with openssl.  Two daemons with the right CA, certificate and key
 # converge through it; a third with a certificate from another CA is
-# refused, and says so clearly in its log, serving its local node alone.
+# refused, and says so clearly in its log, serving its local node alone;
+# a fourth that trusts another CA refuses etcd, and says so.
 . "$(dirname "$0")/lib.sh"
 . "$SYNC_DIR/../lib/etcd.sh"
 etcd_need
@@ -40,7 +41,7 @@ ETCDCTL_TLS="--cacert $TMP/ca.pem --cert $TMP/client.pem --key $TMP/client.key"
 etcd_start e --cert-file "$TMP/server.pem" --key-file "$TMP/server.key" \
     --client-cert-auth --trusted-ca-file "$TMP/ca.pem"
 
-read -r -a P <<<"$(free_ports 3)" || fail "no free ports"
+read -r -a P <<<"$(free_ports 4)" || fail "no free ports"
 make_secret "$TMP/secret"
 for i in 1 2; do
 	etcd_conf "$TMP/h$i.conf" "h$i" "$ETCD_URL" \
@@ -49,7 +50,9 @@ for i in 1 2; do
 done
 etcd_conf "$TMP/h3.conf" h3 "$ETCD_URL" "etcd_cacert = $TMP/ca.pem" \
     "etcd_cert = $TMP/rogue.pem" "etcd_key = $TMP/rogue.key"
-for i in 1 2 3; do
+etcd_conf "$TMP/h4.conf" h4 "$ETCD_URL" "etcd_cacert = $TMP/other.pem" \
+    "etcd_cert = $TMP/client.pem" "etcd_key = $TMP/client.key"
+for i in 1 2 3 4; do
 	start_daemon_as "h$i" "${P[i-1]}" -f "$TMP/h$i.conf"
 	hold "n$i" "${P[i-1]}" $((30000 + i))
 done
@@ -69,4 +72,8 @@ note "h3 logs: $(grep -m1 'TLS:' "$TMP/h3.log")"
 assert_eq "$(cluster "${P[2]}")" "n3@h3 30003" "h3's cluster"
 assert_eq "$(peers "${P[2]}")" "$ETCD_URL connecting - etcd" "h3's peers"
 cluster_lacks "${P[0]}" n3@h3 || fail "h1 lists the refused h3's node"
+# h4 does not trust etcd's certificate.
+wait_until 10 grep -q "TLS: .*etcd's certificate is not one etcd_cacert trusts" \
+    "$TMP/h4.log" || fail "h4 did not log why it refused etcd"
+cluster_lacks "${P[0]}" n4@h4 || fail "h1 lists h4's node"
 exit 0
