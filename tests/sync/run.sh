@@ -5,7 +5,7 @@
 #
 # Runs every tests/sync/[0-9][0-9]-*.sh in order (10-17 static peers, 20
 # the story, 30-36 trust, 40-43 dns backend, 50-51 mcast backend, 60 WATCH
-# across daemons, 70-78 etcd backend, skipped without etcd), or only
+# across daemons, 70-79 etcd backend, skipped without etcd), or only
 # those whose name contains one of the PATTERNs.  Each runs under bash
 # with `timeout 180` (SYNC_TIMEOUT) and prints PASS, FAIL or SKIP (exit 77);
 # a failed test's output is printed.  The last line is exactly
