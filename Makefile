@@ -65,7 +65,8 @@ SRCS		= main.c log.c xmalloc.c addr.c prom.c wire.c \
 		  sync_msg.c sync_crypto.c sync_static.c sync_hosts.c \
 		  sync_mcast.c mcast_sock.c sync_mcast_msg.c \
 		  sync_dns.c dns_client.c dns.c sync_dns_set.c \
-		  sync_etcd.c sync_etcd_backend.c sync_etcd_view.c \
+		  sync_etcd.c sync_etcd_read.c sync_etcd_backend.c \
+		  sync_etcd_view.c \
 		  etcd_http.c json.c
 OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
 

@@ -126,6 +126,24 @@ void		 etcd_fail(struct sync_etcd *, const char *what,
 		    const char *why);
 /* Put (up) or delete a local node's key. */
 void		 etcd_publish(struct sync_etcd *, const struct node *, int up);
+/* Helpers of both halves. */
+struct json;
+void		 etcd_b64(char *out, size_t size, const void *in, size_t len);
+int		 etcd_unb64(const struct json *, int t, uint8_t *out,
+		    size_t size);
+/* A local node's key, base64 (name NULL: the cluster's prefix). */
+void		 etcd_key(struct sync_etcd *, const uint8_t *name,
+		    size_t namelen, char *out, size_t size);
+/* Parse a reply; -1 (logged, the session failed) unless 200 and JSON. */
+int		 etcd_reply(struct sync_etcd *, const char *what,
+		    struct json *, int code, const char *body, size_t len,
+		    const char *err);
+/* A put or delete answered (an etcd_http_done). */
+void		 etcd_put_cb(void *, int, const char *, size_t, const char *);
+
+/* sync_etcd_read.c: read the whole cluster, then watch it. */
+void		 etcd_range(struct sync_etcd *);
+
 /* After a reload: if the address in our values changed, write them. */
 void		 etcd_readvertise(struct sync_etcd *);
 
