@@ -7,7 +7,8 @@
  * report.  Backends never touch the registry: a discovery backend calls
  * sync_peer_seen() and sync_peer_gone(); a store backend publishes our
  * local changes (local_changed) and feeds whole origins
- * (sync_origin_feed(), sync_origin_gone()).  See epmdx-sync(7).
+ * (sync_origin_feed(), sync_origin_touch(), sync_origin_gone()).  See
+ * epmdx-sync(7).
  */
 #ifndef SYNC_H
 #define SYNC_H
