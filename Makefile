@@ -45,7 +45,7 @@ BUILD		?= build
 SANFLAGS	=
 endif
 
-PKGS		= libevent inih libsodium
+PKGS		= libevent libevent_openssl openssl inih libsodium
 ifeq ($(WITH_SYSTEMD),1)
 PKGS		+= libsystemd
 endif
@@ -74,17 +74,22 @@ SRCS		= main.c log.c xmalloc.c addr.c prom.c wire.c \
 		  sync_handover.c \
 		  sync_msg.c sync_crypto.c sync_static.c sync_hosts.c \
 		  sync_mcast.c mcast_sock.c sync_mcast_msg.c \
-		  sync_dns.c dns_client.c dns.c sync_dns_set.c
+		  sync_dns.c dns_client.c dns.c sync_dns_set.c \
+		  sync_etcd.c sync_etcd_read.c sync_etcd_backend.c \
+		  sync_etcd_view.c \
+		  etcd_http.c json.c
 OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
 
 UNIT_TESTS	= test_proto test_registry test_config test_sync_msg \
 		  test_sync_crypto test_sync test_sync_mcast_msg test_dns \
 		  test_handover test_sync_dns_set test_acl test_addr test_log \
 		  test_carry test_fdstore test_conn_req test_config_list \
-		  test_sync_cluster
+		  test_sync_cluster test_json test_sync_etcd_view
 UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/tests/%)
 # The objects each unit test links besides itself (pure parts only).
 test_proto_OBJS		= proto.o
+test_json_OBJS		= json.o
+test_sync_etcd_view_OBJS = sync_etcd_view.o proto.o wire.o xmalloc.o log.o
 test_registry_OBJS	= proto.o registry.o xmalloc.o log.o
 test_config_OBJS	= config.o config_env.o config_value.o acl.o log.o xmalloc.o
 test_config_list_OBJS	= $(test_config_OBJS)

@@ -8,8 +8,8 @@
 # Run as root (or with sudo available); does nothing when all are present.
 set -eu
 
-build="gcc make pkg-config libc6-dev libevent-dev libsystemd-dev libinih-dev libsodium-dev"
-test="$build libcmocka-dev erlang-base elixir mandoc cppcheck python3 iproute2 procps prometheus curl dnsmasq-base systemd util-linux nftables"
+build="gcc make pkg-config libc6-dev libevent-dev libssl-dev libsystemd-dev libinih-dev libsodium-dev"
+test="$build libcmocka-dev etcd-server etcd-client erlang-base elixir mandoc cppcheck python3 iproute2 procps prometheus curl dnsmasq-base systemd util-linux nftables"
 # The .deb build runs the unit tests (cmocka); package-check uses man -w,
 # systemd-analyze, python3 (free ports) and erlang-base (the stock epmd).
 package="$build libcmocka-dev debhelper dpkg-dev fakeroot lintian rpm man-db systemd python3 erlang-base"

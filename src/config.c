@@ -111,6 +111,13 @@ static const struct config_key config_keys[] = {
 	{ "sync", "mcast_ttl", CONF_UINT, SYNC(mcast_hops), 1, 255 },
 	{ "sync", "mcast_interface", CONF_STRING, SYNC(mcast_interface),
 	    0, 0 },
+	{ "sync", "etcd_endpoints", CONF_STRING, SYNC(etcd_endpoints), 0, 0 },
+	{ "sync", "etcd_prefix", CONF_STRING, SYNC(etcd_prefix), 0, 0 },
+	{ "sync", "etcd_cacert", CONF_STRING, SYNC(etcd_cacert), 0, 0 },
+	{ "sync", "etcd_cert", CONF_STRING, SYNC(etcd_cert), 0, 0 },
+	{ "sync", "etcd_key", CONF_STRING, SYNC(etcd_key), 0, 0 },
+	{ "sync", "etcd_password_file", CONF_STRING,
+	    SYNC(etcd_password_file), 0, 0 },
 };
 #define CONFIG_NKEYS	(sizeof(config_keys) / sizeof(config_keys[0]))
 
@@ -244,6 +251,16 @@ config_validate(const struct epmd_conf *conf, char **cause)
 		else if (config_list_has(sc->backends, "dns") &&
 		    sc->dns_query == NULL)
 			need = "dns_query, for the dns backend";
+		else if (config_list_has(sc->backends, "etcd") &&
+		    sc->etcd_endpoints == NULL)
+			need = "etcd_endpoints, for the etcd backend";
+		if (need == NULL && config_list_has(sc->backends, "etcd") &&
+		    strcspn(sc->backends, ", ") != strlen(sc->backends)) {
+			xasprintf(cause, "[sync] backends: etcd runs alone: "
+			    "with another backend an origin would be written "
+			    "twice, by its own stream and by its etcd keys");
+			return -1;
+		}
 		if (need != NULL) {
 			xasprintf(cause, "[sync] backends are set but %s is "
 			    "missing", need);

@@ -67,6 +67,12 @@ struct sync_conf {
 	unsigned int	 mcast_port;
 	unsigned int	 mcast_hops;	/* hop limit (key mcast_hops, mcast_ttl) */
 	char		*mcast_interface; /* address or interface name */
+	char		*etcd_endpoints; /* http[s]://host:port, ... */
+	char		*etcd_prefix;	/* NULL: "/epmdx/" */
+	char		*etcd_cacert;	/* PEM files for TLS to etcd */
+	char		*etcd_cert;
+	char		*etcd_key;
+	char		*etcd_password_file; /* user:password */
 };
 
 struct epmd_conf {

@@ -20,7 +20,7 @@
 
 static const char *const config_levels[] = { "warning", "info", "debug" };
 static const char *const config_backends[] = {
-	"static", "hosts", "dns", "mcast"
+	"static", "hosts", "dns", "mcast", "etcd"
 };
 
 /* The log level for a name, or -1. */
@@ -250,7 +250,7 @@ config_check_backends(const char *value)
 				break;
 		if (i == sizeof(config_backends) / sizeof(config_backends[0])) {
 			xasprintf(&msg, "backends: unknown backend \"%s\" "
-			    "(static, hosts, dns, mcast)", tok);
+			    "(static, hosts, dns, mcast, etcd)", tok);
 			return msg;
 		}
 	}

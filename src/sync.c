@@ -29,6 +29,7 @@ static const struct sync_backend *const sync_backends[] = {
 	&sync_backend_hosts,
 	&sync_backend_dns,
 	&sync_backend_mcast,
+	&sync_backend_etcd,
 };
 #define SYNC_NBACKENDS	(sizeof(sync_backends) / sizeof(sync_backends[0]))
 

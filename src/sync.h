@@ -7,7 +7,8 @@
  * report.  Backends never touch the registry: a discovery backend calls
  * sync_peer_seen() and sync_peer_gone(); a store backend publishes our
  * local changes (local_changed) and feeds whole origins
- * (sync_origin_feed(), sync_origin_gone()).  See epmdx-sync(7).
+ * (sync_origin_feed(), sync_origin_touch(), sync_origin_gone()).  See
+ * epmdx-sync(7).
  */
 #ifndef SYNC_H
 #define SYNC_H
@@ -62,12 +63,21 @@ struct sync_backend {
 	 */
 	void		 (*local_changed)(struct sync_backend_inst *,
 			    const struct node *, int up);
+	/*
+	 * Optional: lines of its own for PEERS (the PEERS columns: where,
+	 * state, origin, seconds since heard, entries, source, rejected),
+	 * and metric families for /metrics.
+	 */
+	void		 (*peers)(struct sync_backend_inst *, struct evbuffer *);
+	void		 (*metrics)(struct sync_backend_inst *,
+			    struct evbuffer *);
 };
 
 extern const struct sync_backend sync_backend_static;
 extern const struct sync_backend sync_backend_hosts;
 extern const struct sync_backend sync_backend_dns;
 extern const struct sync_backend sync_backend_mcast;
+extern const struct sync_backend sync_backend_etcd;
 
 /*
  * What backends may call.  host is a name or address literal, port 0
@@ -83,12 +93,14 @@ void		 sync_peer_gone(struct sync_backend_inst *, const char *host,
  * the same name checks and caps as entries that come by a stream; our own
  * host name is ignored), and the origin's removal.  The core alone writes
  * its tables, as always; an origin fed this way expires after ttl unless
- * fed again.
+ * fed again or touched (the store still holds it, unchanged).  addr is
+ * the origin's advertised host:port, NULL if unknown.
  */
 struct proto_node;
 void		 sync_origin_feed(struct sync_backend_inst *, const char *host,
-		    uint64_t incarnation, uint64_t version,
+		    const char *addr, uint64_t incarnation, uint64_t version,
 		    const struct proto_node *nodes, size_t n);
+void		 sync_origin_touch(struct sync_backend_inst *, const char *host);
 void		 sync_origin_gone(struct sync_backend_inst *, const char *host);
 /* Accessors backends need. */
 struct event_base *sync_base(const struct sync *);

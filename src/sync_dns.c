@@ -498,4 +498,6 @@ const struct sync_backend sync_backend_dns = {
 	sync_dns_reload,
 	sync_dns_free,
 	NULL,			/* local_changed: peers only, no store */
+	NULL,			/* peers: the core lists them */
+	NULL,			/* metrics */
 };

@@ -254,4 +254,6 @@ const struct sync_backend sync_backend_hosts = {
 	sync_hosts_reload,
 	sync_hosts_free,
 	NULL,			/* local_changed: peers only, no store */
+	NULL,			/* peers: the core lists them */
+	NULL,			/* metrics */
 };

@@ -606,4 +606,6 @@ const struct sync_backend sync_backend_mcast = {
 	sync_mcast_reload,
 	sync_mcast_free,
 	NULL,			/* local_changed: peers only, no store */
+	NULL,			/* peers: the core lists them */
+	NULL,			/* metrics */
 };

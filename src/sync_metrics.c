@@ -23,6 +23,7 @@ sync_metrics(struct server *srv, struct evbuffer *out)
 	struct sync_origin	*o;
 	unsigned long long	 up = 0, npeers = 0, remote = 0, norigins = 0;
 	char			 buf[sizeof("cluster=\"\"") + SYNC_CLUSTER_MAX];
+	int			 i;
 
 	if (s == NULL)
 		return;
@@ -89,4 +90,8 @@ sync_metrics(struct server *srv, struct evbuffer *out)
 	prom_one(out, "epmdx_sync_handshake_evictions_total", "counter",
 	    "Unauthenticated accepted streams closed to make room.",
 	    s->stats.handshake_evictions);
+	for (i = 0; i < SYNC_MAX_BACKENDS; i++)
+		if (s->insts[i].backend != NULL &&
+		    s->insts[i].backend->metrics != NULL)
+			s->insts[i].backend->metrics(&s->insts[i], out);
 }

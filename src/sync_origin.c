@@ -180,7 +180,7 @@ sync_origin_new(struct sync *s, const char *host, const char *addr)
 /* A store backend feeds an origin's whole table. */
 void
 sync_origin_feed(struct sync_backend_inst *bi, const char *host,
-    uint64_t incarnation, uint64_t version, const struct proto_node *nodes,
+    const char *addr, uint64_t incarnation, uint64_t version, const struct proto_node *nodes,
     size_t n)
 {
 	struct sync		*s = bi->sync;
@@ -197,6 +197,8 @@ sync_origin_feed(struct sync_backend_inst *bi, const char *host,
 		log_info("sync: origin fed host=%s backend=%s", host,
 		    bi->backend->name);
 	}
+	snprintf(o->addr, sizeof(o->addr), "%s", addr != NULL ? addr :
+	    bi->backend->name);
 	/* Staged apart (the old table's room is its room), then swapped. */
 	fresh = registry_new(0);
 	for (i = 0; i < n; i++)
@@ -210,6 +212,16 @@ sync_origin_feed(struct sync_backend_inst *bi, const char *host,
 	o->version = version;
 	o->synced = 1;
 	o->last_heard = mono_now();
+}
+
+/* A store backend still holds an origin, unchanged. */
+void
+sync_origin_touch(struct sync_backend_inst *bi, const char *host)
+{
+	struct sync_origin	*o;
+
+	if ((o = sync_origin_find(bi->sync, host)) != NULL)
+		o->last_heard = mono_now();
 }
 
 /* A store backend says an origin is gone. */

@@ -142,4 +142,8 @@ sync_peers_dump(struct server *srv, struct evbuffer *out)
 		    o != NULL ? registry_count(o->table) : (size_t)0, src,
 		    o != NULL ? (unsigned long long)o->rejected : 0ULL);
 	}
+	for (i = 0; i < SYNC_MAX_BACKENDS; i++)
+		if (s->insts[i].backend != NULL &&
+		    s->insts[i].backend->peers != NULL)
+			s->insts[i].backend->peers(&s->insts[i], out);
 }

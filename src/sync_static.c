@@ -85,4 +85,6 @@ const struct sync_backend sync_backend_static = {
 	sync_static_reload,
 	sync_static_free,
 	NULL,			/* local_changed: peers only, no store */
+	NULL,			/* peers: the core lists them */
+	NULL,			/* metrics */
 };

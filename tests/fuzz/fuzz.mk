@@ -28,6 +28,7 @@ FUZZ_LIBS	= `pkg-config --libs $(FUZZ_PKGS)`
 
 # The src/ objects each harness needs, and nothing more.
 FUZZ_OBJS_proto		= proto.o
+FUZZ_OBJS_json		= json.o
 FUZZ_OBJS_config	= config.o config_env.o config_value.o acl.o log.o xmalloc.o
 FUZZ_OBJS_dns		= dns.o wire.o
 FUZZ_OBJS_sync_mcast_msg = sync_mcast_msg.o wire.o

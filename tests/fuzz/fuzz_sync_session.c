@@ -73,16 +73,19 @@ static int	 be_init(struct sync_backend_inst *, const struct sync_conf *,
 static void	 be_free(struct sync_backend_inst *);
 
 const struct sync_backend sync_backend_static = {
-	"static", be_init, NULL, NULL, be_free, NULL
+	"static", be_init, NULL, NULL, be_free, NULL, NULL, NULL
 };
 const struct sync_backend sync_backend_hosts = {
-	"hosts", be_init, NULL, NULL, be_free, NULL
+	"hosts", be_init, NULL, NULL, be_free, NULL, NULL, NULL
 };
 const struct sync_backend sync_backend_dns = {
-	"dns", be_init, NULL, NULL, be_free, NULL
+	"dns", be_init, NULL, NULL, be_free, NULL, NULL, NULL
 };
 const struct sync_backend sync_backend_mcast = {
-	"mcast", be_init, NULL, NULL, be_free, NULL
+	"mcast", be_init, NULL, NULL, be_free, NULL, NULL, NULL
+};
+const struct sync_backend sync_backend_etcd = {
+	"etcd", be_init, NULL, NULL, be_free, NULL, NULL, NULL
 };
 
 static int

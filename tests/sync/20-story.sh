@@ -11,23 +11,52 @@
 # reply, makes a GenServer.call to `story_srv' on n3, and an
 # :erpc.multicall across all three.  Then host 3's daemon and node are
 # killed: n1's daemon drops n3 from its cluster within ttl (+ 3 s), and
-# :epmdx.nodes() on n1 stops listing it.  Skips if network namespaces
-# cannot be made here.  Nothing leaves the namespaces.
+# :epmdx.nodes() on n1 stops listing it; RESOLVE on host 1 gives n2's
+# host address.  Skips if network namespaces cannot be made here.  Nothing
+# leaves the namespaces.
+#
+# STORY_BACKEND=etcd (79-etcd-story): the same story on the etcd backend,
+# one etcd on a fourth host (10.214.0.4:2379) that the daemons reach over
+# the namespaces' network, no advertise (each daemon's address is the one
+# it reaches etcd from); n3 leaves when its lease runs out.
 . "$(dirname "$0")/lib.sh"
-
 . "$(dirname "$0")/netns.sh"
+BACKEND=${STORY_BACKEND:-static}
+if [ "$BACKEND" = etcd ]; then
+	. "$SYNC_DIR/../lib/etcd.sh"
+	etcd_need
+fi
 for b in erl erlc elixir; do
 	command -v "$b" >/dev/null 2>&1 || skip "$b not installed"
 done
-netns_hosts 3 10.214.0
+if [ "$BACKEND" = etcd ]; then
+	netns_hosts 4 10.214.0
+	EURL=http://10.214.0.4:2379
+	ip netns exec "$NS_PRE-h4" "$ETCD" --name e --data-dir "$TMP/etcd.data" \
+	    --listen-client-urls "$EURL" --advertise-client-urls "$EURL" \
+	    --listen-peer-urls http://127.0.0.1:2380 \
+	    --initial-advertise-peer-urls http://127.0.0.1:2380 \
+	    --initial-cluster e=http://127.0.0.1:2380 --logger zap \
+	    --log-level warn </dev/null >>"$TMP/etcd.log" 2>&1 &
+	track_pid $!
+	wait_until 20 onhost 1 timeout 5 "$ETCDCTL" --endpoints "$EURL" \
+	    endpoint health >/dev/null 2>&1 ||
+	    fail "etcd not reachable from host 1: $(tail -5 "$TMP/etcd.log")"
+else
+	netns_hosts 3 10.214.0
+fi
 pre=$NS_PRE
 
 E=24369			# the EPMD port on every host (ERL_EPMD_PORT)
 COOKIE=epmdxstory
 make_secret "$TMP/secret"
 for k in 1 2 3; do
-	write_conf "$TMP/h$k.conf" "10.214.0.$k" \
-	    "10.214.0.1, 10.214.0.2, 10.214.0.3"
+	if [ "$BACKEND" = etcd ]; then
+		etcd_conf "$TMP/h$k.conf" "10.214.0.$k" "$EURL"
+	else
+		write_conf "$TMP/h$k.conf" "10.214.0.$k" \
+		    "10.214.0.1, 10.214.0.2, 10.214.0.3"
+	fi
 done
 
 # nsctl K ARGS...: epmdxctl on host K, bounded.
@@ -224,4 +253,11 @@ wait_until 10 grep -qs "^EPMDX DROPPED" "$TMP/n1.log" || {
 	cat "$TMP/n1.log"
 	fail ":epmdx.nodes() on n1 still lists n3"
 }
+# RESOLVE on host 1 gives n2's host address (from the stream it came by,
+# or from what host 2's daemon wrote to etcd).
+out=$(nsctl 1 resolve n2@10.214.0.2) || fail "resolve failed"
+case $out in
+*" address 10.214.0.2") ;;
+*) fail "resolve n2@10.214.0.2 on host 1: $out" ;;
+esac
 exit 0

@@ -26,7 +26,8 @@
 #   make_secret FILE [TEXT]        a 0600 secret file (random if no TEXT)
 #   write_conf FILE HOSTNAME PEERS [LINE...]   a [sync] config, static
 #                                  backend, ttl $SYNC_TTL, interval
-#                                  $SYNC_INTERVAL; extra LINEs end up in
+#                                  $SYNC_INTERVAL, log_level
+#                                  $SYNC_LOG_LEVEL (info); extra LINEs end up in
 #                                  [sync] and may override those keys
 #                                  (a LINE setting backends replaces
 #                                  static; list keys add up)
@@ -140,7 +141,7 @@ write_conf()
 		esac
 	done
 	{
-		printf 'log_level = info\n\n[sync]\n'
+		printf 'log_level = %s\n\n[sync]\n' "${SYNC_LOG_LEVEL:-info}"
 		[ -n "$backends" ] && printf '%s\n' "$backends"
 		printf 'hostname = %s\n' "$host"
 		printf 'secret_file = %s\n' "${SECRET:-$TMP/secret}"

@@ -894,8 +894,9 @@ test_sync_keys(void **state)
 	assert_int_equal(conf.sync.ttl, 5);
 	config_free(&conf);
 
-	expect_error("[sync]\nbackends = static, etcd\n", NAME ":2: backends:"
-	    " unknown backend \"etcd\" (static, hosts, dns, mcast)");
+	expect_error("[sync]\nbackends = static, consul\n", NAME ":2: "
+	    "backends: unknown backend \"consul\" (static, hosts, dns, "
+	    "mcast, etcd)");
 	expect_error("[sync]\npeers = a:0\n",
 	    NAME ":2: peers: \"a:0\" is not host[:port]");
 	expect_error("[sync]\nadvertise = a:1, b:2\n",
@@ -904,6 +905,34 @@ test_sync_keys(void **state)
 	    NAME ":2: dns_type: \"mx\" is not a or srv");
 	expect_error("[metrics]\nlisten = [::1\n",
 	    NAME ":2: listen: \"[::1\" is not host[:port]");
+
+	/* The etcd keys; etcd runs alone and needs its endpoints. */
+	config_defaults(&conf);
+	assert_int_equal(config_load_string("[sync]\nbackends = etcd\n"
+	    "secret_file = /s\netcd_endpoints = http://127.0.0.1:2379\n"
+	    "etcd_prefix = /x/\ncluster = blue\netcd_cacert = /ca\n"
+	    "etcd_cert = /c\netcd_key = /k\netcd_password_file = /p\n",
+	    NAME, &conf, &cause), 0);
+	assert_string_equal(conf.sync.etcd_endpoints, "http://127.0.0.1:2379");
+	assert_string_equal(conf.sync.etcd_prefix, "/x/");
+	assert_string_equal(conf.sync.cluster, "blue");
+	assert_string_equal(conf.sync.etcd_password_file, "/p");
+	assert_int_equal(config_validate(&conf, &cause), 0);
+	free(conf.sync.etcd_endpoints);
+	conf.sync.etcd_endpoints = NULL;
+	assert_int_equal(config_validate(&conf, &cause), -1);
+	assert_string_equal(cause, "[sync] backends are set but "
+	    "etcd_endpoints, for the etcd backend is missing");
+	free(cause);
+	cause = NULL;
+	conf.sync.etcd_endpoints = strdup("http://a:1");
+	free(conf.sync.backends);
+	conf.sync.backends = strdup("etcd, mcast");
+	assert_int_equal(config_validate(&conf, &cause), -1);
+	assert_non_null(strstr(cause, "etcd runs alone"));
+	free(cause);
+	cause = NULL;
+	config_free(&conf);
 
 	/* A peers list adds up over repeated keys and continuation lines. */
 	config_defaults(&conf);

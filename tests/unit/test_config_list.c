@@ -185,7 +185,7 @@ test_every_list(void **state)
 	assert_string_equal(conf.sync.backends, "static, mcast, dns");
 	config_free(&conf);
 	expect_error("[sync]\nbackends = static\n  nope\n", NAME ":3: "
-	    "backends: unknown backend \"nope\" (static, hosts, dns, mcast)");
+	    "backends: unknown backend \"nope\" (static, hosts, dns, mcast, etcd)");
 
 	load_ok("[sync]\nmcast_group = 239.255.43.69\nmcast_group = ff05::4370"
 	    "\n", &conf);

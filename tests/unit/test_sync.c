@@ -80,17 +80,21 @@ static int	local_changes;		/* fake_local_changed() calls */
 
 const struct sync_backend sync_backend_static = {
 	"static", fake_init, fake_start, fake_reload, fake_free,
-	fake_local_changed
+	fake_local_changed, NULL, NULL
 };
 const struct sync_backend sync_backend_hosts = {
-	"hosts", fake_init, fake_start, fake_reload, fake_free, NULL
+	"hosts", fake_init, fake_start, fake_reload, fake_free, NULL, NULL, NULL
 };
 /* No reload hook: the core frees and re-inits it. */
 const struct sync_backend sync_backend_dns = {
-	"dns", fake_init, fake_start, NULL, fake_free, NULL
+	"dns", fake_init, fake_start, NULL, fake_free, NULL, NULL, NULL
 };
 const struct sync_backend sync_backend_mcast = {
-	"mcast", fake_init, NULL, fake_reload, fake_free, NULL
+	"mcast", fake_init, NULL, fake_reload, fake_free, NULL, NULL, NULL
+};
+/* Listed by the core, never configured here. */
+const struct sync_backend sync_backend_etcd = {
+	"etcd", fake_init, NULL, NULL, fake_free, NULL, NULL, NULL
 };
 
 /* The fake's record for a backend table. */
@@ -1342,10 +1346,10 @@ test_remote_changes_told(void **state)
 	pn[0].port = 7000;
 	pn[1].port = 7001;
 	events[0] = '\0';
-	sync_origin_feed(fk[BE_STATIC].bi, "store1", 5, 9, pn, 2);
+	sync_origin_feed(fk[BE_STATIC].bi, "store1", NULL, 5, 9, pn, 2);
 	assert_string_equal(events, "+e2@store1:7001/- +e1@store1:7000/- ");
 	events[0] = '\0';
-	sync_origin_feed(fk[BE_STATIC].bi, "store1", 5, 10, pn + 1, 1);
+	sync_origin_feed(fk[BE_STATIC].bi, "store1", NULL, 5, 10, pn + 1, 1);
 	assert_string_equal(events, "-e1@store1:0/- ");
 	events[0] = '\0';
 	sync_origin_gone(fk[BE_STATIC].bi, "store1");
@@ -2028,18 +2032,18 @@ test_store_backend_interface(void **state)
 		pn[i].high = 6;
 		pn[i].low = 5;
 	}
-	sync_origin_feed(fk[BE_STATIC].bi, "store1", 5, 9, pn, 3);
+	sync_origin_feed(fk[BE_STATIC].bi, "store1", NULL, 5, 9, pn, 3);
 	assert_int_equal(cluster_count(NULL, "store1"), 2);	/* bad dropped */
 	assert_int_equal(cluster_count("e2", "store1"), 1);
 	assert_non_null(sync_resolve(&srv, (const uint8_t *)"e1", 2,
 	    "store1", addr, sizeof(addr)));
 	assert_string_equal(addr, "-");		/* a fed origin: unknown */
 	/* Fed again: the table is replaced wholesale. */
-	sync_origin_feed(fk[BE_STATIC].bi, "store1", 5, 10, pn + 1, 1);
+	sync_origin_feed(fk[BE_STATIC].bi, "store1", NULL, 5, 10, pn + 1, 1);
 	assert_int_equal(cluster_count(NULL, "store1"), 1);
 	assert_int_equal(cluster_count("e2", "store1"), 1);
 	/* Never our own origin. */
-	sync_origin_feed(fk[BE_STATIC].bi, "me", 1, 1, pn, 1);
+	sync_origin_feed(fk[BE_STATIC].bi, "me", NULL, 1, 1, pn, 1);
 	assert_int_equal(cluster_count(NULL, "me"), 0);
 	sync_origin_gone(fk[BE_STATIC].bi, "store1");
 	assert_int_equal(cluster_count(NULL, "store1"), 0);
@@ -2219,7 +2223,7 @@ test_cap_origins(void **state)
 	memset(&pn, 0, sizeof(pn));
 	pn.name = (const uint8_t *)"e1";
 	pn.namelen = 2;
-	sync_origin_feed(fk[BE_STATIC].bi, "store1", 5, 9, &pn, 1);
+	sync_origin_feed(fk[BE_STATIC].bi, "store1", NULL, 5, 9, &pn, 1);
 	assert_null(origin("store1"));
 	assert_true(s->stats.refused_origins == 2);
 	sync_origin_gone(fk[BE_STATIC].bi, "b");
@@ -2311,7 +2315,7 @@ test_host_names(void **state)
 	memset(&pn, 0, sizeof(pn));
 	pn.name = (const uint8_t *)"e1";
 	pn.namelen = 2;
-	sync_origin_feed(fk[BE_STATIC].bi, "st\x1b[0m", 5, 9, &pn, 1);
+	sync_origin_feed(fk[BE_STATIC].bi, "st\x1b[0m", NULL, 5, 9, &pn, 1);
 	assert_null(srv.sync->origins.tqh_first);
 	memset(&r, 0, sizeof(r));
 	r.type = HANDOVER_ORIGIN;
