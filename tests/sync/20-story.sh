@@ -31,17 +31,7 @@ for b in erl erlc elixir; do
 done
 if [ "$BACKEND" = etcd ]; then
 	netns_hosts 4 10.214.0
-	EURL=http://10.214.0.4:2379
-	ip netns exec "$NS_PRE-h4" "$ETCD" --name e --data-dir "$TMP/etcd.data" \
-	    --listen-client-urls "$EURL" --advertise-client-urls "$EURL" \
-	    --listen-peer-urls http://127.0.0.1:2380 \
-	    --initial-advertise-peer-urls http://127.0.0.1:2380 \
-	    --initial-cluster e=http://127.0.0.1:2380 --logger zap \
-	    --log-level warn </dev/null >>"$TMP/etcd.log" 2>&1 &
-	track_pid $!
-	wait_until 20 onhost 1 timeout 5 "$ETCDCTL" --endpoints "$EURL" \
-	    endpoint health >/dev/null 2>&1 ||
-	    fail "etcd not reachable from host 1: $(tail -5 "$TMP/etcd.log")"
+	netns_etcd 4
 else
 	netns_hosts 3 10.214.0
 fi

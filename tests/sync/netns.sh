@@ -9,6 +9,9 @@
 #   onhost K CMD...        run CMD on host K (not for CMD &: $! would be a
 #                          subshell's pid; background commands spell out
 #                          ip netns exec, which execs CMD, so $! is CMD's)
+#   netns_etcd K           one etcd member on host K at NET.K:2379 (data in
+#                          $TMP, tracked), healthy from host 1; its URL
+#                          in EURL (needs tests/lib/etcd.sh)
 #   netns_drop_port K PORT drop TCP to PORT arriving at host K from the
 #                          other hosts (its own lo still reaches it), with
 #                          nft inside host K's namespace; skips without nft
@@ -19,6 +22,7 @@ NS_PRE=epx$$
 netns_hosts()
 {
 	local n=$1 net=$2 k br=$NS_PRE-br
+	NS_NET=$net
 	ip netns add "$br" 2>"$TMP/netns.err" ||
 	    skip "ip netns add not permitted: $(cat "$TMP/netns.err")"
 	on_exit "ip netns del $br 2>/dev/null"
@@ -59,4 +63,20 @@ netns_drop_port()
 	    fail "nft chain on host $k"
 	onhost "$k" nft add rule inet epmdxtest input \
 	    iifname != lo tcp dport "$port" drop || fail "nft rule on host $k"
+}
+
+netns_etcd()
+{
+	local k=$1
+	EURL=http://$NS_NET.$k:2379
+	ip netns exec "$NS_PRE-h$k" "$ETCD" --name e --data-dir "$TMP/etcd.data" \
+	    --listen-client-urls "$EURL" --advertise-client-urls "$EURL" \
+	    --listen-peer-urls http://127.0.0.1:2380 \
+	    --initial-advertise-peer-urls http://127.0.0.1:2380 \
+	    --initial-cluster e=http://127.0.0.1:2380 --logger zap \
+	    --log-level warn </dev/null >>"$TMP/etcd.log" 2>&1 &
+	track_pid $!
+	wait_until 20 onhost 1 timeout 5 "$ETCDCTL" --endpoints "$EURL" \
+	    endpoint health >/dev/null 2>&1 ||
+	    fail "etcd not reachable from host 1: $(tail -5 "$TMP/etcd.log")"
 }
