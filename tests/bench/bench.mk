@@ -6,7 +6,11 @@
 #                   sync, $(BUILD)/bench-sync.json; about 1 minute),
 #                   upgrade.sh ($(BUILD)/bench-upgrade.json) and nodes.sh
 #                   (real nodes through epmdx_epmd: join latency, resolve
-#                   cost; $(BUILD)/bench-nodes.json; about 30 s)
+#                   cost; $(BUILD)/bench-nodes.json; about 30 s) and
+#                   fleet.sh (mesh vs etcd at 16, 64 and 256 daemons:
+#                   convergence, idle CPU, bytes and CPU per registration;
+#                   $(BUILD)/bench-fleet.json; about 5 minutes)
+#   make bench-fleet  only tests/bench/fleet.sh (BENCH_FLEET_* pass through)
 #   make bench-sync only tests/bench/sync.sh
 #
 # BENCH_ROUNDS, BENCH_SECS, BENCH_CONC, BENCH_THREADS, EPMDX and STOCK_EPMD
@@ -17,16 +21,20 @@
 BENCH_BINS	= $(BUILD)/bench/loadgen $(BUILD)/bench/floor
 BENCH_CFLAGS	= -std=c11 $(WARNFLAGS) $(CFLAGS) -O2 -D_GNU_SOURCE -pthread
 
-.PHONY: bench bench-bins bench-sync
+.PHONY: bench bench-bins bench-sync bench-fleet
 
 bench: all $(BENCH_BINS)
 	BUILD=$(BUILD) bash tests/bench/run.sh
 	BUILD=$(BUILD) bash tests/bench/sync.sh
 	BUILD=$(BUILD) bash tests/bench/upgrade.sh
 	BUILD=$(BUILD) bash tests/bench/nodes.sh
+	BUILD=$(BUILD) bash tests/bench/fleet.sh
 
 bench-sync: all
 	BUILD=$(BUILD) bash tests/bench/sync.sh
+
+bench-fleet: all
+	BUILD=$(BUILD) bash tests/bench/fleet.sh
 
 bench-bins: $(BENCH_BINS)
 
