@@ -16,8 +16,11 @@
 #include <event2/dns.h>
 #include <event2/event.h>
 
+#include <sodium.h>
+
 #include "addr.h"
 #include "config.h"
+#include "config_value.h"
 #include "epmdx.h"
 #include "log.h"
 #include "registry.h"
@@ -215,6 +218,26 @@ sync_backends_init(struct sync *s, const struct sync_conf *sc, char **cause)
 	return 0;
 }
 
+/*
+ * The master key: from secret_file; without one, only for the etcd
+ * backend (etcd's TLS and accounts guard the store, and no stream is
+ * dialled), a random key that no peer shares, so that any stream offered
+ * to us fails to authenticate.
+ */
+static int
+sync_secret(const struct sync_conf *sc, uint8_t *master, char **cause)
+{
+	if (sc->secret_file != NULL)
+		return sync_secret_load(sc->secret_file, master, cause);
+	if (config_list_has(sc->backends, "etcd")) {
+		randombytes_buf(master, SYNC_KEY_BYTES);
+		return 0;
+	}
+	xasprintf(cause, "sync: backends are set but no secret_file: "
+	    "sync refuses to run unauthenticated");
+	return -1;
+}
+
 /* Start sync if the config enables it. */
 int
 sync_open(struct server *srv, char **cause)
@@ -227,11 +250,6 @@ sync_open(struct server *srv, char **cause)
 	srv->sync = NULL;
 	if (sc->backends == NULL)
 		return 0;
-	if (sc->secret_file == NULL) {
-		xasprintf(cause, "sync: backends are set but no secret_file: "
-		    "sync refuses to run unauthenticated");
-		return -1;
-	}
 	if (sync_crypto_init() == -1) {
 		xasprintf(cause, "sync: libsodium failed to start");
 		return -1;
@@ -259,7 +277,7 @@ sync_open(struct server *srv, char **cause)
 		sync_random(&s->incarnation, sizeof(s->incarnation));
 	snprintf(s->cluster, sizeof(s->cluster), "%s",
 	    config_sync_cluster(sc));
-	if (sync_secret_load(sc->secret_file, s->master, cause) == -1 ||
+	if (sync_secret(sc, s->master, cause) == -1 ||
 	    sync_set_hostname(s, sc, cause) == -1) {
 		free(s);
 		return -1;
@@ -354,11 +372,7 @@ sync_reload(struct server *srv, char **cause)
 		log_info("sync: stopped by reload");
 		return 0;
 	}
-	if (sc->secret_file == NULL) {
-		xasprintf(cause, "sync: backends are set but no secret_file");
-		return -1;
-	}
-	if (sync_secret_load(sc->secret_file, master, cause) == -1)
+	if (sync_secret(sc, master, cause) == -1)
 		return -1;
 	if (strcmp(s->cluster, config_sync_cluster(sc)) != 0) {
 		/* Another cluster: nothing of this one may stay. */

@@ -127,7 +127,8 @@ make_secret()
 }
 
 # write_conf FILE HOSTNAME PEERS [LINE...]: a config with a [sync] section:
-# static backend (unless a LINE sets backends), the secret $SECRET, ttl
+# static backend (unless a LINE sets backends), the secret $SECRET (none:
+# no secret_file line), ttl
 # and interval from SYNC_TTL and SYNC_INTERVAL.  Extra lines go at the end
 # of [sync]; a key of one value given there again overrides (the last
 # value counts), a list key (peers...) adds to the list.
@@ -144,7 +145,8 @@ write_conf()
 		printf 'log_level = %s\n\n[sync]\n' "${SYNC_LOG_LEVEL:-info}"
 		[ -n "$backends" ] && printf '%s\n' "$backends"
 		printf 'hostname = %s\n' "$host"
-		printf 'secret_file = %s\n' "${SECRET:-$TMP/secret}"
+		[ "${SECRET:-}" = none ] ||
+		    printf 'secret_file = %s\n' "${SECRET:-$TMP/secret}"
 		[ -n "$peers" ] && printf 'peers = %s\n' "$peers"
 		printf 'ttl = %s\ninterval = %s\n' "$SYNC_TTL" "$SYNC_INTERVAL"
 		for l in "$@"; do
