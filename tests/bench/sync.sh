@@ -49,6 +49,12 @@
 #   BENCH_SYNC_PER     nodes per daemon in 2 (default 100)
 #   BENCH_SYNC_IDLE    seconds of each idle window (default 10)
 #   BENCH_SYNC_CHANGES registrations (and unregistrations) in 3 (default 50)
+#   BENCH_SYNC_ONLY    "idle64": only the BIG daemons' mesh and its idle
+#                      window, with no node registered (parts 1 and 3, the
+#                      registrations and convergence of 2 are skipped)
+#   BENCH_SYNC_TTL, BENCH_SYNC_INTERVAL   ttl and interval in every
+#                      daemon's [sync] (default 10 and 1; the daemon's own
+#                      defaults are 10 and 2)
 #   SYNC_KEEP=1        keep the temp dir (daemon logs)
 
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -67,14 +73,19 @@ BIG=${BENCH_SYNC_BIG:-64}
 PER=${BENCH_SYNC_PER:-100}
 IDLE=${BENCH_SYNC_IDLE:-10}
 CHANGES=${BENCH_SYNC_CHANGES:-50}
+ONLY=${BENCH_SYNC_ONLY:-}
 JSON=$BUILD/bench-sync.json
-export SYNC_TTL=10 SYNC_INTERVAL=1
+export SYNC_TTL=${BENCH_SYNC_TTL:-10} SYNC_INTERVAL=${BENCH_SYNC_INTERVAL:-1}
 
 # Temp dir, pid tracking (every pid stopped on exit), daemons, helpers.
 . "$root/tests/sync/lib.sh"
 export TESTS_LIB	# for the helper below: it imports tests/lib/epmd.py
 
 [ "$BIG" -le 250 ] || fail "BENCH_SYNC_BIG: at most 250 (127.0.0.x)"
+case $ONLY in
+""|idle64) ;;
+*)	fail "BENCH_SYNC_ONLY: empty or idle64" ;;
+esac
 [ "$N" -ge 2 ] && [ "$N" -le 16 ] ||
     fail "BENCH_SYNC_N: 2 to 16 (a static list of [::1] peers fits 15)"
 mkdir -p "$BUILD" || fail "cannot create $BUILD"
@@ -761,9 +772,17 @@ def report(spec, jsonout):
         cpu = [d["cpu_pct"] for d in per]
         secs = idle64["secs"]
         bs = sum(d["epmdx_sync_bytes_sent_total"] for d in per)
+        fs = sum(d["epmdx_sync_frames_sent_total"] for d in per)
         pairs = sum(d["peers"] or 0 for d in per)
         res["idle64"] = {
             "secs": round(secs, 2), "streams": pairs, "bytes_sent": bs,
+            "frames_sent": fs, "bytes_per_s": round(bs / secs, 1),
+            "frames_per_s": round(fs / secs, 1),
+            "bytes_per_stream_s": round(bs / secs / pairs, 2) if pairs
+            else None,
+            "frames_per_stream_s": round(fs / secs / pairs, 3) if pairs
+            else None,
+            "target_cpu_pct_total": 3.0,
             "bytes_per_peer_heartbeat": round(
                 bs / (pairs * secs / idle64["interval"]), 1) if pairs
             else None,
@@ -775,8 +794,13 @@ def report(spec, jsonout):
         I = res["idle64"]
         row("   idle %d daemons, %.0f s: CPU total" % (sp["big"], secs),
             "%.2f%% (max %.2f%%)" % (I["cpu_pct_total"], I["cpu_pct_max"]),
-            "%s B/peer/heartbeat, %.1f KiB/s sent" %
-            (I["bytes_per_peer_heartbeat"], bs / secs / 1024))
+            "target <= 3%%: %s; schedstat %.3f%%" %
+            ("met" if I["cpu_pct_total"] <= 3.0 else "MISSED",
+             I["sched_cpu_pct_total"]))
+        row("   idle %d daemons: sent" % sp["big"],
+            "%.1f KiB/s, %.0f frames/s" % (bs / secs / 1024, fs / secs),
+            "%d streams: %s B/s and %s frames/s per stream" %
+            (pairs, I["bytes_per_stream_s"], I["frames_per_stream_s"]))
     res["elapsed_s"] = sp["elapsed"]
     write_json(jsonout, res)
     w = max(len(r[0]) for r in rows) if rows else 10
@@ -842,8 +866,10 @@ jnums()
 }
 
 make_secret "$TMP/secret"
+MESH64=null CTL64=null T_STOP=null
 
 # --------------------------------------------- 1 and 3: N daemons, static
+if [ -z "$ONLY" ]; then
 echo "bench-sync: $N daemons, static full mesh on [::1]" >&2
 read -r -a PP <<<"$(free_ports $((2 * N)))" || fail "no free ports"
 P=("${PP[@]:0:N}")
@@ -887,6 +913,7 @@ SB_LIMIT=60 sb "$TMP/changes.json" changes "{\"ep\": \"${EPS[0]}\",
 
 stop_pid "$LATPID"
 kill_wait_all "${DP[@]}"
+fi
 
 # ----------------------------------- 2: BIG daemons x PER nodes, hosts file
 echo "bench-sync: $BIG daemons x $PER nodes (hosts backend, 127.0.0.1-$BIG)" >&2
@@ -919,6 +946,7 @@ SB_LIMIT=100 sb "$TMP/mesh64.json" mesh "{\"meps\": $(jlist "${BMEPS[@]}"),
 MESH64=$(awk -v a="$t" -v b="$(now_ms)" 'BEGIN { printf "%.1f", (b - a) / 1000 }')
 
 BSPEC="{\"meps\": $(jlist "${BMEPS[@]}"), \"pids\": $(jnums "${BDP[@]}")}"
+if [ -z "$ONLY" ]; then
 sb "$TMP/before64.json" snap "$BSPEC" || fail "metrics of the $BIG daemons"
 WANT=$((BIG * PER))
 sb_bg "$TMP/converge.json" converge "{\"meps\": $(jlist "${BMEPS[@]}"),
@@ -946,12 +974,14 @@ for ep in "${BEPS[@]}"; do
 	done
 done
 CTL64="\"$ctl_ok/$BIG daemons list $WANT${ctl_bad:+; short:$ctl_bad}\""
+fi
 
 echo "bench-sync: idle window of the $BIG, ${IDLE} s" >&2
 SB_LIMIT=$((IDLE + 60)) sb "$TMP/idle64.json" idle "{\"meps\": \
 $(jlist "${BMEPS[@]}"), \"pids\": $(jnums "${BDP[@]}"), \"secs\": $IDLE,
     \"interval\": $SYNC_INTERVAL}" || fail "idle window (64) failed"
 
+if [ -z "$ONLY" ]; then
 sb_bg "$TMP/gone64.json" converge "{\"meps\": $(jlist "${BMEPS[@]}"),
     \"want\": 0, \"timeout\": 60}"
 GONEPID=$SBPID
@@ -960,6 +990,7 @@ T_STOP=$EPOCHREALTIME
 kill -TERM "$STORMPID"
 stop_pid "$STORMPID"
 wait_file "$TMP/gone64.json" 90 "$GONEPID"
+fi
 kill_wait_all "${BDP[@]}"
 
 # ---------------------------------------------------------------- report
