@@ -124,6 +124,7 @@ struct sync_session {
 	/* Outbound: bytes ever queued; that count after the last snapshot. */
 	uint64_t		 queued;
 	uint64_t		 snap_end;
+	uint64_t		 last_tx;	/* sync->ticks at the last frame */
 };
 
 /* A daemon we dial and push our entries to. */
@@ -184,6 +185,8 @@ struct sync {
 	unsigned int		 port;		/* our sync port, and default */
 	unsigned int		 ttl;
 	unsigned int		 interval;
+	unsigned int		 heartbeat;	/* idle seconds before one */
+	uint64_t		 ticks;		/* seconds of sync->tick */
 	struct sync_backend_inst insts[SYNC_MAX_BACKENDS]; /* fixed slots */
 	TAILQ_HEAD(, sync_peer)	 peers;
 	TAILQ_HEAD(, sync_session) inbound;
@@ -192,8 +195,7 @@ struct sync {
 	unsigned int		 norigins;
 	size_t			 nremote;	/* origin + staging entries */
 	struct sync_limits	 lim;
-	struct event		*heartbeat;
-	struct event		*expiry;
+	struct event		*tick;		/* every second */
 	struct sync_stats	 stats;
 	struct log_rate		 warn_rate;	/* what peers made us refuse */
 	struct sync_origin	*restoring;	/* handover: ONODEs go here */
@@ -203,6 +205,8 @@ struct sync {
 void	sync_session_dial(struct sync_peer *);
 const char *sync_session_state_name(enum sync_sess_state);
 void	sync_session_free(struct sync_session *, const char *reason);
+void	sync_session_end(struct sync_session *, enum sync_sess_state,
+	    const char *reason);
 void	sync_session_accept(struct sync *, int fd, const uint8_t *body);
 
 /* sync_send.c: what an open stream writes. */

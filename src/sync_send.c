@@ -37,6 +37,7 @@ sync_send_msg(struct sync_session *sess, const struct sync_msg *m)
 	sync_stream_seal(&sess->tx, plain, (size_t)n, frame + 4);
 	evbuffer_add(bufferevent_get_output(sess->bev), frame, 4 + len);
 	sess->queued += 4 + len;
+	sess->last_tx = sess->sync->ticks;
 	sess->sync->stats.frames_out++;
 	sess->sync->stats.bytes_out += 4 + len;
 }

@@ -157,20 +157,31 @@ sync_session_free(struct sync_session *sess, const char *reason)
 	free(sess);
 }
 
+/* The core ends a stream: it ends in state, which its peer keeps. */
+void
+sync_session_end(struct sync_session *sess, enum sync_sess_state state,
+    const char *reason)
+{
+	sess_enter_state(sess, state);
+	sync_session_free(sess, reason);
+}
+
 /*
  * Read and write timeouts.  Until HELLO, the handshake deadline rules
- * (sess_deadline_start); then an accepted stream must hear a frame (the
- * dialer's heartbeat) within ttl + interval.  A dialled stream hears
- * nothing regular from the acceptor: its output, a heartbeat every
- * interval, must be taken (write timeout) and acknowledged by the peer's
- * TCP (TCP_USER_TIMEOUT, set at connect) within ttl + interval.
+ * (sess_deadline_start); then an accepted stream must hear a frame (at
+ * least the dialer's heartbeat, every two thirds of ttl) within ttl + 1.
+ * A dialled stream hears nothing regular from the acceptor: its output
+ * must be taken (write timeout) and acknowledged by the peer's TCP
+ * (TCP_USER_TIMEOUT, set at connect) within ttl + 1, and it is closed
+ * when the peer's origin expires (sync_origin_expire), which catches a
+ * hung peer whose kernel still acknowledges.
  */
 static void
 sess_timeouts(struct sync_session *sess)
 {
 	struct timeval	 tv;
 
-	tv.tv_sec = sess->sync->ttl + sess->sync->interval;
+	tv.tv_sec = sess->sync->ttl + 1;
 	tv.tv_usec = 0;
 	if (!sess->outbound && sess->state == SESS_ESTABLISHED)
 		bufferevent_set_timeouts(sess->bev, &tv, &tv);
@@ -395,7 +406,7 @@ sess_connect(struct sync_session *sess, const struct sockaddr *sa,
 	struct sync	*s = sess->sync;
 	int		 fd;
 #ifdef TCP_USER_TIMEOUT
-	unsigned int	 ms = (s->ttl + s->interval) * 1000;
+	unsigned int	 ms = (s->ttl + 1) * 1000;
 #endif
 
 	if ((fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK |

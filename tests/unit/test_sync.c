@@ -253,6 +253,15 @@ sync_session_free(struct sync_session *sess, const char *reason)
 	free(sess);
 }
 
+/* As the real one: the state the peer keeps, then the teardown. */
+void
+sync_session_end(struct sync_session *sess, enum sync_sess_state state,
+    const char *reason)
+{
+	sess->state = state;
+	sync_session_free(sess, reason);
+}
+
 void
 sync_session_accept(struct sync *s, int fd, const uint8_t *body)
 {
@@ -273,6 +282,7 @@ sync_send_msg(struct sync_session *sess, const struct sync_msg *m)
 	assert_true(n > 0);
 	assert_int_equal(sync_msg_decode(buf, (size_t)n, &d, NULL), 0);
 	assert_true(nsent < MAXSENT);
+	sess->last_tx = sess->sync->ticks;	/* as the real one */
 	r = &sent[nsent++];
 	memset(r, 0, sizeof(*r));
 	r->sess = sess;
@@ -402,6 +412,7 @@ inbound(const char *addr)
 	sess->state = SESS_ESTABLISHED;
 	snprintf(sess->addr, sizeof(sess->addr), "%s", addr);
 	TAILQ_INSERT_TAIL(&srv.sync->inbound, sess, entry);
+	srv.sync->ninbound++;
 	return sess;
 }
 
@@ -1454,16 +1465,24 @@ test_expiry(void **state)
 	assert_int_equal(cluster_count(NULL, "a"), 0);
 	assert_int_equal(resolve_port("n1", "a"), 0);
 	assert_null(sync_peer_find(s, "ha", 99));	/* learned: gone */
-	assert_non_null(sync_peer_find(s, "s1", 7));	/* configured */
+	assert_ptr_equal(sync_peer_find(s, "s1", 7), stat); /* configured */
 	assert_int_equal(npeers(), 1);
 	assert_true(s->stats.expired == 1);
 	/* b was heard: it stays. */
 	assert_non_null(origin("b"));
 	assert_true(cluster_has("m1", "b", 1000));
-	/* a's inbound stream lost its origin: its next frame closes it. */
-	assert_null(sa->origin);
-	assert_int_equal(heartbeat(sa, 11, 3), -1);
+	/*
+	 * Every stream to and from a went (a hung daemon: its kernel would
+	 * go on acknowledging our stream): the configured peer's dialled
+	 * stream ended timed out, and is dialled again; a's inbound stream
+	 * is closed, b's stays.
+	 */
+	assert_null(stat->sess);
+	assert_int_equal(stat->ended, SESS_TIMEOUT);
+	assert_int_equal(s->ninbound, 1);
+	assert_ptr_equal(TAILQ_FIRST(&s->inbound), sb);
 	assert_ptr_equal(sb->origin, origin("b"));
+	(void)sa;
 }
 
 /* Heard within ttl: nothing expires, however long the loop runs. */
@@ -1712,7 +1731,10 @@ test_local_changed_sync_off(void **state)
 	assert_null(srv.sync);
 }
 
-/* Every interval, established outbound streams hear our version. */
+/*
+ * An established outbound stream that sent nothing for two thirds of ttl
+ * hears our version; one not established hears nothing.
+ */
 static void
 test_heartbeat_sent(void **state)
 {
@@ -1721,22 +1743,78 @@ test_heartbeat_sent(void **state)
 	int			 i;
 
 	(void)state;
+	srv.conf.sync.ttl = 3;
 	srv.conf.sync.interval = 1;
 	fk[BE_STATIC].rep[0].host = "pa";
 	fk[BE_STATIC].rep[1].host = "pb";
 	fk[BE_STATIC].nrep = 2;
 	s = start();
+	assert_int_equal(s->heartbeat, 2);
 	sa = outbound(sync_peer_find(s, "pa", NAMES_PORT), 1);
 	outbound(sync_peer_find(s, "pb", NAMES_PORT), 0);
 	s->version = 41;
 	run_for(1300);
-	assert_true(nsent >= 1);
+	assert_int_equal(nsent, 0);	/* one tick: not idle long enough */
+	run_for(1000);
+	assert_int_equal(nsent, 1);
 	for (i = 0; i < nsent; i++) {
 		assert_ptr_equal(sent[i].sess, sa);
 		assert_int_equal(sent[i].type, SYNC_MSG_HEARTBEAT);
 		assert_true(sent[i].incarnation == s->incarnation);
 		assert_true(sent[i].version == 41);
 	}
+}
+
+/*
+ * Any frame is a sign of life: a stream that carried a change within the
+ * heartbeat period carries no heartbeat; the idle one beside it does.
+ * The period follows ttl: two thirds of it, at least 1 s.
+ */
+static void
+test_heartbeat_idle_only(void **state)
+{
+	struct sync		*s;
+	struct sync_session	*sa, *sb;
+	struct sync_msg		 m;
+	int			 i, hb_a = 0, hb_b = 0;
+
+	(void)state;
+	srv.conf.sync.ttl = 6;
+	fk[BE_STATIC].rep[0].host = "pa";
+	fk[BE_STATIC].rep[1].host = "pb";
+	fk[BE_STATIC].nrep = 2;
+	s = start();
+	assert_int_equal(s->heartbeat, 4);
+	sa = outbound(sync_peer_find(s, "pa", NAMES_PORT), 1);
+	sb = outbound(sync_peer_find(s, "pb", NAMES_PORT), 1);
+	memset(&m, 0, sizeof(m));
+	m.type = SYNC_MSG_DEL;
+	m.node.name = (const uint8_t *)"x";
+	m.node.namelen = 1;
+	/* a carries a change every 2 s, b nothing, for 9 s. */
+	for (i = 0; i < 9; i++) {
+		if (i % 2 == 1)
+			sync_send_msg(sa, &m);
+		run_for(1000);
+	}
+	for (i = 0; i < nsent; i++) {
+		if (sent[i].type != SYNC_MSG_HEARTBEAT)
+			continue;
+		if (sent[i].sess == sa)
+			hb_a++;
+		else if (sent[i].sess == sb)
+			hb_b++;
+	}
+	assert_int_equal(hb_a, 0);
+	assert_int_equal(hb_b, 2);	/* at 4 and 8 s */
+	sync_close(&srv);
+	srv.conf.sync.ttl = 2;
+	s = start();
+	assert_int_equal(s->heartbeat, 1);
+	sync_close(&srv);
+	srv.conf.sync.ttl = 30;
+	s = start();
+	assert_int_equal(s->heartbeat, 20);
 }
 
 /* --- Reload --------------------------------------------------------- */
@@ -2621,6 +2699,7 @@ main(void)
 		T(test_bad_sequences),
 		T(test_expiry),
 		T(test_no_expiry_within_ttl),
+		T(test_heartbeat_idle_only),
 		T(test_expiry_learned_peer_never_reached),
 		T(test_peer_two_backends),
 		T(test_peer_learned_and_configured),
