@@ -40,6 +40,7 @@ static const struct sync_session_cb sync_core_cb = {
 	sync_peer_session_gone,
 };
 
+static void	sync_tick_arm(struct sync *);
 static void	sync_tick_cb(evutil_socket_t, short, void *);
 
 /* Accessors for backends. */
@@ -214,7 +215,6 @@ sync_open(struct server *srv, char **cause)
 {
 	const struct sync_conf	*sc = &srv->conf.sync;
 	struct sync		*s;
-	struct timeval		 tv;
 	int			 i;
 
 	srv->sync = NULL;
@@ -269,10 +269,8 @@ sync_open(struct server *srv, char **cause)
 		sync_close(srv);
 		return -1;
 	}
-	s->tick = event_new(s->base, -1, EV_PERSIST, sync_tick_cb, s);
-	tv.tv_sec = 1;
-	tv.tv_usec = 0;
-	event_add(s->tick, &tv);
+	s->tick = evtimer_new(s->base, sync_tick_cb, s);
+	sync_tick_arm(s);
 	for (i = 0; i < SYNC_MAX_BACKENDS; i++)
 		if (s->insts[i].backend != NULL &&
 		    s->insts[i].backend->start != NULL)
@@ -422,6 +420,29 @@ sync_local_changed(struct server *srv, const struct node *n, int up)
 }
 
 /*
+ * Arm the tick for the next whole second of the wall clock.  Daemons so
+ * tick together, and the heartbeats a daemon receives arrive together, to
+ * be read in one wakeup rather than one each (timer coalescing).  Only
+ * the phase comes from the wall clock: durations are counted in ticks and
+ * on the monotonic clock, and a step of the wall clock shifts one tick.
+ */
+static void
+sync_tick_arm(struct sync *s)
+{
+	struct timespec	 now;
+	struct timeval	 tv;
+	long		 us;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	us = 1000000 - now.tv_nsec / 1000;
+	if (us < 100000)		/* fired early: the second after */
+		us += 1000000;
+	tv.tv_sec = us / 1000000;
+	tv.tv_usec = us % 1000000;
+	evtimer_add(s->tick, &tv);
+}
+
+/*
  * The one timer, every second: origins silent for ttl go (with their
  * streams); then a stream that sent nothing for the heartbeat period
  * carries our version, so the peer hears we live and notices a gap.  Any
@@ -434,6 +455,7 @@ sync_tick_cb(evutil_socket_t fd, short what, void *arg)
 	struct sync_peer	*p;
 	struct sync_msg		 m;
 
+	sync_tick_arm(s);
 	s->ticks++;
 	sync_origin_expire(s);
 	memset(&m, 0, sizeof(m));

@@ -719,6 +719,18 @@ run_for(unsigned int ms)
 	event_base_dispatch(srv.base);
 }
 
+/*
+ * Run the event loop until sync has ticked n times since it started (the
+ * tick falls on whole seconds of the wall clock, so a span of time may
+ * hold one more or one less).
+ */
+static void
+run_ticks(struct sync *s, uint64_t n)
+{
+	while (s->ticks < n)
+		run_for(50);
+}
+
 /* --- sync_open ----------------------------------------------------- */
 
 /* Backends without secret_file: refused, saying so; off: no sync. */
@@ -1753,9 +1765,9 @@ test_heartbeat_sent(void **state)
 	sa = outbound(sync_peer_find(s, "pa", NAMES_PORT), 1);
 	outbound(sync_peer_find(s, "pb", NAMES_PORT), 0);
 	s->version = 41;
-	run_for(1300);
+	run_ticks(s, 1);
 	assert_int_equal(nsent, 0);	/* one tick: not idle long enough */
-	run_for(1000);
+	run_ticks(s, 2);
 	assert_int_equal(nsent, 1);
 	for (i = 0; i < nsent; i++) {
 		assert_ptr_equal(sent[i].sess, sa);
@@ -1791,11 +1803,11 @@ test_heartbeat_idle_only(void **state)
 	m.type = SYNC_MSG_DEL;
 	m.node.name = (const uint8_t *)"x";
 	m.node.namelen = 1;
-	/* a carries a change every 2 s, b nothing, for 9 s. */
+	/* a carries a change every 2 ticks, b nothing, for 9 ticks. */
 	for (i = 0; i < 9; i++) {
 		if (i % 2 == 1)
 			sync_send_msg(sa, &m);
-		run_for(1000);
+		run_ticks(s, (uint64_t)i + 1);
 	}
 	for (i = 0; i < nsent; i++) {
 		if (sent[i].type != SYNC_MSG_HEARTBEAT)
