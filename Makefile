@@ -62,7 +62,8 @@ SRCS		= main.c log.c xmalloc.c addr.c prom.c wire.c \
 		  handover.c carry.c upgrade.c upgrade_adopt.c fdstore.c \
 		  sync.c sync_peer.c sync_origin.c sync_session.c sync_send.c \
 		  sync_admit.c sync_query.c sync_metrics.c sync_handover.c \
-		  sync_msg.c sync_crypto.c sync_static.c sync_hosts.c \
+		  sync_msg.c sync_batch.c sync_crypto.c sync_static.c \
+		  sync_hosts.c \
 		  sync_mcast.c mcast_sock.c sync_mcast_msg.c \
 		  sync_dns.c dns_client.c dns.c sync_dns_set.c
 OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
@@ -70,7 +71,7 @@ OBJS		= $(SRCS:%.c=$(BUILD)/%.o)
 UNIT_TESTS	= test_proto test_registry test_config test_sync_msg \
 		  test_sync_crypto test_sync test_sync_mcast_msg test_dns \
 		  test_handover test_sync_dns_set test_acl test_addr test_log \
-		  test_carry test_fdstore test_conn_req
+		  test_carry test_fdstore test_conn_req test_sync_batch
 UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/tests/%)
 # The objects each unit test links besides itself (pure parts only).
 test_proto_OBJS		= proto.o
@@ -78,6 +79,7 @@ test_registry_OBJS	= proto.o registry.o xmalloc.o log.o
 test_config_OBJS	= config.o config_value.o acl.o log.o xmalloc.o
 test_sync_msg_OBJS	= sync_msg.o proto.o wire.o
 test_sync_crypto_OBJS	= sync_crypto.o xmalloc.o log.o
+test_sync_batch_OBJS	= sync_batch.o sync_msg.o proto.o wire.o
 test_sync_OBJS		= sync.o sync_peer.o sync_origin.o sync_query.o sync_metrics.o sync_handover.o prom.o sync_admit.o registry.o proto.o addr.o \
 			  sync_msg.o sync_crypto.o wire.o handover.o \
 			  xmalloc.o log.o config.o config_value.o acl.o

@@ -42,6 +42,7 @@ static const struct sync_session_cb sync_core_cb = {
 
 static void	sync_tick_arm(struct sync *);
 static void	sync_tick_cb(evutil_socket_t, short, void *);
+static void	sync_flush_cb(evutil_socket_t, short, void *);
 
 /* Accessors for backends. */
 struct event_base *
@@ -271,6 +272,7 @@ sync_open(struct server *srv, char **cause)
 	}
 	s->tick = evtimer_new(s->base, sync_tick_cb, s);
 	sync_tick_arm(s);
+	s->flush = event_new(s->base, -1, 0, sync_flush_cb, s);
 	for (i = 0; i < SYNC_MAX_BACKENDS; i++)
 		if (s->insts[i].backend != NULL &&
 		    s->insts[i].backend->start != NULL)
@@ -304,6 +306,8 @@ sync_close(struct server *srv)
 		sync_origin_free(s, o, NULL);
 	if (s->tick != NULL)
 		event_free(s->tick);
+	if (s->flush != NULL)
+		event_free(s->flush);
 	if (s->dns != NULL)
 		evdns_base_free(s->dns, 1);
 	sodium_memzero(s->master, sizeof(s->master));
@@ -466,6 +470,13 @@ sync_tick_cb(evutil_socket_t fd, short what, void *arg)
 		if (p->sess != NULL && p->sess->state == SESS_ESTABLISHED &&
 		    s->ticks - p->sess->last_tx >= s->heartbeat)
 			sync_send_msg(p->sess, &m);
+}
+
+/* The loop turn ends: the batches its changes filled go, a frame each. */
+static void
+sync_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	sync_send_flush_all(arg);
 }
 
 /* An inbound stream opened on the EPMD port (conn.c). */

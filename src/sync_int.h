@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "sync.h"
+#include "sync_batch.h"
 #include "sync_crypto.h"
 #include "sync_msg.h"
 
@@ -25,6 +26,7 @@
 #define SYNC_MAX_UNAUTH_SRC	8	/* not yet authenticated, per source */
 #define SYNC_HANDSHAKE_SECS	5	/* from connect or accept to HELLO */
 #define SYNC_SRC_BYTES		16	/* a source key: v4-mapped, or a /64 */
+#define SYNC_BATCH_MAX		(SYNC_FRAME_MAX - SYNC_STREAM_ABYTES)
 
 /*
  * What a peer with the secret may make us hold (epmdx-sync(7), LIMITS).
@@ -125,6 +127,9 @@ struct sync_session {
 	uint64_t		 queued;
 	uint64_t		 snap_end;
 	uint64_t		 last_tx;	/* sync->ticks at the last frame */
+	int			 proto;		/* opened at: SYNC_PROTO_* */
+	uint8_t			*batch;		/* messages not yet sealed */
+	size_t			 batchlen;
 };
 
 /* A daemon we dial and push our entries to. */
@@ -144,6 +149,8 @@ struct sync_peer {
 	enum sync_sess_state	 ended;		/* how its last stream ended */
 	char			 origin[SYNC_HOST_MAX + 1];
 	time_t			 last_ok;	/* last HELLO (mono_now) */
+	int			 proto;		/* the next dial opens at it */
+	int			 fallback;	/* refused at BATCH: redial now */
 };
 
 struct sync_stats {
@@ -196,6 +203,7 @@ struct sync {
 	size_t			 nremote;	/* origin + staging entries */
 	struct sync_limits	 lim;
 	struct event		*tick;		/* every second */
+	struct event		*flush;		/* batches, at the turn's end */
 	struct sync_stats	 stats;
 	struct log_rate		 warn_rate;	/* what peers made us refuse */
 	struct sync_origin	*restoring;	/* handover: ONODEs go here */
@@ -211,6 +219,8 @@ void	sync_session_accept(struct sync *, int fd, const uint8_t *body);
 
 /* sync_send.c: what an open stream writes. */
 void	sync_send_msg(struct sync_session *, const struct sync_msg *);
+void	sync_send_flush(struct sync_session *);
+void	sync_send_flush_all(struct sync *);
 void	sync_send_hello(struct sync_session *);
 void	sync_send_snapshot(struct sync_session *);
 size_t	sync_send_pending(struct sync_session *);

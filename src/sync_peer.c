@@ -77,6 +77,7 @@ sync_peer_add(struct sync *s, const char *host, unsigned int port,
 	p->backoff = SYNC_BACKOFF_MIN;
 	p->retry = evtimer_new(s->base, sync_retry_cb, p);
 	p->ended = SESS_NEW;
+	p->proto = SYNC_PROTO_BATCH;
 	TAILQ_INSERT_TAIL(&s->peers, p, entry);
 	log_info("sync: peer added peer=%s",
 	    addr_join(host, port, buf, sizeof(buf)));
@@ -139,7 +140,10 @@ sync_retry_cb(evutil_socket_t fd, short what, void *arg)
 /*
  * A stream ended: its staged snapshot goes; its peer, if it was dialled,
  * retries with backoff and jitter (at once after an established stream,
- * doubling after one that was not).
+ * doubling after one that was not).  A peer that closed a stream opened
+ * at SYNC_PROTO_BATCH unanswered may be an older daemon: it is dialled
+ * again at once at SYNC_PROTO_VERSION, and at BATCH again once such a
+ * stream, established, ends (the peer may have been upgraded).
  */
 void
 sync_peer_session_gone(struct sync_session *sess)
@@ -157,6 +161,16 @@ sync_peer_session_gone(struct sync_session *sess)
 		return;
 	if ((established = p->backoff == 0))
 		p->backoff = SYNC_BACKOFF_MIN;
+	if (established && sess->proto < SYNC_PROTO_BATCH)
+		p->proto = SYNC_PROTO_BATCH;
+	if (p->fallback) {
+		p->fallback = 0;
+		p->proto = SYNC_PROTO_VERSION;
+		tv.tv_sec = 0;
+		tv.tv_usec = 0;
+		evtimer_add(p->retry, &tv);
+		return;
+	}
 	ms = p->backoff * 1000;
 	ms = ms * 3 / 4 + (unsigned int)randombytes_uniform(ms / 2 + 1);
 	tv.tv_sec = ms / 1000;

@@ -152,6 +152,7 @@ sync_session_free(struct sync_session *sess, const char *reason)
 		bufferevent_free(sess->bev);
 	if (sess->staging != NULL)
 		registry_free(sess->staging);
+	free(sess->batch);
 	sodium_memzero(sess->key_tx, sizeof(sess->key_tx));
 	sodium_memzero(sess->key_rx, sizeof(sess->key_rx));
 	free(sess);
@@ -294,7 +295,7 @@ sync_session_accept(struct sync *s, int fd, const uint8_t *body)
 	if (getpeername(fd, (struct sockaddr *)&ss, &len) == -1)
 		ss.ss_family = AF_UNSPEC;
 	addr_text((struct sockaddr *)&ss, addr, sizeof(addr));
-	if (body[0] != SYNC_PROTO_VERSION) {
+	if (body[0] != SYNC_PROTO_VERSION && body[0] != SYNC_PROTO_BATCH) {
 		sess_warn_addr(addr, "unsupported sync protocol version");
 		close(fd);
 		return;
@@ -310,6 +311,7 @@ sync_session_accept(struct sync *s, int fd, const uint8_t *body)
 		return;
 	}
 	sess = sess_new(s, 0, addr);
+	sess->proto = body[0];
 	memcpy(sess->src, src, sizeof(sess->src));
 	memcpy(sess->theirs, body + 1, sizeof(sess->theirs));
 	TAILQ_INSERT_TAIL(&s->inbound, sess, entry);
@@ -342,6 +344,7 @@ sync_session_dial(struct sync_peer *p)
 
 	addr_join(p->host, p->port, addr, sizeof(addr));
 	sess = sess_new(s, 1, addr);
+	sess->proto = p->proto;
 	sess->peer = p;
 	p->sess = sess;
 	sess_enter_state(sess, SESS_RESOLVING);
@@ -442,7 +445,7 @@ sess_event_cb(struct bufferevent *bev, short what, void *arg)
 		fd = bufferevent_getfd(bev);
 		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-		body[0] = SYNC_PROTO_VERSION;
+		body[0] = (uint8_t)sess->proto;
 		memcpy(body + 1, sess->mine, SYNC_RANDOM_BYTES);
 		len = proto_encode_req(frame, sizeof(frame), PROTO_X_SYNC_REQ,
 		    body, sizeof(body));
@@ -455,9 +458,14 @@ sess_event_cb(struct bufferevent *bev, short what, void *arg)
 		sess_warn(sess, "stream timed out");
 		sync_session_free(sess, "timeout");
 	} else if (what & BEV_EVENT_EOF) {
+		/* Unanswered at BATCH: perhaps an older daemon (sync_peer.c). */
+		if (sess->state == SESS_WAIT_ACCEPT && sess->peer != NULL &&
+		    sess->proto == SYNC_PROTO_BATCH)
+			sess->peer->fallback = 1;
 		if (sess->state != SESS_ESTABLISHED) {
 			sess_enter_state(sess, SESS_REFUSED);
-			if (sess->peer != NULL && !sess->peer->self)
+			if (sess->peer != NULL && !sess->peer->self &&
+			    !sess->peer->fallback)
 				sess_warn(sess, "peer closed the stream before "
 				    "its HELLO (wrong secret, sync off there, "
 				    "or not epmdx)");
@@ -525,6 +533,8 @@ sess_read_cb(struct bufferevent *bev, void *arg)
 	uint8_t			 lenb[4];
 	struct wire_r		 r;
 	uint32_t		 len;
+	size_t			 off;
+	int			 rc;
 
 	if (sess->state == SESS_WAIT_ACCEPT) {
 		if (evbuffer_get_length(in) < sizeof(hdr))
@@ -576,15 +586,17 @@ sess_read_cb(struct bufferevent *bev, void *arg)
 			sync_session_free(sess, "authentication failed");
 			return;
 		}
-		if (sync_msg_decode(plain, len - SYNC_STREAM_ABYTES, &m,
-		    &why) == -1) {
+		off = 0;
+		while ((rc = sync_batch_next(plain, len - SYNC_STREAM_ABYTES,
+		    sess->proto == SYNC_PROTO_BATCH, &off, &m, &why)) == 1)
+			if (sess_message(sess, &m) == -1) {
+				sync_session_free(sess, "refused");
+				return;
+			}
+		if (rc == -1) {
 			s->stats.bad_frames++;
 			sess_warn(sess, why);
 			sync_session_free(sess, why);
-			return;
-		}
-		if (sess_message(sess, &m) == -1) {
-			sync_session_free(sess, "refused");
 			return;
 		}
 	}

@@ -36,7 +36,7 @@ FUZZ_OBJS_handover	= handover.o proto.o wire.o carry.o registry.o xmalloc.o log.
 FUZZ_OBJS_sync_session	= sync.o sync_peer.o sync_origin.o sync_session.o \
 			  sync_send.o sync_admit.o sync_query.o sync_metrics.o \
 			  sync_handover.o prom.o addr.o mono.o \
-			  sync_msg.o sync_crypto.o registry.o \
+			  sync_msg.o sync_batch.o sync_crypto.o registry.o \
 			  proto.o wire.o handover.o config.o config_value.o \
 			  acl.o xmalloc.o log.o
 
