@@ -27,6 +27,7 @@
 #define SYNC_HANDSHAKE_SECS	5	/* from connect or accept to HELLO */
 #define SYNC_SRC_BYTES		16	/* a source key: v4-mapped, or a /64 */
 #define SYNC_BATCH_MAX		(SYNC_FRAME_MAX - SYNC_STREAM_ABYTES)
+#define SYNC_BATCH_MIN		256	/* a batch's first allocation */
 
 /*
  * What a peer with the secret may make us hold (epmdx-sync(7), LIMITS).
@@ -130,6 +131,7 @@ struct sync_session {
 	int			 proto;		/* opened at: SYNC_PROTO_* */
 	uint8_t			*batch;		/* messages not yet sealed */
 	size_t			 batchlen;
+	size_t			 batchcap;	/* bytes allocated */
 };
 
 /* A daemon we dial and push our entries to. */

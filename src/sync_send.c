@@ -60,17 +60,19 @@ sync_send_msg(struct sync_session *sess, const struct sync_msg *m)
 		sync_send_frame(sess, plain, (size_t)n);
 		return;
 	}
-	if (sess->batch == NULL) {
-		sess->batch = xmalloc(SYNC_BATCH_MAX);
-		sess->batchlen = 0;
-	}
-	if (sync_batch_put(sess->batch, SYNC_BATCH_MAX, &sess->batchlen,
+	/* The batch grows as it fills: a heartbeat takes 19 bytes. */
+	while (sync_batch_put(sess->batch, sess->batchcap, &sess->batchlen,
 	    m) == -1) {
-		sync_send_flush(sess);
-		sess->batch = xmalloc(SYNC_BATCH_MAX);
-		if (sync_batch_put(sess->batch, SYNC_BATCH_MAX,
-		    &sess->batchlen, m) == -1)
-			fatalx("sync_send_msg: message does not fit");
+		if (sess->batchcap == SYNC_BATCH_MAX) {
+			if (sess->batchlen == 0)
+				fatalx("sync_send_msg: message does not fit");
+			sync_send_flush(sess);
+			continue;
+		}
+		sess->batchcap = sess->batchcap == 0 ? SYNC_BATCH_MIN :
+		    sess->batchcap * 2 > SYNC_BATCH_MAX ? SYNC_BATCH_MAX :
+		    sess->batchcap * 2;
+		sess->batch = xreallocarray(sess->batch, sess->batchcap, 1);
 	}
 	sess->last_tx = sess->sync->ticks;
 	if (sess->sync->flush != NULL)
@@ -88,6 +90,7 @@ sync_send_flush(struct sync_session *sess)
 	free(sess->batch);
 	sess->batch = NULL;
 	sess->batchlen = 0;
+	sess->batchcap = 0;
 }
 
 /* The loop turn ends: every stream's batch goes, one frame each. */

@@ -6,8 +6,9 @@
 # than changes: epmdx_sync_frames_received_total on h2 (and sent on h1)
 # grows by less than 100 (libevent hands the ready sockets over in a few
 # turns, 32 then 64... at a time; each turn is one frame, heartbeats
-# aside).  Then the client exits, the 1000 unregistrations go the same
-# way, and h2 lists none of them.
+# aside).  Then the client exits, its 1000 sockets closing at once: the
+# unregistrations go the same way (in under 250 frames: the closes reach
+# the daemon over more turns), and h2 lists none of them.
 . "$(dirname "$0")/lib.sh"
 
 N=1000
@@ -59,8 +60,7 @@ with open(ready, "w") as f:
 end = time.monotonic() + 120
 while not os.path.exists(release) and time.monotonic() < end:
     time.sleep(0.05)
-for s in socks:
-    s.close()
+os._exit(0)     # the kernel closes the 1000 sockets in one go
 ' "$TESTS_LIB" "$A" "$N" "$TMP/ready" "$TMP/release" </dev/null \
     >"$TMP/burst.out" 2>&1 &
 track_pid $!
@@ -93,7 +93,7 @@ none_there()
 wait_until 15 none_there || fail "h2 still lists $have of the $N nodes"
 rx2=$(metric "127.0.0.1:$MB" epmdx_sync_frames_received_total)
 note "$N unregistrations: h2 received $((rx2 - rx1)) frames"
-[ $((rx2 - rx1)) -lt 100 ] ||
-    fail "h2 received $((rx2 - rx1)) frames for $N unregistrations, want < 100"
+[ $((rx2 - rx1)) -lt 250 ] ||
+    fail "h2 received $((rx2 - rx1)) frames for $N unregistrations, want < 250"
 wait_until 10 dead "$BURST" || fail "the burst client did not exit"
 exit 0
