@@ -191,6 +191,29 @@ sync_peer_status(const struct sync_peer *p)
 	    p->ended);
 }
 
+/*
+ * Origin host dialled us at SYNC_PROTO_BATCH, so it speaks it: our stream
+ * to it, if it fell back to version 1 (a close before the answer may be
+ * an admission limit, not an older daemon), is dialled again at BATCH.
+ */
+static void
+sync_peer_speaks_batch(struct sync *s, const char *host)
+{
+	struct sync_peer	*p;
+
+	TAILQ_FOREACH(p, &s->peers, entry) {
+		if (strcmp(p->origin, host) != 0 ||
+		    p->proto == SYNC_PROTO_BATCH)
+			continue;
+		p->proto = SYNC_PROTO_BATCH;
+		if (p->sess != NULL && p->sess->state == SESS_ESTABLISHED &&
+		    p->sess->proto < SYNC_PROTO_BATCH) {
+			sync_session_end(p->sess, SESS_CLOSED,
+			    "the peer speaks version 2");
+		}
+	}
+}
+
 /* The first frame of a stream: who is at the other end. */
 int
 sync_peer_hello(struct sync_session *sess, const struct sync_msg *m)
@@ -233,6 +256,8 @@ sync_peer_hello(struct sync_session *sess, const struct sync_msg *m)
 	o->last_heard = mono_now();
 	sess->origin = o;
 	sess->incarnation = m->incarnation;
+	if (sess->proto == SYNC_PROTO_BATCH)
+		sync_peer_speaks_batch(s, host);
 
 	/* Dial it back: its advertise, or our view of its address. */
 	snprintf(adv, sizeof(adv), "%.*s", (int)m->advertiselen,

@@ -1840,6 +1840,42 @@ test_heartbeat_idle_only(void **state)
 	assert_int_equal(s->heartbeat, 20);
 }
 
+/*
+ * A peer whose stream fell back to version 1 (closed before its answer:
+ * an older daemon, or only an admission limit) is dialled again at
+ * version 2 as soon as its origin dials us at 2; one that dials us at 1
+ * changes nothing.
+ */
+static void
+test_peer_speaks_batch(void **state)
+{
+	struct sync		*s;
+	struct sync_peer	*p;
+	struct sync_session	*out, *in;
+
+	(void)state;
+	fk[BE_STATIC].rep[0].host = "pa";
+	fk[BE_STATIC].nrep = 1;
+	s = start();
+	p = sync_peer_find(s, "pa", NAMES_PORT);
+	assert_non_null(p);
+	assert_int_equal(p->proto, SYNC_PROTO_BATCH);
+	p->proto = SYNC_PROTO_VERSION;		/* as after a fallback */
+	out = outbound(p, 1);
+	out->proto = SYNC_PROTO_VERSION;
+	assert_int_equal(hello(out, "a", 11, ""), 0);
+	in = inbound("127.0.0.7:5555");
+	in->proto = SYNC_PROTO_VERSION;
+	assert_int_equal(hello(in, "a", 11, ":99"), 0);
+	assert_ptr_equal(p->sess, out);		/* version 1: nothing */
+	in = inbound("127.0.0.7:5556");
+	in->proto = SYNC_PROTO_BATCH;
+	assert_int_equal(hello(in, "a", 11, ":99"), 0);
+	assert_null(p->sess);
+	assert_int_equal(p->ended, SESS_CLOSED);
+	assert_int_equal(p->proto, SYNC_PROTO_BATCH);
+}
+
 /* --- Reload --------------------------------------------------------- */
 
 /* Reload: remote origins and still-reported peers stay. */
@@ -2723,6 +2759,7 @@ main(void)
 		T(test_expiry),
 		T(test_no_expiry_within_ttl),
 		T(test_heartbeat_idle_only),
+		T(test_peer_speaks_batch),
 		T(test_expiry_learned_peer_never_reached),
 		T(test_peer_two_backends),
 		T(test_peer_learned_and_configured),
