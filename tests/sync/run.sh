@@ -4,7 +4,8 @@
 #   sh tests/sync/run.sh [PATTERN...]
 #
 # Runs every tests/sync/[0-9][0-9]-*.sh in order (10-17 static peers, 20
-# the story, 30-36 trust, 40-43 dns backend, 50-51 mcast backend, 60 WATCH
+# the story, 30-36 trust, 37-39 batching, a hung peer and an older peer
+# (SYNC_OLD_EPMDX), 40-43 dns backend, 50-51 mcast backend, 60 WATCH
 # across daemons), or only
 # those whose name contains one of the PATTERNs.  Each runs under bash
 # with `timeout 180` (SYNC_TIMEOUT) and prints PASS, FAIL or SKIP (exit 77);
@@ -20,6 +21,8 @@
 #                    $TMPDIR, removed when nothing failed)
 #   SYNC_TIMEOUT     per-test limit in seconds (default 180)
 #   SYNC_KEEP        keep each test's temp dir
+#   SYNC_OLD_EPMDX   an older epmdx (stream version 1 only) for
+#                    39-mixed-versions, skipped without it
 
 exec bash "$(dirname "$0")/../lib/runner.sh" --suite sync \
     --bin "${EPMDX:-build/epmdx}" --export EPMDX --ctl \
