@@ -1876,6 +1876,43 @@ test_peer_speaks_batch(void **state)
 	assert_int_equal(p->proto, SYNC_PROTO_BATCH);
 }
 
+/*
+ * A stream opened at version 2 and closed before its answer (the session
+ * layer sets fallback): the peer is dialled again at once at version 1;
+ * once such a stream, established, ends, the next dial is at 2 again.
+ */
+static void
+test_peer_fallback(void **state)
+{
+	struct sync		*s;
+	struct sync_peer	*p;
+	struct sync_session	*sess;
+	struct timeval		 tv;
+	int			 dials;
+
+	(void)state;
+	fk[BE_STATIC].rep[0].host = "pa";
+	fk[BE_STATIC].nrep = 1;
+	s = start();
+	p = sync_peer_find(s, "pa", NAMES_PORT);
+	sess = outbound(p, 0);
+	sess->proto = SYNC_PROTO_BATCH;
+	p->fallback = 1;
+	dials = ndials;
+	sync_session_free(sess, "closed by peer");
+	assert_int_equal(p->proto, SYNC_PROTO_VERSION);
+	assert_int_equal(p->fallback, 0);
+	assert_true(evtimer_pending(p->retry, &tv));
+	run_for(50);			/* at once, no backoff */
+	assert_int_equal(ndials, dials + 1);
+	assert_int_equal(p->backoff, SYNC_BACKOFF_MIN);	/* not doubled */
+	sess = outbound(p, 1);
+	sess->proto = SYNC_PROTO_VERSION;
+	assert_int_equal(hello(sess, "a", 11, ""), 0);
+	sync_session_free(sess, "closed by peer");
+	assert_int_equal(p->proto, SYNC_PROTO_BATCH);
+}
+
 /* --- Reload --------------------------------------------------------- */
 
 /* Reload: remote origins and still-reported peers stay. */
@@ -2760,6 +2797,7 @@ main(void)
 		T(test_no_expiry_within_ttl),
 		T(test_heartbeat_idle_only),
 		T(test_peer_speaks_batch),
+		T(test_peer_fallback),
 		T(test_expiry_learned_peer_never_reached),
 		T(test_peer_two_backends),
 		T(test_peer_learned_and_configured),
