@@ -72,7 +72,8 @@ SRCS		= main.c log.c xmalloc.c addr.c prom.c wire.c \
 		  sync.c sync_peer.c sync_origin.c sync_session.c sync_send.c \
 		  sync_admit.c sync_cluster.c sync_query.c sync_metrics.c \
 		  sync_handover.c \
-		  sync_msg.c sync_crypto.c sync_static.c sync_hosts.c \
+		  sync_msg.c sync_batch.c sync_crypto.c sync_static.c \
+		  sync_hosts.c \
 		  sync_mcast.c mcast_sock.c sync_mcast_msg.c \
 		  sync_dns.c dns_client.c dns.c sync_dns_set.c \
 		  sync_etcd.c sync_etcd_read.c sync_etcd_backend.c \
@@ -84,7 +85,7 @@ UNIT_TESTS	= test_proto test_registry test_config test_sync_msg \
 		  test_sync_crypto test_sync test_sync_mcast_msg test_dns \
 		  test_handover test_sync_dns_set test_acl test_addr test_log \
 		  test_carry test_fdstore test_conn_req test_config_list \
-		  test_sync_cluster test_json test_sync_etcd_view
+		  test_sync_cluster test_json test_sync_etcd_view test_sync_batch
 UNIT_BINS	= $(UNIT_TESTS:%=$(BUILD)/tests/%)
 # The objects each unit test links besides itself (pure parts only).
 test_proto_OBJS		= proto.o
@@ -97,6 +98,7 @@ test_sync_cluster_OBJS	= sync_crypto.o sync_msg.o sync_mcast_msg.o wire.o \
 			  proto.o xmalloc.o log.o
 test_sync_msg_OBJS	= sync_msg.o proto.o wire.o
 test_sync_crypto_OBJS	= sync_crypto.o xmalloc.o log.o
+test_sync_batch_OBJS	= sync_batch.o sync_msg.o proto.o wire.o
 test_sync_OBJS		= sync.o sync_peer.o sync_origin.o sync_query.o sync_metrics.o sync_handover.o prom.o sync_admit.o registry.o proto.o addr.o \
 			  sync_msg.o sync_crypto.o wire.o handover.o \
 			  xmalloc.o log.o config.o config_env.o config_value.o acl.o

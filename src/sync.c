@@ -44,8 +44,9 @@ static const struct sync_session_cb sync_core_cb = {
 	sync_peer_session_gone,
 };
 
-static void	sync_heartbeat_cb(evutil_socket_t, short, void *);
-static void	sync_expiry_cb(evutil_socket_t, short, void *);
+static void	sync_tick_arm(struct sync *);
+static void	sync_tick_cb(evutil_socket_t, short, void *);
+static void	sync_flush_cb(evutil_socket_t, short, void *);
 
 /* Accessors for backends. */
 struct event_base *
@@ -95,6 +96,16 @@ const uint8_t *
 sync_master_key(const struct sync *s)
 {
 	return s->master;
+}
+
+/*
+ * How long a stream may send nothing before it carries a heartbeat: two
+ * thirds of ttl, so a live origin is heard with a third of ttl to spare.
+ */
+static unsigned int
+sync_heartbeat_period(unsigned int ttl)
+{
+	return ttl >= 3 ? ttl * 2 / 3 : 1;
 }
 
 /* A backend by name. */
@@ -244,7 +255,6 @@ sync_open(struct server *srv, char **cause)
 {
 	const struct sync_conf	*sc = &srv->conf.sync;
 	struct sync		*s;
-	struct timeval		 tv;
 	int			 i;
 
 	srv->sync = NULL;
@@ -261,6 +271,7 @@ sync_open(struct server *srv, char **cause)
 	s->port = sc->port != 0 ? sc->port : srv->names_port;
 	s->ttl = sc->ttl;
 	s->interval = sc->interval;
+	s->heartbeat = sync_heartbeat_period(s->ttl);
 	s->lim.origin_entries = SYNC_MAX_ORIGIN_ENTRIES;
 	s->lim.remote_entries = SYNC_MAX_REMOTE_ENTRIES;
 	s->lim.origins = SYNC_MAX_ORIGINS;
@@ -296,21 +307,17 @@ sync_open(struct server *srv, char **cause)
 		sync_close(srv);
 		return -1;
 	}
-	s->heartbeat = event_new(s->base, -1, EV_PERSIST, sync_heartbeat_cb,
-	    s);
-	tv.tv_sec = s->interval;
-	tv.tv_usec = 0;
-	event_add(s->heartbeat, &tv);
-	s->expiry = event_new(s->base, -1, EV_PERSIST, sync_expiry_cb, s);
-	tv.tv_sec = 1;
-	event_add(s->expiry, &tv);
+	s->tick = evtimer_new(s->base, sync_tick_cb, s);
+	sync_tick_arm(s);
+	s->flush = event_new(s->base, -1, 0, sync_flush_cb, s);
 	for (i = 0; i < SYNC_MAX_BACKENDS; i++)
 		if (s->insts[i].backend != NULL &&
 		    s->insts[i].backend->start != NULL)
 			s->insts[i].backend->start(&s->insts[i]);
 	log_info("sync: started cluster=%s hostname=%s port=%u ttl=%u "
-	    "interval=%u backends=\"%s\"", s->cluster, s->hostname, s->port,
-	    s->ttl, s->interval, sc->backends);
+	    "interval=%u heartbeat=%u backends=\"%s\"", s->cluster,
+	    s->hostname, s->port, s->ttl, s->interval, s->heartbeat,
+	    sc->backends);
 	return 0;
 }
 
@@ -335,10 +342,10 @@ sync_close(struct server *srv)
 		sync_session_free(sess, "sync stopping");
 	while ((o = TAILQ_FIRST(&s->origins)) != NULL)
 		sync_origin_free(s, o, NULL);
-	if (s->heartbeat != NULL)
-		event_free(s->heartbeat);
-	if (s->expiry != NULL)
-		event_free(s->expiry);
+	if (s->tick != NULL)
+		event_free(s->tick);
+	if (s->flush != NULL)
+		event_free(s->flush);
 	if (s->dns != NULL)
 		evdns_base_free(s->dns, 1);
 	sodium_memzero(s->master, sizeof(s->master));
@@ -362,7 +369,6 @@ sync_reload(struct server *srv, char **cause)
 	const struct sync_backend	*b;
 	char				 copy[256], *lp, *tok;
 	uint8_t				 master[SYNC_KEY_BYTES];
-	struct timeval			 tv;
 	int				 i;
 
 	if (s == NULL)
@@ -389,6 +395,7 @@ sync_reload(struct server *srv, char **cause)
 	sodium_memzero(master, sizeof(master));
 	s->ttl = sc->ttl;
 	s->interval = sc->interval;
+	s->heartbeat = sync_heartbeat_period(s->ttl);
 	sync_set_advertise(s, sc);
 
 	/* Every backend's reports are taken back, then made again. */
@@ -435,9 +442,6 @@ sync_reload(struct server *srv, char **cause)
 			if (p->sess == NULL)
 				sync_session_dial(p);
 		}
-	tv.tv_sec = s->interval;
-	tv.tv_usec = 0;
-	event_add(s->heartbeat, &tv);
 	log_info("sync: reloaded backends=\"%s\"", sc->backends);
 	return 0;
 }
@@ -467,28 +471,60 @@ sync_local_changed(struct server *srv, const struct node *n, int up)
 			s->insts[i].backend->local_changed(&s->insts[i], n, up);
 }
 
-/* Every interval: tell peers our version, so gaps get noticed. */
+/*
+ * Arm the tick for the next whole second of the wall clock.  Daemons so
+ * tick together, and the heartbeats a daemon receives arrive together, to
+ * be read in one wakeup rather than one each (timer coalescing).  Only
+ * the phase comes from the wall clock: durations are counted in ticks and
+ * on the monotonic clock, and a step of the wall clock shifts one tick.
+ */
 static void
-sync_heartbeat_cb(evutil_socket_t fd, short what, void *arg)
+sync_tick_arm(struct sync *s)
+{
+	struct timespec	 now;
+	struct timeval	 tv;
+	long		 us;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	us = 1000000 - now.tv_nsec / 1000;
+	if (us < 100000)		/* fired early: the second after */
+		us += 1000000;
+	tv.tv_sec = us / 1000000;
+	tv.tv_usec = us % 1000000;
+	evtimer_add(s->tick, &tv);
+}
+
+/*
+ * The one timer, every second: origins silent for ttl go (with their
+ * streams); then a stream that sent nothing for the heartbeat period
+ * carries our version, so the peer hears we live and notices a gap.  Any
+ * frame is a sign of life: a busy stream carries no heartbeat.
+ */
+static void
+sync_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct sync		*s = arg;
 	struct sync_peer	*p;
 	struct sync_msg		 m;
 
+	sync_tick_arm(s);
+	s->ticks++;
+	sync_origin_expire(s);
 	memset(&m, 0, sizeof(m));
 	m.type = SYNC_MSG_HEARTBEAT;
 	m.incarnation = s->incarnation;
 	m.version = s->version;
 	TAILQ_FOREACH(p, &s->peers, entry)
-		if (p->sess != NULL && p->sess->state == SESS_ESTABLISHED)
+		if (p->sess != NULL && p->sess->state == SESS_ESTABLISHED &&
+		    s->ticks - p->sess->last_tx >= s->heartbeat)
 			sync_send_msg(p->sess, &m);
 }
 
-/* Every second: origins silent for ttl are gone. */
+/* The loop turn ends: the batches its changes filled go, a frame each. */
 static void
-sync_expiry_cb(evutil_socket_t fd, short what, void *arg)
+sync_flush_cb(evutil_socket_t fd, short what, void *arg)
 {
-	sync_origin_expire(arg);
+	sync_send_flush_all(arg);
 }
 
 /* An inbound stream opened on the EPMD port (conn.c). */

@@ -29,15 +29,15 @@ sync_cluster_hint(const char *cluster)
 	    " (or its version has no cluster names)" : "";
 }
 
-/* The dialer's framed SYNC request for our cluster; its length. */
+/* The dialer's framed SYNC request, at stream version proto; its length. */
 int
-sync_cluster_open(struct sync *s, const uint8_t *random, uint8_t *frame,
-    size_t size)
+sync_cluster_open(struct sync *s, int proto, const uint8_t *random,
+    uint8_t *frame, size_t size)
 {
 	uint8_t	 body[SYNC_OPEN_MAX];
 	int	 n;
 
-	if ((n = sync_open_encode(body, sizeof(body), random,
+	if ((n = sync_open_encode(body, sizeof(body), (uint8_t)proto, random,
 	    s->cluster)) == -1)
 		fatalx("sync_cluster_open: cluster \"%s\"", s->cluster);
 	n = proto_encode_req(frame, size, PROTO_X_SYNC_REQ, body, (size_t)n);
@@ -47,13 +47,14 @@ sync_cluster_open(struct sync *s, const uint8_t *random, uint8_t *frame,
 }
 
 /*
- * An accepted stream's SYNC body: 0 with *random set if the dialer is of
- * our cluster and protocol; else the stream is answered (another cluster
- * gets our name), logged, counted, fd closed, and -1.
+ * An accepted stream's SYNC body: 0 with *random and *proto (the stream
+ * version it asks for) set if the dialer is of our cluster and speaks a
+ * version we do; else the stream is answered (another cluster gets our
+ * name), logged, counted, fd closed, and -1.
  */
 int
 sync_cluster_admit(struct sync *s, int fd, const char *addr,
-    const uint8_t *body, size_t len, const uint8_t **random)
+    const uint8_t *body, size_t len, const uint8_t **random, int *proto)
 {
 	struct sync_open	 o;
 	uint8_t			 buf[SYNC_REFUSE_MAX];
@@ -62,6 +63,7 @@ sync_cluster_admit(struct sync *s, int fd, const char *addr,
 
 	if (sync_open_decode(body, len, &o, &why) == -1 ||
 	    (o.version != SYNC_PROTO_VERSION &&
+	    o.version != SYNC_PROTO_BATCH &&
 	    (why = "unsupported sync protocol version") != NULL)) {
 		log_rate_warnx(&s->warn_rate, "sync: %s peer=%s", why, addr);
 		close(fd);
@@ -69,6 +71,7 @@ sync_cluster_admit(struct sync *s, int fd, const char *addr,
 	}
 	if (strcmp(o.cluster, s->cluster) == 0) {
 		*random = o.random;
+		*proto = o.version;
 		return 0;
 	}
 	s->stats.refused_clusters++;

@@ -14,6 +14,7 @@
 
 #include "log.h"
 #include "sync.h"
+#include "sync_batch.h"
 #include "sync_crypto.h"
 #include "sync_msg.h"
 
@@ -25,6 +26,8 @@
 #define SYNC_MAX_UNAUTH_SRC	8	/* not yet authenticated, per source */
 #define SYNC_HANDSHAKE_SECS	5	/* from connect or accept to HELLO */
 #define SYNC_SRC_BYTES		16	/* a source key: v4-mapped, or a /64 */
+#define SYNC_BATCH_MAX		(SYNC_FRAME_MAX - SYNC_STREAM_ABYTES)
+#define SYNC_BATCH_MIN		256	/* a batch's first allocation */
 
 /*
  * What a peer with the secret may make us hold (epmdx-sync(7), LIMITS).
@@ -125,6 +128,11 @@ struct sync_session {
 	/* Outbound: bytes ever queued; that count after the last snapshot. */
 	uint64_t		 queued;
 	uint64_t		 snap_end;
+	uint64_t		 last_tx;	/* sync->ticks at the last frame */
+	int			 proto;		/* opened at: SYNC_PROTO_* */
+	uint8_t			*batch;		/* messages not yet sealed */
+	size_t			 batchlen;
+	size_t			 batchcap;	/* bytes allocated */
 };
 
 /* A daemon we dial and push our entries to. */
@@ -144,6 +152,8 @@ struct sync_peer {
 	enum sync_sess_state	 ended;		/* how its last stream ended */
 	char			 origin[SYNC_HOST_MAX + 1];
 	time_t			 last_ok;	/* last HELLO (mono_now) */
+	int			 proto;		/* the next dial opens at it */
+	int			 fallback;	/* refused at BATCH: redial now */
 };
 
 struct sync_stats {
@@ -188,6 +198,8 @@ struct sync {
 	unsigned int		 port;		/* our sync port, and default */
 	unsigned int		 ttl;
 	unsigned int		 interval;
+	unsigned int		 heartbeat;	/* idle seconds before one */
+	uint64_t		 ticks;		/* seconds of sync->tick */
 	struct sync_backend_inst insts[SYNC_MAX_BACKENDS]; /* fixed slots */
 	TAILQ_HEAD(, sync_peer)	 peers;
 	TAILQ_HEAD(, sync_session) inbound;
@@ -196,8 +208,8 @@ struct sync {
 	unsigned int		 norigins;
 	size_t			 nremote;	/* origin + staging entries */
 	struct sync_limits	 lim;
-	struct event		*heartbeat;
-	struct event		*expiry;
+	struct event		*tick;		/* every second */
+	struct event		*flush;		/* batches, at the turn's end */
 	struct sync_stats	 stats;
 	struct log_rate		 warn_rate;	/* what peers made us refuse */
 	struct sync_origin	*restoring;	/* handover: ONODEs go here */
@@ -207,18 +219,23 @@ struct sync {
 void	sync_session_dial(struct sync_peer *);
 const char *sync_session_state_name(enum sync_sess_state);
 void	sync_session_free(struct sync_session *, const char *reason);
+void	sync_session_end(struct sync_session *, enum sync_sess_state,
+	    const char *reason);
 void	sync_session_accept(struct sync *, int fd, const uint8_t *body,
 	    size_t len);
 
 /* sync_cluster.c: the cluster in a stream's clear-text opening. */
-int	sync_cluster_open(struct sync *, const uint8_t *random, uint8_t *frame,
-	    size_t size);
+int	sync_cluster_open(struct sync *, int proto, const uint8_t *random,
+	    uint8_t *frame, size_t size);
 int	sync_cluster_admit(struct sync *, int fd, const char *addr,
-	    const uint8_t *body, size_t len, const uint8_t **random);
+	    const uint8_t *body, size_t len, const uint8_t **random,
+	    int *proto);
 int	sync_cluster_refused(struct sync_session *);
 
 /* sync_send.c: what an open stream writes. */
 void	sync_send_msg(struct sync_session *, const struct sync_msg *);
+void	sync_send_flush(struct sync_session *);
+void	sync_send_flush_all(struct sync *);
 void	sync_send_hello(struct sync_session *);
 void	sync_send_snapshot(struct sync_session *);
 size_t	sync_send_pending(struct sync_session *);

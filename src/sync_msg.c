@@ -164,8 +164,8 @@ sync_cluster_ok(const uint8_t *s, size_t len)
 
 /* Encode a SYNC body: version, random, cluster unless "default". */
 int
-sync_open_encode(uint8_t *buf, size_t size, const uint8_t *random,
-    const char *cluster)
+sync_open_encode(uint8_t *buf, size_t size, uint8_t version,
+    const uint8_t *random, const char *cluster)
 {
 	size_t	 clen = strlen(cluster);
 
@@ -175,7 +175,7 @@ sync_open_encode(uint8_t *buf, size_t size, const uint8_t *random,
 		return -1;
 	if (size < PROTO_SYNC_OPEN_LEN + clen)
 		return -1;
-	buf[0] = SYNC_PROTO_VERSION;
+	buf[0] = version;
 	memcpy(buf + 1, random, SYNC_OPEN_RANDOM);
 	memcpy(buf + PROTO_SYNC_OPEN_LEN, cluster, clen);
 	return (int)(PROTO_SYNC_OPEN_LEN + clen);

@@ -90,8 +90,8 @@ int	sync_msg_decode(const uint8_t *buf, size_t len, struct sync_msg *m,
  */
 int	sync_cluster_ok(const uint8_t *s, size_t len);
 /* Encode a SYNC body into buf; returns the length or -1. */
-int	sync_open_encode(uint8_t *buf, size_t size, const uint8_t *random,
-	    const char *cluster);
+int	sync_open_encode(uint8_t *buf, size_t size, uint8_t version,
+	    const uint8_t *random, const char *cluster);
 /* Decode a SYNC body of len bytes; -1 with *why if malformed. */
 int	sync_open_decode(const uint8_t *body, size_t len, struct sync_open *,
 	    const char **why);

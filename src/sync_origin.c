@@ -393,12 +393,19 @@ sync_origin_message(struct sync_session *sess, const struct sync_msg *m)
 	return 0;
 }
 
-/* Origins silent for ttl are gone, with the peers only they taught us. */
+/*
+ * Origins silent for ttl are gone, with the peers only they taught us and
+ * every stream to and from them: a hung daemon, whose TCP stack still
+ * answers, is thus dropped both ways (our dialled stream to it would
+ * otherwise stay open, its output acknowledged by the kernel).  A live
+ * peer is dialled again at once and its new stream starts afresh.
+ */
 void
 sync_origin_expire(struct sync *s)
 {
 	struct sync_origin	*o, *next;
 	struct sync_peer	*p, *pnext;
+	struct sync_session	*sess, *snext;
 	time_t			 now = mono_now();
 
 	for (o = TAILQ_FIRST(&s->origins); o != NULL; o = next) {
@@ -408,9 +415,21 @@ sync_origin_expire(struct sync *s)
 		s->stats.expired++;
 		for (p = TAILQ_FIRST(&s->peers); p != NULL; p = pnext) {
 			pnext = TAILQ_NEXT(p, entry);
-			if (p->sources == SYNC_SRC_LEARNED &&
-			    strcmp(p->origin, o->host) == 0)
+			if (strcmp(p->origin, o->host) != 0)
+				continue;
+			if (p->sources == SYNC_SRC_LEARNED)
 				sync_peer_free(p, "origin expired");
+			else if (p->sess != NULL &&
+			    p->sess->state == SESS_ESTABLISHED)
+				sync_session_end(p->sess, SESS_TIMEOUT,
+				    "origin expired");
+		}
+		for (sess = TAILQ_FIRST(&s->inbound); sess != NULL;
+		    sess = snext) {
+			snext = TAILQ_NEXT(sess, entry);
+			if (sess->origin == o)
+				sync_session_end(sess, SESS_TIMEOUT,
+				    "origin expired");
 		}
 		sync_origin_free(s, o, "not heard within ttl");
 	}

@@ -77,6 +77,7 @@ sync_peer_add(struct sync *s, const char *host, unsigned int port,
 	p->backoff = SYNC_BACKOFF_MIN;
 	p->retry = evtimer_new(s->base, sync_retry_cb, p);
 	p->ended = SESS_NEW;
+	p->proto = SYNC_PROTO_BATCH;
 	TAILQ_INSERT_TAIL(&s->peers, p, entry);
 	log_info("sync: peer added peer=%s",
 	    addr_join(host, port, buf, sizeof(buf)));
@@ -139,7 +140,10 @@ sync_retry_cb(evutil_socket_t fd, short what, void *arg)
 /*
  * A stream ended: its staged snapshot goes; its peer, if it was dialled,
  * retries with backoff and jitter (at once after an established stream,
- * doubling after one that was not).
+ * doubling after one that was not).  A peer that closed a stream opened
+ * at SYNC_PROTO_BATCH unanswered may be an older daemon: it is dialled
+ * again at once at SYNC_PROTO_VERSION, and at BATCH again once such a
+ * stream, established, ends (the peer may have been upgraded).
  */
 void
 sync_peer_session_gone(struct sync_session *sess)
@@ -157,6 +161,16 @@ sync_peer_session_gone(struct sync_session *sess)
 		return;
 	if ((established = p->backoff == 0))
 		p->backoff = SYNC_BACKOFF_MIN;
+	if (established && sess->proto < SYNC_PROTO_BATCH)
+		p->proto = SYNC_PROTO_BATCH;
+	if (p->fallback) {
+		p->fallback = 0;
+		p->proto = SYNC_PROTO_VERSION;
+		tv.tv_sec = 0;
+		tv.tv_usec = 0;
+		evtimer_add(p->retry, &tv);
+		return;
+	}
 	ms = p->backoff * 1000;
 	ms = ms * 3 / 4 + (unsigned int)randombytes_uniform(ms / 2 + 1);
 	tv.tv_sec = ms / 1000;
@@ -175,6 +189,29 @@ sync_peer_status(const struct sync_peer *p)
 		return "self";
 	return sync_session_state_name(p->sess != NULL ? p->sess->state :
 	    p->ended);
+}
+
+/*
+ * Origin host dialled us at SYNC_PROTO_BATCH, so it speaks it: our stream
+ * to it, if it fell back to version 1 (a close before the answer may be
+ * an admission limit, not an older daemon), is dialled again at BATCH.
+ */
+static void
+sync_peer_speaks_batch(struct sync *s, const char *host)
+{
+	struct sync_peer	*p;
+
+	TAILQ_FOREACH(p, &s->peers, entry) {
+		if (strcmp(p->origin, host) != 0 ||
+		    p->proto == SYNC_PROTO_BATCH)
+			continue;
+		p->proto = SYNC_PROTO_BATCH;
+		if (p->sess != NULL && p->sess->state == SESS_ESTABLISHED &&
+		    p->sess->proto < SYNC_PROTO_BATCH) {
+			sync_session_end(p->sess, SESS_CLOSED,
+			    "the peer speaks version 2");
+		}
+	}
 }
 
 /* The first frame of a stream: who is at the other end. */
@@ -219,6 +256,8 @@ sync_peer_hello(struct sync_session *sess, const struct sync_msg *m)
 	o->last_heard = mono_now();
 	sess->origin = o;
 	sess->incarnation = m->incarnation;
+	if (sess->proto == SYNC_PROTO_BATCH)
+		sync_peer_speaks_batch(s, host);
 
 	/* Dial it back: its advertise, or our view of its address. */
 	snprintf(adv, sizeof(adv), "%.*s", (int)m->advertiselen,

@@ -153,25 +153,37 @@ sync_session_free(struct sync_session *sess, const char *reason)
 		bufferevent_free(sess->bev);
 	if (sess->staging != NULL)
 		registry_free(sess->staging);
+	free(sess->batch);
 	sodium_memzero(sess->key_tx, sizeof(sess->key_tx));
 	sodium_memzero(sess->key_rx, sizeof(sess->key_rx));
 	free(sess);
 }
 
+/* The core ends a stream: it ends in state, which its peer keeps. */
+void
+sync_session_end(struct sync_session *sess, enum sync_sess_state state,
+    const char *reason)
+{
+	sess_enter_state(sess, state);
+	sync_session_free(sess, reason);
+}
+
 /*
  * Read and write timeouts.  Until HELLO, the handshake deadline rules
- * (sess_deadline_start); then an accepted stream must hear a frame (the
- * dialer's heartbeat) within ttl + interval.  A dialled stream hears
- * nothing regular from the acceptor: its output, a heartbeat every
- * interval, must be taken (write timeout) and acknowledged by the peer's
- * TCP (TCP_USER_TIMEOUT, set at connect) within ttl + interval.
+ * (sess_deadline_start); then an accepted stream must hear a frame (at
+ * least the dialer's heartbeat, every two thirds of ttl) within ttl + 1.
+ * A dialled stream hears nothing regular from the acceptor: its output
+ * must be taken (write timeout) and acknowledged by the peer's TCP
+ * (TCP_USER_TIMEOUT, set at connect) within ttl + 1, and it is closed
+ * when the peer's origin expires (sync_origin_expire), which catches a
+ * hung peer whose kernel still acknowledges.
  */
 static void
 sess_timeouts(struct sync_session *sess)
 {
 	struct timeval	 tv;
 
-	tv.tv_sec = sess->sync->ttl + sess->sync->interval;
+	tv.tv_sec = sess->sync->ttl + 1;
 	tv.tv_usec = 0;
 	if (!sess->outbound && sess->state == SESS_ESTABLISHED)
 		bufferevent_set_timeouts(sess->bev, &tv, &tv);
@@ -280,13 +292,13 @@ sync_session_accept(struct sync *s, int fd, const uint8_t *body,
 	uint8_t			 src[SYNC_SRC_BYTES];
 	const uint8_t		*random;
 	const char		*why;
-	int			 on = 1;
+	int			 on = 1, proto;
 
 	memset(&ss, 0, sizeof(ss));
 	if (getpeername(fd, (struct sockaddr *)&ss, &len) == -1)
 		ss.ss_family = AF_UNSPEC;
 	addr_text((struct sockaddr *)&ss, addr, sizeof(addr));
-	if (sync_cluster_admit(s, fd, addr, body, bodylen, &random) == -1)
+	if (sync_cluster_admit(s, fd, addr, body, bodylen, &random, &proto) == -1)
 		return;
 	sync_admit_source(&ss, src);
 	if ((sess = sync_admit(s, src, &why)) != NULL) {
@@ -299,6 +311,7 @@ sync_session_accept(struct sync *s, int fd, const uint8_t *body,
 		return;
 	}
 	sess = sess_new(s, 0, addr);
+	sess->proto = proto;
 	memcpy(sess->src, src, sizeof(sess->src));
 	memcpy(sess->theirs, random, sizeof(sess->theirs));
 	TAILQ_INSERT_TAIL(&s->inbound, sess, entry);
@@ -331,6 +344,7 @@ sync_session_dial(struct sync_peer *p)
 
 	addr_join(p->host, p->port, addr, sizeof(addr));
 	sess = sess_new(s, 1, addr);
+	sess->proto = p->proto;
 	sess->peer = p;
 	p->sess = sess;
 	sess_enter_state(sess, SESS_RESOLVING);
@@ -395,7 +409,7 @@ sess_connect(struct sync_session *sess, const struct sockaddr *sa,
 	struct sync	*s = sess->sync;
 	int		 fd;
 #ifdef TCP_USER_TIMEOUT
-	unsigned int	 ms = (s->ttl + s->interval) * 1000;
+	unsigned int	 ms = (s->ttl + 1) * 1000;
 #endif
 
 	if ((fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK |
@@ -430,8 +444,8 @@ sess_event_cb(struct bufferevent *bev, short what, void *arg)
 		fd = bufferevent_getfd(bev);
 		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-		len = sync_cluster_open(sess->sync, sess->mine, frame,
-		    sizeof(frame));
+		len = sync_cluster_open(sess->sync, sess->proto, sess->mine,
+		    frame, sizeof(frame));
 		evbuffer_add(bufferevent_get_output(bev), frame, (size_t)len);
 		sess_enter_state(sess, SESS_WAIT_ACCEPT);
 		return;
@@ -441,9 +455,14 @@ sess_event_cb(struct bufferevent *bev, short what, void *arg)
 		sess_warn(sess, "stream timed out");
 		sync_session_free(sess, "timeout");
 	} else if (what & BEV_EVENT_EOF) {
+		/* Unanswered at BATCH: perhaps an older daemon (sync_peer.c). */
+		if (sess->state == SESS_WAIT_ACCEPT && sess->peer != NULL &&
+		    sess->proto == SYNC_PROTO_BATCH)
+			sess->peer->fallback = 1;
 		if (sess->state != SESS_ESTABLISHED) {
 			sess_enter_state(sess, SESS_REFUSED);
-			if (sess->peer != NULL && !sess->peer->self)
+			if (sess->peer != NULL && !sess->peer->self &&
+			    !sess->peer->fallback)
 				sess_warn(sess, "peer closed the stream before "
 				    "its HELLO (wrong secret, another cluster, "
 				    "sync off there, or not epmdx)");
@@ -511,6 +530,7 @@ sess_read_cb(struct bufferevent *bev, void *arg)
 	uint8_t			 lenb[4];
 	struct wire_r		 r;
 	uint32_t		 len;
+	size_t			 off;
 	int			 rc;
 
 	if (sess->state == SESS_WAIT_ACCEPT) {
@@ -570,15 +590,17 @@ sess_read_cb(struct bufferevent *bev, void *arg)
 			sync_session_free(sess, "authentication failed");
 			return;
 		}
-		if (sync_msg_decode(plain, len - SYNC_STREAM_ABYTES, &m,
-		    &why) == -1) {
+		off = 0;
+		while ((rc = sync_batch_next(plain, len - SYNC_STREAM_ABYTES,
+		    sess->proto == SYNC_PROTO_BATCH, &off, &m, &why)) == 1)
+			if (sess_message(sess, &m) == -1) {
+				sync_session_free(sess, "refused");
+				return;
+			}
+		if (rc == -1) {
 			s->stats.bad_frames++;
 			sess_warn(sess, why);
 			sync_session_free(sess, why);
-			return;
-		}
-		if (sess_message(sess, &m) == -1) {
-			sync_session_free(sess, "refused");
 			return;
 		}
 	}

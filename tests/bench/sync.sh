@@ -26,14 +26,15 @@
 #    15 "[::1]:PORT" ones), so these daemons sit on 127.0.0.1..64 at one
 #    port and use the `hosts` backend, each with a file of the 63 others.
 #    Also the bytes, frames, resyncs and daemon CPU the convergence cost,
-#    a 10 s idle window of the converged cluster, and the time until every
+#    an idle window of the converged cluster (CPU against the 3% target,
+#    frames and bytes per second, per stream), and the time until every
 #    daemon has dropped all 6,400 once the holder exits.
 # 3. On the 16-daemon cluster: bytes per change (CHANGES registrations, then
-#    their unregistrations, on one daemon; metrics deltas there, less the
-#    heartbeats that fell in the window, divided by changes x peers); bytes
-#    per heartbeat and CPU of the idle cluster (10 s window: sealed bytes
-#    sent / (peers x heartbeats); utime+stime from /proc/PID/stat as % of
-#    one core, per daemon and total).
+#    their unregistrations, on one daemon; metrics deltas there divided by
+#    changes x peers: streams that carry changes carry no heartbeat); bytes
+#    per heartbeat and CPU of the idle cluster (an idle window: sealed
+#    bytes / frames sent; utime+stime from /proc/PID/stat as % of one core,
+#    per daemon and total).
 #
 # Output: a table on stdout, $BUILD/bench-sync.json.  Exit 0 when the run
 # completed (targets missed are reported, not failed), 1 when something
@@ -47,8 +48,16 @@
 #   BENCH_SYNC_REGS    registrations timed in 1 (default 100)
 #   BENCH_SYNC_BIG     daemons for 2 (default 64)
 #   BENCH_SYNC_PER     nodes per daemon in 2 (default 100)
-#   BENCH_SYNC_IDLE    seconds of each idle window (default 10)
+#   BENCH_SYNC_IDLE    seconds of each idle window (default 12: two heartbeat
+#                      periods at ttl 10, so the window's phase does not
+#                      matter)
 #   BENCH_SYNC_CHANGES registrations (and unregistrations) in 3 (default 50)
+#   BENCH_SYNC_ONLY    "idle64": only the BIG daemons' mesh and its idle
+#                      window, with no node registered (parts 1 and 3, the
+#                      registrations and convergence of 2 are skipped)
+#   BENCH_SYNC_TTL, BENCH_SYNC_INTERVAL   ttl and interval in every
+#                      daemon's [sync] (default 10 and 1; the daemon's own
+#                      defaults are 10 and 2)
 #   SYNC_KEEP=1        keep the temp dir (daemon logs)
 
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -65,16 +74,21 @@ N=${BENCH_SYNC_N:-16}
 REGS=${BENCH_SYNC_REGS:-100}
 BIG=${BENCH_SYNC_BIG:-64}
 PER=${BENCH_SYNC_PER:-100}
-IDLE=${BENCH_SYNC_IDLE:-10}
+IDLE=${BENCH_SYNC_IDLE:-12}
 CHANGES=${BENCH_SYNC_CHANGES:-50}
+ONLY=${BENCH_SYNC_ONLY:-}
 JSON=$BUILD/bench-sync.json
-export SYNC_TTL=10 SYNC_INTERVAL=1
+export SYNC_TTL=${BENCH_SYNC_TTL:-10} SYNC_INTERVAL=${BENCH_SYNC_INTERVAL:-1}
 
 # Temp dir, pid tracking (every pid stopped on exit), daemons, helpers.
 . "$root/tests/sync/lib.sh"
 export TESTS_LIB	# for the helper below: it imports tests/lib/epmd.py
 
 [ "$BIG" -le 250 ] || fail "BENCH_SYNC_BIG: at most 250 (127.0.0.x)"
+case $ONLY in
+""|idle64) ;;
+*)	fail "BENCH_SYNC_ONLY: empty or idle64" ;;
+esac
 [ "$N" -ge 2 ] && [ "$N" -le 16 ] ||
     fail "BENCH_SYNC_N: 2 to 16 (a static list of [::1] peers fits 15)"
 mkdir -p "$BUILD" || fail "cannot create $BUILD"
@@ -611,19 +625,16 @@ def report(spec, jsonout):
     hb_size = None
     if idle16:
         per = idle16["per"]
-        secs, iv = idle16["secs"], idle16["interval"]
+        secs = idle16["secs"]
         bs = sum(d["epmdx_sync_bytes_sent_total"] for d in per)
         fs = sum(d["epmdx_sync_frames_sent_total"] for d in per)
         pairs = sum(d["peers"] or 0 for d in per)
-        hbs = secs / iv
         hb_size = bs / fs if fs else None
         cpu = [d["cpu_pct"] for d in per]
         sched = [d.get("sched_cpu_pct") for d in per]
         res["idle16"] = {
             "secs": round(secs, 2), "streams": pairs,
             "bytes_sent": bs, "frames_sent": fs,
-            "bytes_per_peer_heartbeat": round(bs / (pairs * hbs), 1)
-            if pairs else None,
             "bytes_per_frame": round(hb_size, 1) if hb_size else None,
             "frames_per_stream_s": round(fs / pairs / secs, 3) if pairs
             else None,
@@ -639,10 +650,11 @@ def report(spec, jsonout):
         I = res["idle16"]
         row("3. idle %d daemons, %.0f s" % (sp["n"], secs),
             "%d streams" % pairs)
-        row("   bytes per peer per heartbeat", "%s B" %
-            I["bytes_per_peer_heartbeat"],
-            "%.1f B/frame, %.2f frames/stream/s" %
-            (I["bytes_per_frame"] or 0, I["frames_per_stream_s"] or 0))
+        row("   bytes per heartbeat (frame)", "%.1f B" %
+            (I["bytes_per_frame"] or 0),
+            "%.3f frames/stream/s, %.2f B/stream/s" %
+            (I["frames_per_stream_s"] or 0,
+             bs / pairs / secs if pairs else 0))
         row("   CPU per daemon mean / max", "%.2f%% / %.2f%%" %
             (sum(cpu) / len(cpu), max(cpu)),
             "of one core (/proc stat, %d Hz ticks)" %
@@ -656,30 +668,28 @@ def report(spec, jsonout):
             d = chg[kind]
             frames = d["epmdx_sync_frames_sent_total"]
             by = d["epmdx_sync_bytes_sent_total"]
-            hb_frames = frames - chg["n"] * peers
-            hb_bytes = hb_frames * (hb_size or 38)
+            # A stream carrying changes carries no heartbeat (only idle
+            # ones do), so what was sent is what the changes cost.
             out[kind] = {
                 "bytes_sent": by, "frames_sent": frames,
-                "heartbeat_frames_in_window": hb_frames,
-                "raw_bytes_per_change_per_peer": round(by / chg["n"] / peers,
-                                                       1),
-                "bytes_per_change_per_peer": round((by - hb_bytes) /
-                                                   chg["n"] / peers, 1),
-                "bytes_per_change": round((by - hb_bytes) / chg["n"], 1),
+                "bytes_per_change_per_peer": round(by / chg["n"] / peers, 1),
+                "bytes_per_change": round(by / chg["n"], 1),
+                "frames_per_change_per_peer": round(frames / chg["n"] /
+                                                    peers, 2),
                 "resyncs": d["epmdx_sync_resyncs_total"]}
         res["per_change"] = out
         row("3. bytes per change (one daemon, %d peers)" % peers,
             "%d regs, %d unregs" % (chg["n"], chg["n"]))
         row("   registration (ADD) per peer", "%.1f B" %
             out["add"]["bytes_per_change_per_peer"],
-            "%.0f B per change to all peers; %d heartbeat frames removed" %
+            "%.0f B per change to all peers; %.2f frames per change/peer" %
             (out["add"]["bytes_per_change"],
-             out["add"]["heartbeat_frames_in_window"]))
+             out["add"]["frames_per_change_per_peer"]))
         row("   unregistration (DEL) per peer", "%.1f B" %
             out["del"]["bytes_per_change_per_peer"],
-            "%.0f B per change to all peers; %d heartbeat frames removed" %
+            "%.0f B per change to all peers; %.2f frames per change/peer" %
             (out["del"]["bytes_per_change"],
-             out["del"]["heartbeat_frames_in_window"]))
+             out["del"]["frames_per_change_per_peer"]))
 
     # 2. convergence (64)
     if storm_r:
@@ -761,12 +771,17 @@ def report(spec, jsonout):
         cpu = [d["cpu_pct"] for d in per]
         secs = idle64["secs"]
         bs = sum(d["epmdx_sync_bytes_sent_total"] for d in per)
+        fs = sum(d["epmdx_sync_frames_sent_total"] for d in per)
         pairs = sum(d["peers"] or 0 for d in per)
         res["idle64"] = {
             "secs": round(secs, 2), "streams": pairs, "bytes_sent": bs,
-            "bytes_per_peer_heartbeat": round(
-                bs / (pairs * secs / idle64["interval"]), 1) if pairs
+            "frames_sent": fs, "bytes_per_s": round(bs / secs, 1),
+            "frames_per_s": round(fs / secs, 1),
+            "bytes_per_stream_s": round(bs / secs / pairs, 2) if pairs
             else None,
+            "frames_per_stream_s": round(fs / secs / pairs, 3) if pairs
+            else None,
+            "target_cpu_pct_total": 3.0,
             "resyncs": sum(d["epmdx_sync_resyncs_total"] for d in per),
             "cpu_pct_total": round(sum(cpu), 2),
             "cpu_pct_max": round(max(cpu), 2),
@@ -775,8 +790,13 @@ def report(spec, jsonout):
         I = res["idle64"]
         row("   idle %d daemons, %.0f s: CPU total" % (sp["big"], secs),
             "%.2f%% (max %.2f%%)" % (I["cpu_pct_total"], I["cpu_pct_max"]),
-            "%s B/peer/heartbeat, %.1f KiB/s sent" %
-            (I["bytes_per_peer_heartbeat"], bs / secs / 1024))
+            "target <= 3%%: %s; schedstat %.3f%%" %
+            ("met" if I["cpu_pct_total"] <= 3.0 else "MISSED",
+             I["sched_cpu_pct_total"]))
+        row("   idle %d daemons: sent" % sp["big"],
+            "%.1f KiB/s, %.0f frames/s" % (bs / secs / 1024, fs / secs),
+            "%d streams: %s B/s and %s frames/s per stream" %
+            (pairs, I["bytes_per_stream_s"], I["frames_per_stream_s"]))
     res["elapsed_s"] = sp["elapsed"]
     write_json(jsonout, res)
     w = max(len(r[0]) for r in rows) if rows else 10
@@ -842,8 +862,10 @@ jnums()
 }
 
 make_secret "$TMP/secret"
+MESH64=null CTL64=null T_STOP=null
 
 # --------------------------------------------- 1 and 3: N daemons, static
+if [ -z "$ONLY" ]; then
 echo "bench-sync: $N daemons, static full mesh on [::1]" >&2
 read -r -a PP <<<"$(free_ports $((2 * N)))" || fail "no free ports"
 P=("${PP[@]:0:N}")
@@ -887,6 +909,7 @@ SB_LIMIT=60 sb "$TMP/changes.json" changes "{\"ep\": \"${EPS[0]}\",
 
 stop_pid "$LATPID"
 kill_wait_all "${DP[@]}"
+fi
 
 # ----------------------------------- 2: BIG daemons x PER nodes, hosts file
 echo "bench-sync: $BIG daemons x $PER nodes (hosts backend, 127.0.0.1-$BIG)" >&2
@@ -919,6 +942,7 @@ SB_LIMIT=100 sb "$TMP/mesh64.json" mesh "{\"meps\": $(jlist "${BMEPS[@]}"),
 MESH64=$(awk -v a="$t" -v b="$(now_ms)" 'BEGIN { printf "%.1f", (b - a) / 1000 }')
 
 BSPEC="{\"meps\": $(jlist "${BMEPS[@]}"), \"pids\": $(jnums "${BDP[@]}")}"
+if [ -z "$ONLY" ]; then
 sb "$TMP/before64.json" snap "$BSPEC" || fail "metrics of the $BIG daemons"
 WANT=$((BIG * PER))
 sb_bg "$TMP/converge.json" converge "{\"meps\": $(jlist "${BMEPS[@]}"),
@@ -946,12 +970,14 @@ for ep in "${BEPS[@]}"; do
 	done
 done
 CTL64="\"$ctl_ok/$BIG daemons list $WANT${ctl_bad:+; short:$ctl_bad}\""
+fi
 
 echo "bench-sync: idle window of the $BIG, ${IDLE} s" >&2
 SB_LIMIT=$((IDLE + 60)) sb "$TMP/idle64.json" idle "{\"meps\": \
 $(jlist "${BMEPS[@]}"), \"pids\": $(jnums "${BDP[@]}"), \"secs\": $IDLE,
     \"interval\": $SYNC_INTERVAL}" || fail "idle window (64) failed"
 
+if [ -z "$ONLY" ]; then
 sb_bg "$TMP/gone64.json" converge "{\"meps\": $(jlist "${BMEPS[@]}"),
     \"want\": 0, \"timeout\": 60}"
 GONEPID=$SBPID
@@ -960,6 +986,7 @@ T_STOP=$EPOCHREALTIME
 kill -TERM "$STORMPID"
 stop_pid "$STORMPID"
 wait_file "$TMP/gone64.json" 90 "$GONEPID"
+fi
 kill_wait_all "${BDP[@]}"
 
 # ---------------------------------------------------------------- report

@@ -38,7 +38,7 @@ FUZZ_OBJS_sync_session	= sync.o sync_peer.o sync_origin.o sync_session.o \
 			  sync_send.o sync_admit.o sync_cluster.o sync_query.o \
 			  sync_metrics.o \
 			  sync_handover.o prom.o addr.o mono.o \
-			  sync_msg.o sync_crypto.o registry.o \
+			  sync_msg.o sync_batch.o sync_crypto.o registry.o \
 			  proto.o wire.o handover.o config.o config_env.o config_value.o \
 			  acl.o xmalloc.o log.o
 

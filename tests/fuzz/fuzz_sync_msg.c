@@ -104,9 +104,9 @@ exercise_open(const uint8_t *buf, size_t len)
 		check(o.random == buf + 1);
 		check(sync_cluster_ok((const uint8_t *)o.cluster,
 		    strlen(o.cluster)));
-		n = sync_open_encode(again, sizeof(again), o.random,
+		n = sync_open_encode(again, sizeof(again), o.version, o.random,
 		    o.cluster);
-		check(n > 0 && again[0] == SYNC_PROTO_VERSION &&
+		check(n > 0 && again[0] == o.version &&
 		    (o.version != SYNC_PROTO_VERSION || ((size_t)n == len &&
 		    memcmp(again, buf, len) == 0) ||
 		    (len == PROTO_SYNC_OPEN_LEN + 7 &&

@@ -141,6 +141,7 @@ struct acceptor {
 	int			 fd;		/* -1: none */
 	int			 used;		/* a dial took it this input */
 	int			 stage;		/* 0 SYNC, 1 header, 2 frames */
+	int			 batched;	/* opened at SYNC_PROTO_BATCH */
 	struct sync_stream	 tx, rx;
 	uint8_t			 key_rx[SYNC_KEY_BYTES];
 	uint8_t			 dialer[SYNC_RANDOM_BYTES]; /* its random */
@@ -320,7 +321,8 @@ acc_step(void)
 	const char	*why;
 	ssize_t		 n;
 	uint32_t	 len;
-	int		 eof;
+	size_t		 off;
+	int		 eof, rc;
 
 	if (acc.fd == -1)
 		return;
@@ -332,7 +334,9 @@ acc_step(void)
 	if (acc.stage == 0 && acc.inlen >= 3 + PROTO_SYNC_OPEN_LEN) {
 		check(acc.in[0] == 0 && acc.in[1] == 1 + PROTO_SYNC_OPEN_LEN);
 		check(acc.in[2] == PROTO_X_SYNC_REQ &&
-		    acc.in[3] == SYNC_PROTO_VERSION);
+		    (acc.in[3] == SYNC_PROTO_VERSION ||
+		    acc.in[3] == SYNC_PROTO_BATCH));
+		acc.batched = acc.in[3] == SYNC_PROTO_BATCH;
 		sync_random(out, SYNC_RANDOM_BYTES);
 		memcpy(acc.dialer, acc.in + 4, SYNC_RANDOM_BYTES);
 		sync_stream_keys(master, acc.in + 4, out, acc.key_rx, s2c);
@@ -349,26 +353,32 @@ acc_step(void)
 	while (acc.stage == 2 && acc.inlen >= 4) {
 		len = (uint32_t)acc.in[0] << 24 | (uint32_t)acc.in[1] << 16 |
 		    (uint32_t)acc.in[2] << 8 | acc.in[3];
-		check(len > SYNC_STREAM_ABYTES &&
-		    len <= SYNC_MSG_MAX + SYNC_STREAM_ABYTES);
+		check(len > SYNC_STREAM_ABYTES && len <= (acc.batched ?
+		    SYNC_FRAME_MAX : SYNC_MSG_MAX + SYNC_STREAM_ABYTES));
 		if (acc.inlen < 4 + len)
 			break;
 		check(sync_stream_open(&acc.rx, acc.in + 4, len, plain) == 0);
-		check(sync_msg_decode(plain, len - SYNC_STREAM_ABYTES, &m,
-		    &why) == 0);
-		acc_frame(&m);
+		off = 0;
+		while ((rc = sync_batch_next(plain, len - SYNC_STREAM_ABYTES,
+		    acc.batched, &off, &m, &why)) == 1)
+			acc_frame(&m);
+		check(rc == 0);
 		acc_consume(4 + len);
 	}
 	if (eof)
 		acc_hangup();
 }
 
-/* A message from the acceptor to the daemon's dialled stream. */
+/*
+ * A message from the acceptor to the daemon's dialled stream (on a
+ * batched stream, a batch of that one message).
+ */
 static void
 acc_send(const uint8_t *msg, size_t len, int action)
 {
-	uint8_t		 frame[4 + SYNC_MSG_MAX + SYNC_STREAM_ABYTES];
-	uint32_t	 flen = (uint32_t)len + SYNC_STREAM_ABYTES;
+	uint8_t		 frame[4 + 2 + SYNC_MSG_MAX + SYNC_STREAM_ABYTES];
+	uint8_t		 one[2 + SYNC_MSG_MAX];
+	uint32_t	 flen;
 
 	if (acc.fd == -1 || acc.stage == 0)
 		return;
@@ -376,6 +386,14 @@ acc_send(const uint8_t *msg, size_t len, int action)
 		acc_put(msg, len);
 		return;
 	}
+	if (acc.batched) {
+		one[0] = (uint8_t)(len >> 8);
+		one[1] = (uint8_t)len;
+		memcpy(one + 2, msg, len);
+		msg = one;
+		len += 2;
+	}
+	flen = (uint32_t)len + SYNC_STREAM_ABYTES;
 	frame[0] = (uint8_t)(flen >> 24);
 	frame[1] = (uint8_t)(flen >> 16);
 	frame[2] = (uint8_t)(flen >> 8);

@@ -1,8 +1,7 @@
 #!/bin/bash
 # 38-cluster-old-version: a daemon older than cluster names, beside this
-# version: EPMDX_OLD, else commit 1c6074b (the last without cluster names)
-# built from this clone's history once, beside the binary under test
-# (skipped if the history lacks it).  h1 runs it,
+# version (old_epmdx: EPMDX_OLD, else commit 1c6074b built from this
+# clone's history).  h1 runs it,
 # h2 this version without `cluster` (so "default"), h3 this version with
 # `cluster = blue`; one secret, each listing all three.  Checks that h1
 # and h2 sync as before (n1 and n2 on both), that h3 lists only n3, that
@@ -10,23 +9,7 @@
 # that h1 sees h3 close its streams before their HELLO.
 . "$(dirname "$0")/lib.sh"
 
-# Without EPMDX_OLD, build the last version without cluster names from the
-# repository's history once, beside the binary under test.
-OLD_REV=1c6074b
-if [ -z "${EPMDX_OLD:-}" ]; then
-	old=$(dirname "$EPMDX")/old-$OLD_REV
-	if [ ! -x "$old/build/epmdx" ]; then
-		git -C "$REPO_ROOT" cat-file -e "$OLD_REV^{commit}" 2>/dev/null ||
-		    skip "no EPMDX_OLD and commit $OLD_REV not in this clone's history"
-		rm -rf "$old.tmp" && mkdir -p "$old.tmp" &&
-		    git -C "$REPO_ROOT" archive "$OLD_REV" | tar -x -C "$old.tmp" &&
-		    make -C "$old.tmp" -j2 build/epmdx >"$TMP/old-build.log" 2>&1 ||
-		    fail "cannot build $OLD_REV: $(tail -5 "$TMP/old-build.log")"
-		rm -rf "$old" && mv "$old.tmp" "$old"
-	fi
-	EPMDX_OLD=$old/build/epmdx
-fi
-[ -x "$EPMDX_OLD" ] || fail "EPMDX_OLD not executable: $EPMDX_OLD"
+old_epmdx
 
 read -r -a P <<<"$(free_ports 3)" || fail "no free ports"
 make_secret "$TMP/secret"
@@ -34,7 +17,7 @@ all="127.0.0.1:${P[0]}, 127.0.0.1:${P[1]}, 127.0.0.1:${P[2]}"
 write_conf "$TMP/h1.conf" h1 "$all"
 write_conf "$TMP/h2.conf" h2 "$all"
 write_conf "$TMP/h3.conf" h3 "$all" "cluster = blue"
-EPMD=$EPMDX_OLD start_daemon_as h1 "${P[0]}" -f "$TMP/h1.conf"
+EPMD=$OLD start_daemon_as h1 "${P[0]}" -f "$TMP/h1.conf"
 start_daemon_as h2 "${P[1]}" -f "$TMP/h2.conf"
 start_daemon_as h3 "${P[2]}" -f "$TMP/h3.conf"
 for i in 1 2 3; do

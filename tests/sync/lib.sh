@@ -60,6 +60,13 @@
 #                                  for SECS in the background (pid in
 #                                  WATCH_PID); OUT gets "polls=N missing=M"
 #                                  and the first poll missing a NODE:PORT
+#   old_epmdx                      an older daemon for mixed-version tests:
+#                                  $EPMDX_OLD, else commit $OLD_REV
+#                                  (the last before cluster names and
+#                                  stream version 2) built once from the
+#                                  clone's history beside $EPMDX (skips
+#                                  the test if the history lacks it); its
+#                                  path in OLD
 #   hold NAME EP NODEPORT          a raw ALIVE2 registration held by
 #                                  wire.py (pid in HOLD_PID, tracked) until
 #                                  it is stopped or 300 s pass
@@ -399,4 +406,28 @@ hold()
 	wait_until 10 grep -qs . "$out" || fail "no ALIVE2 reply for $name"
 	grep -qx '7600[0-9a-f]\{8\}' "$out" ||
 	    fail "registration of $name refused: $(cat "$out")"
+}
+
+# old_epmdx: see above.
+OLD_REV=1c6074b
+old_epmdx()
+{
+	local dir
+	if [ -n "${EPMDX_OLD:-}" ]; then
+		OLD=$(resolve_bin "$EPMDX_OLD")
+		[ -x "$OLD" ] || fail "EPMDX_OLD not executable: $OLD"
+		return
+	fi
+	dir=$(dirname "$EPMDX")/old-$OLD_REV
+	if [ ! -x "$dir/build/epmdx" ]; then
+		git -C "$REPO_ROOT" cat-file -e "$OLD_REV^{commit}" 2>/dev/null ||
+		    skip "no EPMDX_OLD and commit $OLD_REV not in this clone"
+		rm -rf "$dir.$$" && mkdir -p "$dir.$$" &&
+		    git -C "$REPO_ROOT" archive "$OLD_REV" | tar -x -C "$dir.$$" &&
+		    make -C "$dir.$$" -j2 build/epmdx >"$TMP/old-build.log" 2>&1 ||
+		    fail "cannot build $OLD_REV: $(tail -5 "$TMP/old-build.log")"
+		# Another test may have built it meanwhile: either copy does.
+		mv -T "$dir.$$" "$dir" 2>/dev/null || rm -rf "$dir.$$"
+	fi
+	OLD=$dir/build/epmdx
 }

@@ -4,7 +4,8 @@
 #   sh tests/sync/run.sh [PATTERN...]
 #
 # Runs every tests/sync/[0-9][0-9]-*.sh in order (10-19 static peers, 20
-# the story, 30-38 trust and clusters, 40-43 dns backend, 50-52 mcast
+# the story, 21-23 batching, a hung peer, an older peer, 30-38 trust and
+# clusters, 40-43 dns backend, 50-52 mcast
 # backend, 60 WATCH across daemons, 61-65 real nodes with epmdx_epmd, 66
 # contrib/elixir's libcluster strategy, 70-80 etcd backend, skipped
 # without etcd), or only
@@ -22,7 +23,9 @@
 #                    $TMPDIR, removed when nothing failed)
 #   SYNC_TIMEOUT     per-test limit in seconds (default 180)
 #   SYNC_KEEP        keep each test's temp dir
-#   EPMDX_OLD        a binary without cluster names, for 38 (else skipped)
+#   EPMDX_OLD        an older daemon (no cluster names, stream version 1
+#                    only) for 23 and 38; else built from the clone's
+#                    history (tests/sync/lib.sh, old_epmdx)
 
 exec bash "$(dirname "$0")/../lib/runner.sh" --suite sync \
     --bin "${EPMDX:-build/epmdx}" --export EPMDX --ctl \

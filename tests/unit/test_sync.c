@@ -257,6 +257,15 @@ sync_session_free(struct sync_session *sess, const char *reason)
 	free(sess);
 }
 
+/* As the real one: the state the peer keeps, then the teardown. */
+void
+sync_session_end(struct sync_session *sess, enum sync_sess_state state,
+    const char *reason)
+{
+	sess->state = state;
+	sync_session_free(sess, reason);
+}
+
 void
 sync_session_accept(struct sync *s, int fd, const uint8_t *body, size_t len)
 {
@@ -277,6 +286,7 @@ sync_send_msg(struct sync_session *sess, const struct sync_msg *m)
 	assert_true(n > 0);
 	assert_int_equal(sync_msg_decode(buf, (size_t)n, &d, NULL), 0);
 	assert_true(nsent < MAXSENT);
+	sess->last_tx = sess->sync->ticks;	/* as the real one */
 	r = &sent[nsent++];
 	memset(r, 0, sizeof(*r));
 	r->sess = sess;
@@ -287,6 +297,17 @@ sync_send_msg(struct sync_session *sess, const struct sync_msg *m)
 	if (d.node.namelen > 0)
 		snprintf(r->name, sizeof(r->name), "%.*s", (int)d.node.namelen,
 		    (const char *)d.node.name);
+}
+
+/* Nothing is batched here: every message is recorded as it goes. */
+void
+sync_send_flush(struct sync_session *sess)
+{
+}
+
+void
+sync_send_flush_all(struct sync *s)
+{
 }
 
 /* As the real one, a snapshot of 1000 bytes queued. */
@@ -406,6 +427,7 @@ inbound(const char *addr)
 	sess->state = SESS_ESTABLISHED;
 	snprintf(sess->addr, sizeof(sess->addr), "%s", addr);
 	TAILQ_INSERT_TAIL(&srv.sync->inbound, sess, entry);
+	srv.sync->ninbound++;
 	return sess;
 }
 
@@ -710,6 +732,18 @@ run_for(unsigned int ms)
 	tv.tv_usec = (ms % 1000) * 1000;
 	event_base_loopexit(srv.base, &tv);
 	event_base_dispatch(srv.base);
+}
+
+/*
+ * Run the event loop until sync has ticked n times since it started (the
+ * tick falls on whole seconds of the wall clock, so a span of time may
+ * hold one more or one less).
+ */
+static void
+run_ticks(struct sync *s, uint64_t n)
+{
+	while (s->ticks < n)
+		run_for(50);
 }
 
 /* --- sync_open ----------------------------------------------------- */
@@ -1458,16 +1492,24 @@ test_expiry(void **state)
 	assert_int_equal(cluster_count(NULL, "a"), 0);
 	assert_int_equal(resolve_port("n1", "a"), 0);
 	assert_null(sync_peer_find(s, "ha", 99));	/* learned: gone */
-	assert_non_null(sync_peer_find(s, "s1", 7));	/* configured */
+	assert_ptr_equal(sync_peer_find(s, "s1", 7), stat); /* configured */
 	assert_int_equal(npeers(), 1);
 	assert_true(s->stats.expired == 1);
 	/* b was heard: it stays. */
 	assert_non_null(origin("b"));
 	assert_true(cluster_has("m1", "b", 1000));
-	/* a's inbound stream lost its origin: its next frame closes it. */
-	assert_null(sa->origin);
-	assert_int_equal(heartbeat(sa, 11, 3), -1);
+	/*
+	 * Every stream to and from a went (a hung daemon: its kernel would
+	 * go on acknowledging our stream): the configured peer's dialled
+	 * stream ended timed out, and is dialled again; a's inbound stream
+	 * is closed, b's stays.
+	 */
+	assert_null(stat->sess);
+	assert_int_equal(stat->ended, SESS_TIMEOUT);
+	assert_int_equal(s->ninbound, 1);
+	assert_ptr_equal(TAILQ_FIRST(&s->inbound), sb);
 	assert_ptr_equal(sb->origin, origin("b"));
+	(void)sa;
 }
 
 /* Heard within ttl: nothing expires, however long the loop runs. */
@@ -1716,7 +1758,10 @@ test_local_changed_sync_off(void **state)
 	assert_null(srv.sync);
 }
 
-/* Every interval, established outbound streams hear our version. */
+/*
+ * An established outbound stream that sent nothing for two thirds of ttl
+ * hears our version; one not established hears nothing.
+ */
 static void
 test_heartbeat_sent(void **state)
 {
@@ -1725,22 +1770,151 @@ test_heartbeat_sent(void **state)
 	int			 i;
 
 	(void)state;
+	srv.conf.sync.ttl = 3;
 	srv.conf.sync.interval = 1;
 	fk[BE_STATIC].rep[0].host = "pa";
 	fk[BE_STATIC].rep[1].host = "pb";
 	fk[BE_STATIC].nrep = 2;
 	s = start();
+	assert_int_equal(s->heartbeat, 2);
 	sa = outbound(sync_peer_find(s, "pa", NAMES_PORT), 1);
 	outbound(sync_peer_find(s, "pb", NAMES_PORT), 0);
 	s->version = 41;
-	run_for(1300);
-	assert_true(nsent >= 1);
+	run_ticks(s, 1);
+	assert_int_equal(nsent, 0);	/* one tick: not idle long enough */
+	run_ticks(s, 2);
+	assert_int_equal(nsent, 1);
 	for (i = 0; i < nsent; i++) {
 		assert_ptr_equal(sent[i].sess, sa);
 		assert_int_equal(sent[i].type, SYNC_MSG_HEARTBEAT);
 		assert_true(sent[i].incarnation == s->incarnation);
 		assert_true(sent[i].version == 41);
 	}
+}
+
+/*
+ * Any frame is a sign of life: a stream that carried a change within the
+ * heartbeat period carries no heartbeat; the idle one beside it does.
+ * The period follows ttl: two thirds of it, at least 1 s.
+ */
+static void
+test_heartbeat_idle_only(void **state)
+{
+	struct sync		*s;
+	struct sync_session	*sa, *sb;
+	struct sync_msg		 m;
+	int			 i, hb_a = 0, hb_b = 0;
+
+	(void)state;
+	srv.conf.sync.ttl = 6;
+	fk[BE_STATIC].rep[0].host = "pa";
+	fk[BE_STATIC].rep[1].host = "pb";
+	fk[BE_STATIC].nrep = 2;
+	s = start();
+	assert_int_equal(s->heartbeat, 4);
+	sa = outbound(sync_peer_find(s, "pa", NAMES_PORT), 1);
+	sb = outbound(sync_peer_find(s, "pb", NAMES_PORT), 1);
+	memset(&m, 0, sizeof(m));
+	m.type = SYNC_MSG_DEL;
+	m.node.name = (const uint8_t *)"x";
+	m.node.namelen = 1;
+	/* a carries a change every 2 ticks, b nothing, for 9 ticks. */
+	for (i = 0; i < 9; i++) {
+		if (i % 2 == 1)
+			sync_send_msg(sa, &m);
+		run_ticks(s, (uint64_t)i + 1);
+	}
+	for (i = 0; i < nsent; i++) {
+		if (sent[i].type != SYNC_MSG_HEARTBEAT)
+			continue;
+		if (sent[i].sess == sa)
+			hb_a++;
+		else if (sent[i].sess == sb)
+			hb_b++;
+	}
+	assert_int_equal(hb_a, 0);
+	assert_int_equal(hb_b, 2);	/* at 4 and 8 s */
+	sync_close(&srv);
+	srv.conf.sync.ttl = 2;
+	s = start();
+	assert_int_equal(s->heartbeat, 1);
+	sync_close(&srv);
+	srv.conf.sync.ttl = 30;
+	s = start();
+	assert_int_equal(s->heartbeat, 20);
+}
+
+/*
+ * A peer whose stream fell back to version 1 (closed before its answer:
+ * an older daemon, or only an admission limit) is dialled again at
+ * version 2 as soon as its origin dials us at 2; one that dials us at 1
+ * changes nothing.
+ */
+static void
+test_peer_speaks_batch(void **state)
+{
+	struct sync		*s;
+	struct sync_peer	*p;
+	struct sync_session	*out, *in;
+
+	(void)state;
+	fk[BE_STATIC].rep[0].host = "pa";
+	fk[BE_STATIC].nrep = 1;
+	s = start();
+	p = sync_peer_find(s, "pa", NAMES_PORT);
+	assert_non_null(p);
+	assert_int_equal(p->proto, SYNC_PROTO_BATCH);
+	p->proto = SYNC_PROTO_VERSION;		/* as after a fallback */
+	out = outbound(p, 1);
+	out->proto = SYNC_PROTO_VERSION;
+	assert_int_equal(hello(out, "a", 11, ""), 0);
+	in = inbound("127.0.0.7:5555");
+	in->proto = SYNC_PROTO_VERSION;
+	assert_int_equal(hello(in, "a", 11, ":99"), 0);
+	assert_ptr_equal(p->sess, out);		/* version 1: nothing */
+	in = inbound("127.0.0.7:5556");
+	in->proto = SYNC_PROTO_BATCH;
+	assert_int_equal(hello(in, "a", 11, ":99"), 0);
+	assert_null(p->sess);
+	assert_int_equal(p->ended, SESS_CLOSED);
+	assert_int_equal(p->proto, SYNC_PROTO_BATCH);
+}
+
+/*
+ * A stream opened at version 2 and closed before its answer (the session
+ * layer sets fallback): the peer is dialled again at once at version 1;
+ * once such a stream, established, ends, the next dial is at 2 again.
+ */
+static void
+test_peer_fallback(void **state)
+{
+	struct sync		*s;
+	struct sync_peer	*p;
+	struct sync_session	*sess;
+	struct timeval		 tv;
+	int			 dials;
+
+	(void)state;
+	fk[BE_STATIC].rep[0].host = "pa";
+	fk[BE_STATIC].nrep = 1;
+	s = start();
+	p = sync_peer_find(s, "pa", NAMES_PORT);
+	sess = outbound(p, 0);
+	sess->proto = SYNC_PROTO_BATCH;
+	p->fallback = 1;
+	dials = ndials;
+	sync_session_free(sess, "closed by peer");
+	assert_int_equal(p->proto, SYNC_PROTO_VERSION);
+	assert_int_equal(p->fallback, 0);
+	assert_true(evtimer_pending(p->retry, &tv));
+	run_for(50);			/* at once, no backoff */
+	assert_int_equal(ndials, dials + 1);
+	assert_int_equal(p->backoff, SYNC_BACKOFF_MIN);	/* not doubled */
+	sess = outbound(p, 1);
+	sess->proto = SYNC_PROTO_VERSION;
+	assert_int_equal(hello(sess, "a", 11, ""), 0);
+	sync_session_free(sess, "closed by peer");
+	assert_int_equal(p->proto, SYNC_PROTO_BATCH);
 }
 
 /* --- Reload --------------------------------------------------------- */
@@ -2625,6 +2799,9 @@ main(void)
 		T(test_bad_sequences),
 		T(test_expiry),
 		T(test_no_expiry_within_ttl),
+		T(test_heartbeat_idle_only),
+		T(test_peer_speaks_batch),
+		T(test_peer_fallback),
 		T(test_expiry_learned_peer_never_reached),
 		T(test_peer_two_backends),
 		T(test_peer_learned_and_configured),

@@ -157,14 +157,16 @@ test_open_codec(void **state)
 
 	(void)state;
 	memset(random, 0xa5, sizeof(random));
-	n = sync_open_encode(buf, sizeof(buf), random, "default");
+	n = sync_open_encode(buf, sizeof(buf), SYNC_PROTO_VERSION, random,
+	    "default");
 	assert_int_equal(n, PROTO_SYNC_OPEN_LEN);
 	assert_int_equal(buf[0], SYNC_PROTO_VERSION);
 	assert_int_equal(sync_open_decode(buf, (size_t)n, &o, &why), 0);
 	assert_string_equal(o.cluster, "default");
 	assert_memory_equal(o.random, random, SYNC_OPEN_RANDOM);
 
-	n = sync_open_encode(buf, sizeof(buf), random, "prod-eu.1");
+	n = sync_open_encode(buf, sizeof(buf), SYNC_PROTO_VERSION, random,
+	    "prod-eu.1");
 	assert_int_equal(n, PROTO_SYNC_OPEN_LEN + 9);
 	assert_memory_equal(buf + PROTO_SYNC_OPEN_LEN, "prod-eu.1", 9);
 	assert_int_equal(sync_open_decode(buf, (size_t)n, &o, &why), 0);
@@ -172,16 +174,20 @@ test_open_codec(void **state)
 
 	memset(name, 'x', SYNC_CLUSTER_MAX);
 	name[SYNC_CLUSTER_MAX] = '\0';
-	n = sync_open_encode(buf, sizeof(buf), random, name);
+	n = sync_open_encode(buf, sizeof(buf), SYNC_PROTO_VERSION, random,
+	    name);
 	assert_int_equal(n, SYNC_OPEN_MAX);
 	assert_int_equal(sync_open_decode(buf, (size_t)n, &o, &why), 0);
 	assert_string_equal(o.cluster, name);
 	name[SYNC_CLUSTER_MAX] = 'x';
 	name[SYNC_CLUSTER_MAX + 1] = '\0';
-	assert_int_equal(sync_open_encode(buf, sizeof(buf), random, name), -1);
-	assert_int_equal(sync_open_encode(buf, sizeof(buf), random, "a b"),
+	assert_int_equal(sync_open_encode(buf, sizeof(buf), SYNC_PROTO_VERSION,
+	    random, name), -1);
+	assert_int_equal(sync_open_encode(buf, sizeof(buf), SYNC_PROTO_VERSION,
+	    random, "a b"),
 	    -1);
-	assert_int_equal(sync_open_encode(buf, PROTO_SYNC_OPEN_LEN, random,
+	assert_int_equal(sync_open_encode(buf, PROTO_SYNC_OPEN_LEN,
+	    SYNC_PROTO_VERSION, random,
 	    "ab"), -1);
 
 	/* Lengths out of range, and names that are none. */
