@@ -80,6 +80,11 @@ struct server {
 	struct sync		*sync;		/* sync.c, when enabled */
 	int			 restored;	/* state came from a handover */
 	uint64_t		 sync_incarnation; /* kept across an upgrade */
+	/*
+	 * A store backend's token (etcd: its lease) from a sync that a
+	 * reload closed, for the sync it opens next to revoke.
+	 */
+	uint64_t		 sync_store_left;
 	uint64_t		 sync_version;
 
 	/* What the server does for its modules (server.c sets these). */

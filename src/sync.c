@@ -249,6 +249,22 @@ sync_secret(const struct sync_conf *sc, uint8_t *master, char **cause)
 	return -1;
 }
 
+/* A store backend's token across a restart of sync (sync.h). */
+void
+sync_store_leave(struct sync_backend_inst *bi, uint64_t token)
+{
+	bi->sync->srv->sync_store_left = token;
+}
+
+uint64_t
+sync_store_take(struct sync_backend_inst *bi)
+{
+	uint64_t	 token = bi->sync->srv->sync_store_left;
+
+	bi->sync->srv->sync_store_left = 0;
+	return token;
+}
+
 /* Start sync if the config enables it. */
 int
 sync_open(struct server *srv, char **cause)

@@ -102,6 +102,14 @@ void		 sync_origin_feed(struct sync_backend_inst *, const char *host,
 		    const struct proto_node *nodes, size_t n);
 void		 sync_origin_touch(struct sync_backend_inst *, const char *host);
 void		 sync_origin_gone(struct sync_backend_inst *, const char *host);
+/*
+ * A store backend being freed leaves its token (etcd: its lease) for the
+ * next instance, and takes the one left, 0 if none: when a reload
+ * restarts sync (another cluster), the new instance revokes the old
+ * lease once its own holds every local node.
+ */
+void		 sync_store_leave(struct sync_backend_inst *, uint64_t);
+uint64_t	 sync_store_take(struct sync_backend_inst *);
 /* Accessors backends need. */
 struct event_base *sync_base(const struct sync *);
 const char	*sync_hostname(const struct sync *);

@@ -250,6 +250,8 @@ sync_etcd_start(struct sync_backend_inst *bi)
 	struct timeval		 now = { 0, 0 };
 
 	e->lost = mono_now();
+	/* A lease a reload's restart left (another cluster): revoke it. */
+	e->lease = sync_store_take(bi);
 	event_add(e->retry, &now);
 }
 
@@ -296,6 +298,7 @@ sync_etcd_free(struct sync_backend_inst *bi)
 
 	if (e == NULL)
 		return;
+	sync_store_leave(bi, e->lease != 0 ? e->lease : e->stale[0]);
 	etcd_http_free(e->http);
 	etcd_view_free(e->view);
 	if (e->retry != NULL)
