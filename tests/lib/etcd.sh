@@ -17,6 +17,10 @@
 #   etcd_leader              the name of the three-member cluster's leader
 #   etcd_conf FILE HOST ENDPOINTS [LINE...]  a daemon config: write_conf
 #                            with backends = etcd
+#   etcd_pair                etcd e, daemons h1 and h2 (ports ${P[0..1]})
+#                            on it, each holding nI@hI on port 3000I,
+#                            converged (MESH_N, MESH_WANT set)
+#   etcd_lease KEY           the lease ID KEY is attached to
 #
 # ETCD and ETCDCTL (default /usr/bin/etcd, /usr/bin/etcdctl) may point
 # elsewhere.
@@ -141,4 +145,26 @@ etcd_conf()
 	shift 3
 	write_conf "$file" "$host" "" "backends = etcd" \
 	    "etcd_endpoints = $eps" "$@"
+}
+
+etcd_pair()
+{
+	local i
+	etcd_start e
+	read -r -a P <<<"$(free_ports 2)" || fail "no free ports"
+	make_secret "$TMP/secret"
+	for i in 1 2; do
+		etcd_conf "$TMP/h$i.conf" "h$i" "$ETCD_URL"
+		start_daemon_as "h$i" "${P[i-1]}" -f "$TMP/h$i.conf"
+		hold "n$i" "${P[i-1]}" $((30000 + i))
+	done
+	MESH_N=2
+	MESH_WANT=$(printf 'n1@h1 30001\nn2@h2 30002\n')
+	wait_until 20 mesh_converged || fail "no convergence through etcd"
+}
+
+etcd_lease()
+{
+	etcd_ctl get "$1" -w json | "$PYTHON" -c \
+	    'import json,sys; print(json.load(sys.stdin)["kvs"][0]["lease"])'
 }

@@ -207,43 +207,42 @@ check "epmdxctl status reports version $VERSION" \
 check "epmd -names through the alternative" sh -c \
     "/usr/bin/epmd -port $PORT -names | grep -q 'up and running on port $PORT'"
 
-if command -v erl >/dev/null; then
-	erl -sname pkgcheck -start_epmd false -noshell \
-	    -eval 'timer:sleep(30000), halt().' >"$TMP/erl.log" 2>&1 &
+# node_registers NAME WHAT [ARGS...]: erl -sname NAME ARGS, in the
+# background (pid in E, output in $TMP/NAME.log), registers with the
+# installed daemon within 20 s: pass or fail WHAT.
+node_registers() {
+	local name=$1 what=$2
+	shift 2
+	erl -sname "$name" -start_epmd false -noshell "$@" \
+	    >"$TMP/$name.log" 2>&1 &
 	E=$!
 	track_pid "$E"
-	node_up() {
+	up() {
 		/usr/sbin/epmdx -port "$PORT" -names 2>/dev/null |
-		    grep -q '^name pkgcheck at port '
+		    grep -q "^name $name at port "
 	}
-	if wait_until 20 node_up; then
-		pass "a real Erlang node registers with the installed epmdx"
+	if wait_until 20 up; then
+		pass "$what"
 	else
-		fail "a real Erlang node registers with the installed epmdx" \
-		    "$(cat "$TMP/erl.log")"
+		fail "$what" "$(cat "$TMP/$name.log")"
 	fi
+}
+if command -v erl >/dev/null; then
+	node_registers pkgcheck \
+	    "a real Erlang node registers with the installed epmdx" \
+	    -eval 'timer:sleep(30000), halt().'
 	kill_wait "$E"
 	# The Erlang application: found with no -pa.
-	erl -sname pkgmod -start_epmd false -epmd_module epmdx_epmd -noshell \
+	node_registers pkgmod \
+	    "erl -epmd_module epmdx_epmd, no -pa: the node registers" \
+	    -epmd_module epmdx_epmd \
 	    -eval 'io:format("~s~n", [code:which(epmdx_epmd)]),
-	           timer:sleep(30000), halt().' >"$TMP/erlmod.log" 2>&1 &
-	E=$!
-	track_pid "$E"
-	mod_up() {
-		/usr/sbin/epmdx -port "$PORT" -names 2>/dev/null |
-		    grep -q '^name pkgmod at port '
-	}
-	if wait_until 20 mod_up; then
-		pass "erl -epmd_module epmdx_epmd, no -pa: the node registers"
-	else
-		fail "erl -epmd_module epmdx_epmd, no -pa: the node registers" \
-		    "$(cat "$TMP/erlmod.log")"
-	fi
+	           timer:sleep(30000), halt().'
 	# (-eval runs once the node is up: after it registered.)
 	check "epmdx_epmd loaded from /usr/lib/erlang/lib/epmdx-$VERSION" \
 	    wait_until 10 grep -qx \
 	    "/usr/lib/erlang/lib/epmdx-$VERSION/ebin/epmdx_epmd.beam" \
-	    "$TMP/erlmod.log"
+	    "$TMP/pkgmod.log"
 	kill_wait "$E"
 else
 	skip "erl not installed: no real node"

@@ -38,6 +38,7 @@ fi
 pre=$NS_PRE
 
 E=24369			# the EPMD port on every host (ERL_EPMD_PORT)
+NS_PORT=$E		# nsctl's
 COOKIE=epmdxstory
 make_secret "$TMP/secret"
 for k in 1 2 3; do
@@ -49,14 +50,6 @@ for k in 1 2 3; do
 	fi
 done
 
-# nsctl K ARGS...: epmdxctl on host K, bounded.
-nsctl()
-{
-	local k=$1
-	shift
-	timeout -k 2 10 ip netns exec "$pre-h$k" "$EPMDXCTL" --port "$E" "$@" \
-	    </dev/null
-}
 # nscluster K: "node port" lines of host K's daemon.
 nscluster()
 {

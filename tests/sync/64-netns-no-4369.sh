@@ -19,20 +19,7 @@ done
 make_secret "$TMP/secret"
 for k in 1 2 3; do
 	write_conf "$TMP/h$k.conf" "h$k" "$NET.1, $NET.2, $NET.3" "port = 4370"
-	ip netns exec "$NS_PRE-h$k" "$EPMDX" -port 4369 -f "$TMP/h$k.conf" \
-	    >>"$(daemon_log "h$k")" 2>&1 </dev/null &
-	track_pid $!
-done
-# nsctl K ARGS...: epmdxctl on host K, bounded.
-nsctl()
-{
-	local k=$1
-	shift
-	timeout -k 2 10 ip netns exec "$NS_PRE-h$k" "$EPMDXCTL" "$@" </dev/null
-}
-for k in 1 2 3; do
-	wait_until 10 nsctl "$k" status >/dev/null 2>&1 ||
-	    fail "daemon h$k not answering: $(cat "$(daemon_log "h$k")")"
+	netns_daemon "$k" "$TMP/h$k.conf"
 done
 # The rule holds: h2's port mapper is out of h1's reach, its sync port not.
 # reach K ADDR PORT: a TCP connection from host K to ADDR:PORT, bounded.

@@ -9,22 +9,8 @@
 etcd_need
 on_exit show_logs
 
-etcd_start e
-read -r -a P <<<"$(free_ports 2)" || fail "no free ports"
-make_secret "$TMP/secret"
-for i in 1 2; do
-	etcd_conf "$TMP/h$i.conf" "h$i" "$ETCD_URL"
-	start_daemon_as "h$i" "${P[i-1]}" -f "$TMP/h$i.conf"
-	hold "n$i" "${P[i-1]}" $((30000 + i))
-done
-MESH_N=2
-MESH_WANT=$(printf 'n1@h1 30001\nn2@h2 30002\n')
-wait_until 20 mesh_converged || fail "no convergence"
-lease()
-{
-	etcd_ctl get /epmdx/default/h1/n1 -w json | "$PYTHON" -c \
-	    'import json,sys; print(json.load(sys.stdin)["kvs"][0]["lease"])'
-}
+etcd_pair
+lease() { etcd_lease /epmdx/default/h1/n1; }
 l0=$(lease)
 
 watch_cluster "${P[1]}" $((SYNC_TTL + 4)) "$TMP/watch.out" n1@h1:30001

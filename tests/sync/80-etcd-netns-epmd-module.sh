@@ -23,20 +23,7 @@ make_secret "$TMP/secret"
 for k in 1 2 3; do
 	etcd_conf "$TMP/h$k.conf" "h$k" "$EURL" \
 	    "advertise = $NET.$k"
-	ip netns exec "$NS_PRE-h$k" "$EPMDX" -port 4369 -f "$TMP/h$k.conf" \
-	    >>"$(daemon_log "h$k")" 2>&1 </dev/null &
-	track_pid $!
-	eval "DPID_$k=$!"
-done
-nsctl()
-{
-	local k=$1
-	shift
-	timeout -k 2 10 ip netns exec "$NS_PRE-h$k" "$EPMDXCTL" "$@" </dev/null
-}
-for k in 1 2 3; do
-	wait_until 10 nsctl "$k" status >/dev/null 2>&1 ||
-	    fail "daemon h$k not answering: $(cat "$(daemon_log "h$k")")"
+	netns_daemon "$k" "$TMP/h$k.conf"
 done
 
 LOOP='L = fun L(Prev) ->

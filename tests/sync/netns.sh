@@ -12,6 +12,9 @@
 #   netns_etcd K           one etcd member on host K at NET.K:2379 (data in
 #                          $TMP, tracked), healthy from host 1; its URL
 #                          in EURL (needs tests/lib/etcd.sh)
+#   netns_daemon K CONF    epmdx -f CONF on host K at port ${NS_PORT:-4369}
+#                          (tracked, pid in DPID_K, log hK.log), answering
+#   nsctl K ARGS...        epmdxctl on host K at that port, bounded
 #   netns_drop_port K PORT drop TCP to PORT arriving at host K from the
 #                          other hosts (its own lo still reaches it), with
 #                          nft inside host K's namespace; skips without nft
@@ -79,4 +82,24 @@ netns_etcd()
 	wait_until 20 onhost 1 timeout 5 "$ETCDCTL" --endpoints "$EURL" \
 	    endpoint health >/dev/null 2>&1 ||
 	    fail "etcd not reachable from host 1: $(tail -5 "$TMP/etcd.log")"
+}
+
+netns_daemon()
+{
+	local k=$1 conf=$2 pid
+	ip netns exec "$NS_PRE-h$k" "$EPMDX" -port "${NS_PORT:-4369}" -f "$conf" \
+	    >>"$(daemon_log "h$k")" 2>&1 </dev/null &
+	pid=$!
+	track_pid "$pid"
+	eval "DPID_$k=$pid"
+	wait_until 10 nsctl "$k" status >/dev/null 2>&1 ||
+	    fail "daemon h$k not answering: $(cat "$(daemon_log "h$k")")"
+}
+
+nsctl()
+{
+	local k=$1
+	shift
+	timeout -k 2 10 ip netns exec "$NS_PRE-h$k" "$EPMDXCTL" \
+	    --port "${NS_PORT:-4369}" "$@" </dev/null
 }
