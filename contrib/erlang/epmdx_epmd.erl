@@ -45,6 +45,8 @@
 -define(MAX_LINE, 4096).
 -define(RETRY_MIN, 200).
 -define(RETRY_MAX, 5000).
+%% Asking again a port mapper that is not epmdx (stock epmd closes WATCH).
+-define(RETRY_NOT_EPMDX, 60000).
 %% Pauses before connecting again to a node of the table that could not be
 %% reached or went down while still listed.
 -define(AGAIN_MIN, 1000).
@@ -67,6 +69,10 @@
           pending = #{} :: #{node() => reference()},
           refs = #{} :: #{reference() => node()},
           retry = ?RETRY_MIN :: pos_integer(),
+          %% A line came on this subscription; the port mapper was found
+          %% not to be epmdx (said once).
+          heard = false :: boolean(),
+          not_epmdx = false :: boolean(),
           watches = 0 :: non_neg_integer()
          }).
 
@@ -166,7 +172,8 @@ handle_cast(_, S) ->
 
 handle_info({tcp, Sock, Line}, #state{sock = Sock} = S) ->
     inet:setopts(Sock, [{active, once}]),
-    {noreply, watch_line(strip(Line), S)};
+    {noreply, watch_line(strip(Line), S#state{heard = true,
+                                               not_epmdx = false})};
 handle_info({tcp_closed, Sock}, #state{sock = Sock} = S) ->
     {noreply, lost(closed, S)};
 handle_info({tcp_error, Sock, Why}, #state{sock = Sock} = S) ->
@@ -275,6 +282,7 @@ subscribe(S) ->
             case gen_tcp:send(Sock, <<1:16, ?WATCH_REQ>>) of
                 ok ->
                     S#state{sock = Sock, synced = false, known = #{},
+                            heard = false,
                             watches = S#state.watches + 1};
                 {error, Why} ->
                     gen_tcp:close(Sock),
@@ -284,9 +292,26 @@ subscribe(S) ->
             retry(Why, S)
     end.
 
+%% A subscription closed with not a line said may be a stock epmd's
+%% answer to a request it does not know: ask (a RESOLVE, which epmdx
+%% always answers), say so once, and ask again only now and then.
 lost(Why, S) ->
     gen_tcp:close(S#state.sock),
-    retry(Why, S#state{sock = undefined, synced = false}).
+    S1 = S#state{sock = undefined, synced = false},
+    case S#state.heard orelse
+        epmdx:lookup(<<"epmdx-probe@-">>, #{timeout => timeout()}) =/=
+            {error, not_epmdx} of
+        true ->
+            retry(Why, S1);
+        false ->
+            S1#state.not_epmdx orelse
+                logger:warning("epmdx_epmd: the port mapper at port ~b is "
+                               "not epmdx: no autoconnect (asking again "
+                               "every ~b s)",
+                               [epmdx:epmd_port(), ?RETRY_NOT_EPMDX div 1000]),
+            erlang:send_after(?RETRY_NOT_EPMDX, self(), resubscribe),
+            S1#state{not_epmdx = true}
+    end.
 
 retry(Why, #state{retry = Ms} = S) ->
     logger:info("epmdx_epmd: cluster subscription: ~p; again in ~b ms",

@@ -4,8 +4,9 @@
 # cluster table.  (1) Stock epmd: nodes a@hs and b@hs with the module
 # register with /usr/bin/epmd (hs is 127.0.0.1 in the nodes' hosts file);
 # a pings b: pong, through the stock path (RESOLVE is refused, then a host
-# lookup and PORT_PLEASE2).  (2) A daemon that does not answer: node c@h1
-# registers with an epmdx, the daemon is stopped (SIGSTOP), and c resolves
+# lookup and PORT_PLEASE2); with -epmdx_autoconnect, the node says once
+# that the port mapper is not epmdx and goes on.  (2) A daemon that does
+# not answer: node c@h1 registers with an epmdx, the daemon is stopped (SIGSTOP), and c resolves
 # x@h9: the answer (h9's lookup fails: {error,nxdomain}) comes in well
 # under a second, not after net_kernel's set-up time.
 . "$(dirname "$0")/lib.sh"
@@ -33,6 +34,23 @@ out=$(timeout -k 2 30 env $(beam_env 1) erl -sname a@hs -setcookie "$COOKIE" \
     halt().' </dev/null 2>&1) || fail "a@hs failed: $out"
 assert_eq "$out" "{{error,not_epmdx},pong}" \
     "with stock epmd, epmdx_epmd resolves as erl_epmd does"
+# Autoconnect against stock epmd: said once, the node goes on.
+# shellcheck disable=SC2046
+env $(beam_env 1) erl -sname ac@hs -setcookie "$COOKIE" -start_epmd false \
+    -noshell -pa "$NODE_EBIN" $MOD -epmdx_autoconnect true \
+    -eval 'io:format("UP~n").' >"$TMP/ac.log" 2>&1 </dev/null &
+AC=$!
+track_pid $AC
+wait_until 10 grep -q "is not epmdx" "$TMP/ac.log" ||
+    fail "no 'not epmdx' warning: $(cat "$TMP/ac.log")"
+sleep 2
+# (a report early in the boot may be printed by two logger handlers: the
+# same report, the same time)
+[ "$(tr -d '\r' <"$TMP/ac.log" | grep -B1 "is not epmdx" | grep "WARNING REPORT" |
+    sort -u | wc -l)" = 1 ] ||
+    fail "the warning repeats: $(cat "$TMP/ac.log")"
+alive "$AC" || fail "the node died: $(cat "$TMP/ac.log")"
+stop_pid "$AC"
 
 # (2) A daemon that does not answer.
 : >"$TMP/hosts"
