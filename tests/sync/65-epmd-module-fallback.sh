@@ -46,8 +46,8 @@ wait_until 10 grep -q "is not epmdx" "$TMP/ac.log" ||
 sleep 2
 # (a report early in the boot may be printed by two logger handlers: the
 # same report, the same time)
-[ "$(tr -d '\r' <"$TMP/ac.log" | grep -B1 "is not epmdx" | grep "WARNING REPORT" |
-    sort -u | wc -l)" = 1 ] ||
+[ "$(tr -d '\r' <"$TMP/ac.log" | grep -B1 "is not epmdx" |
+    grep "WARNING REPORT" | sort -u | wc -l)" = 1 ] ||
     fail "the warning repeats: $(cat "$TMP/ac.log")"
 alive "$AC" || fail "the node died: $(cat "$TMP/ac.log")"
 stop_pid "$AC"
