@@ -424,7 +424,9 @@ old_epmdx()
 		    skip "no EPMDX_OLD and commit $OLD_REV not in this clone"
 		rm -rf "$dir.$$" && mkdir -p "$dir.$$" &&
 		    git -C "$REPO_ROOT" archive "$OLD_REV" | tar -x -C "$dir.$$" &&
-		    make -C "$dir.$$" -j2 build/epmdx >"$TMP/old-build.log" 2>&1 ||
+		    env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$dir.$$" \
+		    -j2 SANITIZE=0 BUILD=build build/epmdx \
+		    >"$TMP/old-build.log" 2>&1 ||
 		    fail "cannot build $OLD_REV: $(tail -5 "$TMP/old-build.log")"
 		# Another test may have built it meanwhile: either copy does.
 		mv -T "$dir.$$" "$dir" 2>/dev/null || rm -rf "$dir.$$"
