@@ -103,35 +103,79 @@ etcd_reply(struct sync_etcd *e, const char *what, struct json *j, int code,
 	return 0;
 }
 
-/* Put (up) or delete a local node's key. */
+/*
+ * Put (up) or delete a local node's key: an operation of this turn's
+ * txn, so that a thousand nodes starting at once are a few requests, not
+ * a thousand in a row.  A key already in the batch (a node gone and back
+ * within one turn) sends the batch first: a txn may name a key once.
+ */
 void
 etcd_publish(struct sync_etcd *e, const struct node *n, int up)
 {
 	struct proto_node	 pn;
 	uint8_t			 val[ETCD_VALUE_MAX];
 	char			 key[ETCD_KEY_MAX * 2], b64[ETCD_VALUE_MAX * 2];
-	char			*body;
+	char			 tag[ETCD_KEY_MAX * 2 + 16];
 	size_t			 len;
 
 	registry_node_view(n, &pn);
 	etcd_key(e, pn.name, pn.namelen, key, sizeof(key));
+	snprintf(tag, sizeof(tag), "\"key\":\"%s\"", key);
+	if (e->batchops > 0 &&
+	    evbuffer_search(e->batch, tag, strlen(tag), NULL).pos != -1)
+		etcd_flush(e);
 	if (up) {
 		if ((len = etcd_value_put(val, sizeof(val),
 		    e->s->incarnation, e->advertise, &pn)) == 0)
 			return;
 		etcd_b64(b64, sizeof(b64), val, len);
-		xasprintf(&body, "{\"key\":\"%s\",\"value\":\"%s\","
-		    "\"lease\":\"%llu\"}", key, b64,
+		evbuffer_add_printf(e->batch, "%s{\"requestPut\":{%s,"
+		    "\"value\":\"%s\",\"lease\":\"%llu\"}}",
+		    e->batchops > 0 ? "," : "", tag, b64,
 		    (unsigned long long)e->lease);
-		etcd_http_post(e->http, "/v3/kv/put", body, etcd_put_cb, e);
-	} else {
-		xasprintf(&body, "{\"key\":\"%s\"}", key);
-		etcd_http_post(e->http, "/v3/kv/deleterange", body,
-		    etcd_put_cb, e);
-	}
+	} else
+		evbuffer_add_printf(e->batch, "%s{\"requestDeleteRange\":{%s}}",
+		    e->batchops > 0 ? "," : "", tag);
+	e->puts++;
+	if (++e->batchops >= ETCD_TXN_OPS)
+		etcd_flush(e);
+	else if (e->batchops == 1)
+		event_active(e->flush, EV_TIMEOUT, 0);
+}
+
+/* This turn's operations as one txn (no compare: always applied). */
+void
+etcd_flush(struct sync_etcd *e)
+{
+	char	*body;
+	size_t	 len;
+
+	if (e->batchops == 0)
+		return;
+	len = evbuffer_get_length(e->batch);
+	body = xmalloc(len + 32);
+	memcpy(body, "{\"success\":[", 12);
+	evbuffer_remove(e->batch, body + 12, len);
+	memcpy(body + 12 + len, "]}", 3);
+	e->batchops = 0;
+	etcd_http_post(e->http, "/v3/kv/txn", body, etcd_put_cb, e);
 	free(body);
 	e->pending++;
-	e->puts++;
+}
+
+/* The end of a loop turn that published something. */
+void
+etcd_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	etcd_flush(arg);
+}
+
+/* A session ended: its unsent operations go (the next one puts all). */
+void
+etcd_batch_drop(struct sync_etcd *e)
+{
+	evbuffer_drain(e->batch, evbuffer_get_length(e->batch));
+	e->batchops = 0;
 }
 
 /* Revoke the leases of earlier sessions, then range. */
@@ -206,6 +250,7 @@ etcd_put_all(struct sync_etcd *e)
 	for (n = registry_first(e->s->srv->reg); n != NULL;
 	    n = registry_next(n))
 		etcd_publish(e, n, 1);
+	etcd_flush(e);
 	if (e->pending == 0)
 		etcd_revoke(e);
 }
@@ -359,6 +404,7 @@ etcd_fail(struct sync_etcd *e, const char *what, const char *why)
 		e->lost = mono_now();
 	e->state = ETCD_IDLE;
 	e->pending = e->revoking = 0;
+	etcd_batch_drop(e);
 	event_del(e->keepalive);
 	etcd_http_reset(e->http, 1);
 	/*

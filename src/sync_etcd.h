@@ -69,6 +69,8 @@ struct sync;
 #define ETCD_TOKENS(len)	((len) / 2 + 64 < (4U << 20) ? \
 				    (len) / 2 + 64 : (4U << 20))
 #define ETCD_STALE_LEASES	4	/* earlier sessions' leases to revoke */
+/* Puts and deletes in one txn, at most (etcd's --max-txn-ops default). */
+#define ETCD_TXN_OPS		128
 #define ETCD_BACKOFF_MAX	5000	/* ms between sessions, at most */
 /*
  * A watch asks for progress notices, which etcd sends every 10 minutes
@@ -116,6 +118,13 @@ struct sync_etcd {
 	time_t			 watch_heard;	/* the watch's last line */
 	struct event		*retry;
 	struct event		*keepalive;
+	/*
+	 * This loop turn's puts and deletes, as txn operations, sent as one
+	 * txn at the end of the turn (or when ETCD_TXN_OPS are in).
+	 */
+	struct evbuffer		*batch;
+	unsigned int		 batchops;
+	struct event		*flush;
 	uint64_t		 sessions, ranges, events, puts;
 };
 
@@ -124,8 +133,12 @@ void		 etcd_session_cb(int, short, void *);	/* start one */
 void		 etcd_keepalive_tick(int, short, void *);
 void		 etcd_fail(struct sync_etcd *, const char *what,
 		    const char *why);
-/* Put (up) or delete a local node's key. */
+/* Put (up) or delete a local node's key, in this turn's txn. */
 void		 etcd_publish(struct sync_etcd *, const struct node *, int up);
+/* Send this turn's txn now; drop it (a session ended). */
+void		 etcd_flush(struct sync_etcd *);
+void		 etcd_flush_cb(int, short, void *);
+void		 etcd_batch_drop(struct sync_etcd *);
 /* Helpers of both halves. */
 struct json;
 void		 etcd_b64(char *out, size_t size, const void *in, size_t len);

@@ -238,6 +238,8 @@ sync_etcd_init(struct sync_backend_inst *bi, const struct sync_conf *sc,
 	e->retry = evtimer_new(e->s->base, etcd_session_cb, e);
 	e->keepalive = event_new(e->s->base, -1, EV_PERSIST,
 	    etcd_keepalive_tick, e);
+	e->batch = evbuffer_new();
+	e->flush = event_new(e->s->base, -1, 0, etcd_flush_cb, e);
 	bi->data = e;
 	return 0;
 }
@@ -284,6 +286,7 @@ sync_etcd_reload(struct sync_backend_inst *bi, const struct sync_conf *sc,
 	    e->endpoints);
 	e->state = ETCD_IDLE;
 	e->pending = e->revoking = 0;
+	etcd_batch_drop(e);
 	event_del(e->keepalive);
 	event_del(e->retry);
 	event_add(e->retry, &now);
@@ -305,6 +308,10 @@ sync_etcd_free(struct sync_backend_inst *bi)
 		event_free(e->retry);
 	if (e->keepalive != NULL)
 		event_free(e->keepalive);
+	if (e->flush != NULL)
+		event_free(e->flush);
+	if (e->batch != NULL)
+		evbuffer_free(e->batch);
 	etcd_settings_free(e);
 	free(e);
 	bi->data = NULL;

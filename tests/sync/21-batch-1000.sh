@@ -36,33 +36,8 @@ tx0=$(metric "127.0.0.1:$MA" epmdx_sync_frames_sent_total)
 
 # The burst: connect all, then one ALIVE2 on each, then the replies;
 # hold them until "release" appears, then close them all at once.
-"$PYTHON" -c '
-import os, resource, socket, sys, time
-sys.path.insert(0, sys.argv[1])
-import epmd
-port, n, ready, release = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], \
-    sys.argv[5]
-soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4096)), hard))
-socks = [socket.create_connection(("127.0.0.1", port), timeout=10)
-         for _ in range(n)]
-time.sleep(0.5)
-reqs = [epmd.alive2(("b%d" % i).encode(), 40000 + i) for i in range(n)]
-for s, r in zip(socks, reqs):
-    s.sendall(r)
-bad = 0
-for s in socks:
-    rep = epmd.read_n(s, 4, 10)
-    if len(rep) < 2 or rep[1] != 0:
-        bad += 1
-with open(ready, "w") as f:
-    f.write("bad=%d\n" % bad)
-end = time.monotonic() + 120
-while not os.path.exists(release) and time.monotonic() < end:
-    time.sleep(0.05)
-os._exit(0)     # the kernel closes the 1000 sockets in one go
-' "$TESTS_LIB" "$A" "$N" "$TMP/ready" "$TMP/release" </dev/null \
-    >"$TMP/burst.out" 2>&1 &
+"$PYTHON" "$SYNC_DIR/burst.py" "$A" "$N" "$TMP/ready" "$TMP/release" \
+    </dev/null >"$TMP/burst.out" 2>&1 &
 track_pid $!
 BURST=$!
 wait_until 30 test -s "$TMP/ready" ||

@@ -7,7 +7,7 @@
 # the story, 21-23 batching, a hung peer, an older peer, 30-38 trust and
 # clusters, 40-43 dns backend, 50-52 mcast
 # backend, 60 WATCH across daemons, 61-65 real nodes with epmdx_epmd, 66
-# contrib/elixir's libcluster strategy, 70-80 etcd backend, skipped
+# contrib/elixir's libcluster strategy, 70-81 etcd backend, skipped
 # without etcd), or only
 # those whose name contains one of the PATTERNs.  Each runs under bash
 # with `timeout 180` (SYNC_TIMEOUT) and prints PASS, FAIL or SKIP (exit 77);
