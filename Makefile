@@ -65,7 +65,7 @@ ALL_LDFLAGS	= $(LDFLAGS) $(SANFLAGS)
 
 SRCS		= main.c log.c xmalloc.c addr.c prom.c wire.c \
 		  config.c config_env.c config_value.c acl.c \
-		  server.c mono.c listen.c conn.c conn_req.c conn_reply.c \
+		  server.c mono.c listen.c conn.c conn_set.c conn_req.c conn_reply.c \
 		  answer.c proto.c registry.c control.c watch.c \
 		  ctl.c ctl_io.c ctl_epmd.c ctl_watch.c sd.c metrics.c \
 		  handover.c carry.c upgrade.c upgrade_adopt.c fdstore.c \

@@ -11,7 +11,9 @@
  * registration is removed.  Who may ask what, and the answers, are
  * conn_req.c's; the server hears of each registration that comes and
  * goes.  Replies waiting for slow readers count against
- * reply_buffer_total, all connections together (conn_reply.c).
+ * reply_buffer_total, all connections together (conn_reply.c).  The
+ * connections as a whole (evicting, counting, closing them all) are
+ * conn_set.c's.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -30,6 +32,7 @@
 
 #include "addr.h"
 #include "conn.h"
+#include "conn_int.h"
 #include "conn_reply.h"
 #include "conn_req.h"
 #include "epmdx.h"
@@ -41,39 +44,11 @@
 #include "watch.h"
 #include "xmalloc.h"
 
-enum conn_state {
-	CONN_DELAY,		/* waiting out delay_accept */
-	CONN_READ,		/* reading one request */
-	CONN_WRITE_DELAY,	/* reply ready, waiting out delay_write */
-	CONN_FLUSH,		/* writing the reply, then close */
-	CONN_KEPT,		/* ALIVE2 refused; open until the peer acts */
-	CONN_REGISTERED,	/* holds a registration */
-};
-
 static const char *const conn_state_names[] = {
 	"delay", "read", "write-delay", "flush", "kept", "registered"
 };
 
-struct conn {
-	TAILQ_ENTRY(conn)	 entry;		/* srv->requests or srv->regs */
-	struct server		*srv;
-	enum conn_state		 state;
-	int			 fd;
-	int			 local;		/* peer is local (stock rule) */
-	int			 flags;
-#define CONN_F_KILL	0x1			/* exit once the reply is out */
-	time_t			 since;		/* accepted at (monotonic) */
-	struct bufferevent	*bev;		/* while reading and replying */
-	struct event		*ev;		/* KEPT, REGISTERED: read watch */
-	struct event		*timer;		/* delay_accept, delay_write */
-	struct node		*node;		/* our registration, if any */
-	uint8_t			 alive[6];	/* ALIVE2 reply under delay */
-	uint8_t			 alivelen;
-	struct conn_reply	 reply;		/* its share of the reply budget */
-};
-
 static void	conn_enter_state(struct conn *, enum conn_state);
-static void	conn_free(struct conn *, const char *);
 static void	conn_drop(struct conn *, const char *);
 static void	conn_read_cb(struct bufferevent *, void *);
 static void	conn_write_cb(struct bufferevent *, void *);
@@ -86,13 +61,11 @@ static void	conn_alive2_send(struct conn *);
 static void	conn_handoff_sync(struct conn *, const struct proto_req *);
 static void	conn_handoff_watch(struct conn *);
 static void	conn_flush(struct conn *);
-static void	conn_set_timeouts(struct conn *);
 static void	conn_delay(struct conn *, unsigned int);
-static const char *conn_peer(const struct conn *);
 static void	conn_reply_account(struct conn *);
 
 /* The peer's address, for logs. */
-static const char *
+const char *
 conn_peer(const struct conn *c)
 {
 	static char	 buf[ADDR_TEXT_MAX];
@@ -176,7 +149,7 @@ conn_enter_state(struct conn *c, enum conn_state state)
  * Read and write timeouts: stock closes a connection idle for more than
  * packet_timeout whole seconds, so allow one second more than that.
  */
-static void
+void
 conn_set_timeouts(struct conn *c)
 {
 	struct timeval	 tv;
@@ -186,19 +159,8 @@ conn_set_timeouts(struct conn *c)
 	bufferevent_set_timeouts(c->bev, &tv, &tv);
 }
 
-/* Apply a changed configuration to open connections. */
-void
-conn_reconfigure(struct server *srv)
-{
-	struct conn	*c;
-
-	TAILQ_FOREACH(c, &srv->requests, entry)
-		if (c->bev != NULL)
-			conn_set_timeouts(c);
-}
-
 /* The one teardown: unregister, close, free. */
-static void
+void
 conn_free(struct conn *c, const char *reason)
 {
 	struct server	*srv = c->srv;
@@ -246,68 +208,6 @@ conn_drop(struct conn *c, const char *why)
 }
 
 /*
- * Close the oldest connection holding no registration, if it has been
- * open at least min_age seconds.
- */
-int
-conn_evict_oldest(struct server *srv, const char *reason, int min_age)
-{
-	struct conn	*c;
-	time_t		 now = mono_now();
-
-	TAILQ_FOREACH(c, &srv->requests, entry) {
-		if (now - c->since < min_age)
-			return -1;	/* the oldest is too young */
-		if (c->node == NULL) {
-			srv->stats.evicted++;
-			conn_free(c, reason);
-			return 0;
-		}
-	}
-	return -1;
-}
-
-/* Requests under way: open connections neither kept nor registered. */
-unsigned int
-conn_count_requests(struct server *srv)
-{
-	struct conn	*c;
-	unsigned int	 n = 0;
-
-	TAILQ_FOREACH(c, &srv->requests, entry)
-		if (c->state != CONN_KEPT)
-			n++;
-	return n;
-}
-
-/* Close the requests still under way (an upgrade could not wait). */
-void
-conn_close_requests(struct server *srv, const char *reason)
-{
-	struct conn	*c, *next;
-
-	for (c = TAILQ_FIRST(&srv->requests); c != NULL; c = next) {
-		next = TAILQ_NEXT(c, entry);
-		if (c->state != CONN_KEPT) {
-			log_info("closing request peer=%s reason=\"%s\"",
-			    conn_peer(c), reason);
-			conn_free(c, reason);
-		}
-	}
-}
-
-/* Call fn for every kept (refused ALIVE2) connection's fd. */
-void
-conn_foreach_kept(struct server *srv, void (*fn)(int, void *), void *arg)
-{
-	struct conn	*c;
-
-	TAILQ_FOREACH(c, &srv->requests, entry)
-		if (c->state == CONN_KEPT)
-			fn(c->fd, arg);
-}
-
-/*
  * Adopt a socket handed over by the previous process: a registration
  * (n != NULL, already in the registry) or a kept connection.
  */
@@ -335,18 +235,6 @@ conn_adopt(struct server *srv, int fd, struct node *n)
 		TAILQ_INSERT_TAIL(&srv->requests, c, entry);
 		srv->nrequests++;
 	}
-}
-
-/* Close every connection, registrations included. */
-void
-conn_free_all(struct server *srv, const char *reason)
-{
-	struct conn	*c;
-
-	while ((c = TAILQ_FIRST(&srv->requests)) != NULL)
-		conn_free(c, reason);
-	while ((c = TAILQ_FIRST(&srv->regs)) != NULL)
-		conn_free(c, reason);
 }
 
 /* delay_accept or delay_write ran out. */
