@@ -182,12 +182,14 @@ gone(Node, Left) ->
 EOF
 erlc -o "$TMP" "$TMP/bn.erl" || exit 1
 
-# node K NAME HOSTS ARGS...: erl on host K; HOSTS is none or all.
+# node K NAME HOSTS ARGS...: erl on host K; HOSTS is none or all.  It
+# execs: run it as `node ... &' (then $! is the node's own pid, which the
+# exit trap stops) or in a subshell, `(node ...)'.
 node()
 {
 	local k=$1 name=$2 hosts=$3
 	shift 3
-	ip netns exec "$PRE-h$k" env HOME="$TMP" ERL_INETRC="$TMP/inetrc.$hosts" \
+	exec ip netns exec "$PRE-h$k" env HOME="$TMP" ERL_INETRC="$TMP/inetrc.$hosts" \
 	    ERL_CRASH_DUMP="$TMP/erl_crash.dump" erl ${name:+-sname "$name@h$k"} \
 	    -setcookie bench -start_epmd false -connect_all false -noshell \
 	    -pa "$EBIN" "$TMP" "$@" </dev/null
@@ -222,10 +224,10 @@ done
 rounds=4
 per=$((CONNECTS / rounds))
 for r in $(seq $rounds); do
-	node 1 "rm$r" none $MOD -eval "bn:connect(mod, b@h2, $per), halt()." \
-	    >>"$TMP/conn.mod" 2>&1 || { note "epmdx_epmd connects failed"; tail "$TMP/conn.mod"; exit 1; }
-	node 1 "rs$r" all -eval "bn:connect(stock, b@h2, $per), halt()." \
-	    >>"$TMP/conn.stock" 2>&1 || { note "stock connects failed"; tail "$TMP/conn.stock"; exit 1; }
+	(node 1 "rm$r" none $MOD -eval "bn:connect(mod, b@h2, $per), halt()." \
+	    >>"$TMP/conn.mod" 2>&1) || { note "epmdx_epmd connects failed"; tail "$TMP/conn.mod"; exit 1; }
+	(node 1 "rs$r" all -eval "bn:connect(stock, b@h2, $per), halt()." \
+	    >>"$TMP/conn.stock" 2>&1) || { note "stock connects failed"; tail "$TMP/conn.stock"; exit 1; }
 done
 
 # --- 1. join latency ----------------------------------------------------
@@ -235,8 +237,8 @@ for k in 2 3; do
 	track $!
 	wait_for "$TMP/o$k.log" OBSERVING 20 || exit 1
 done
-node 1 "" none $MOD -eval "bn:join($TRIALS), halt()." \
-    >"$TMP/join.log" 2>&1 || { note "join driver failed"; tail "$TMP/join.log"; exit 1; }
+(node 1 "" none $MOD -eval "bn:join($TRIALS), halt()." \
+    >"$TMP/join.log" 2>&1) || { note "join driver failed"; tail "$TMP/join.log"; exit 1; }
 
 "$PY" - "$TMP" "$JSON" "$TRIALS" <<'EOF'
 import json, sys
