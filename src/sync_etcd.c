@@ -106,7 +106,8 @@ etcd_reply(struct sync_etcd *e, const char *what, struct json *j, int code,
 /*
  * Put (up) or delete a local node's key: an operation of this turn's
  * txn, so that a thousand nodes starting at once are a few requests, not
- * a thousand in a row.  A key already in the batch (a node gone and back
+ * a thousand in a row.  While a txn is in flight, operations gather until
+ * it is answered, then go as the next one.  A key already in the batch (a node gone and back
  * within one turn) sends the batch first: a txn may name a key once.
  */
 void
@@ -139,8 +140,9 @@ etcd_publish(struct sync_etcd *e, const struct node *n, int up)
 	e->puts++;
 	if (++e->batchops >= ETCD_TXN_OPS)
 		etcd_flush(e);
-	else if (e->batchops == 1)
+	else if (e->batchops == 1 && e->pending == 0)
 		event_active(e->flush, EV_TIMEOUT, 0);
+	/* (with a txn in flight, its answer sends the next: etcd_put_cb) */
 }
 
 /* This turn's operations as one txn (no compare: always applied). */
@@ -235,6 +237,8 @@ etcd_put_cb(void *arg, int code, const char *body, size_t len,
 	json_free(&j);
 	if (e->pending > 0)
 		e->pending--;
+	if (e->pending == 0)
+		etcd_flush(e);		/* what gathered meanwhile */
 	if (e->state == ETCD_PUT && e->pending == 0)
 		etcd_revoke(e);
 }
