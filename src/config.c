@@ -239,8 +239,7 @@ config_validate(const struct epmd_conf *conf, char **cause)
 		const struct sync_conf	*sc = &conf->sync;
 		const char		*need = NULL;
 
-		if (sc->secret_file == NULL &&
-		    !config_list_has(sc->backends, "etcd"))
+		if (sc->secret_file == NULL && config_sync_needs_secret(sc))
 			need = "secret_file (sync refuses to run "
 			    "unauthenticated)";
 		else if (config_list_has(sc->backends, "static") &&

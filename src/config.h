@@ -129,5 +129,7 @@ const char *config_control_path(const struct epmd_conf *, unsigned int port,
 const char *config_control_group(const struct epmd_conf *);
 /* The [sync] cluster name: cluster, else CONF_SYNC_CLUSTER. */
 const char *config_sync_cluster(const struct sync_conf *);
+/* Whether sync needs secret_file (every backend but etcd). */
+int	 config_sync_needs_secret(const struct sync_conf *);
 
 #endif /* CONFIG_H */

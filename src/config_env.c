@@ -1,13 +1,15 @@
 /*
  * What a configuration gets after the file: the environment as stock
  * reads it, and the values derived from a configuration (the control
- * socket's path and group, the sync cluster name).
+ * socket's path and group, the sync cluster name, whether sync needs a
+ * secret).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
+#include "config_value.h"
 #include "proto.h"
 #include "xmalloc.h"
 
@@ -62,4 +64,14 @@ const char *
 config_sync_cluster(const struct sync_conf *sc)
 {
 	return sc->cluster != NULL ? sc->cluster : CONF_SYNC_CLUSTER;
+}
+
+/*
+ * Whether [sync] needs secret_file: every backend but etcd alone streams
+ * between daemons, and sync refuses to run those unauthenticated.
+ */
+int
+config_sync_needs_secret(const struct sync_conf *sc)
+{
+	return sc->backends != NULL && !config_list_has(sc->backends, "etcd");
 }

@@ -240,7 +240,7 @@ sync_secret(const struct sync_conf *sc, uint8_t *master, char **cause)
 {
 	if (sc->secret_file != NULL)
 		return sync_secret_load(sc->secret_file, master, cause);
-	if (config_list_has(sc->backends, "etcd")) {
+	if (!config_sync_needs_secret(sc)) {
 		randombytes_buf(master, SYNC_KEY_BYTES);
 		return 0;
 	}

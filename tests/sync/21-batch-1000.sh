@@ -36,13 +36,7 @@ tx0=$(metric "127.0.0.1:$MA" epmdx_sync_frames_sent_total)
 
 # The burst: connect all, then one ALIVE2 on each, then the replies;
 # hold them until "release" appears, then close them all at once.
-"$PYTHON" "$SYNC_DIR/burst.py" "$A" "$N" "$TMP/ready" "$TMP/release" \
-    </dev/null >"$TMP/burst.out" 2>&1 &
-track_pid $!
-BURST=$!
-wait_until 30 test -s "$TMP/ready" ||
-    fail "the burst did not complete: $(cat "$TMP/burst.out")"
-grep -qx 'bad=0' "$TMP/ready" || fail "registrations refused: $(cat "$TMP/ready")"
+burst "$A" "$N"
 
 have=0
 all_there()

@@ -19,50 +19,18 @@
 # Needs root (ip netns).  Exits 77 (skip) without it.
 . "$(dirname "$0")/lib.sh"
 
+. "$(dirname "$0")/netns.sh"
 WAIT=20
-ID=$$
-BR=epmdx-mc2-$ID-br
-MADE=""
-
-del_namespaces()
-{
-	local n
-	for n in $MADE; do
-		ip netns del "$n" 2>/dev/null
-	done
-}
-on_exit del_namespaces
 on_exit show_logs
-
 [ "$(id -u)" = 0 ] || skip "needs root for ip netns"
-command -v ip >/dev/null 2>&1 || skip "no ip(8)"
+netns_hosts 2 10.213.2
+netns_multicast
 
 # ns N: host N's namespace.
 ns()
 {
-	printf 'epmdx-mc2-%s-%s\n' "$ID" "$1"
+	printf '%s-h%s\n' "$NS_PRE" "$1"
 }
-
-ip netns add "$BR" || fail "ip netns add $BR"
-MADE="$BR"
-ip -n "$BR" link set lo up
-ip -n "$BR" link add br0 type bridge || fail "bridge"
-ip -n "$BR" link set br0 type bridge mcast_snooping 0 2>/dev/null
-ip -n "$BR" link set br0 up
-for i in 1 2; do
-	n=$(ns "$i")
-	ip netns add "$n" || fail "ip netns add $n"
-	MADE="$MADE $n"
-	ip -n "$BR" link add "b$i" type veth peer name eth0 netns "$n" ||
-	    fail "veth for $n"
-	ip -n "$BR" link set "b$i" master br0
-	ip -n "$BR" link set "b$i" up
-	ip -n "$n" link set lo up
-	ip -n "$n" addr add "10.213.2.$i/24" dev eth0
-	ip -n "$n" link set eth0 up
-	ip -n "$n" route add 224.0.0.0/4 dev eth0 ||
-	    fail "multicast route in $n"
-done
 
 make_secret "$TMP/secret"
 

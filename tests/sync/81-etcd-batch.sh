@@ -23,13 +23,7 @@ count()
 	cluster "$1" | grep -c '^b[0-9]*@h1 '
 }
 r0=$(rev) || fail "no revision from etcd"
-"$PYTHON" "$SYNC_DIR/burst.py" "${P[0]}" "$N" "$TMP/ready" "$TMP/release" \
-    </dev/null >"$TMP/burst.out" 2>&1 &
-track_pid $!
-BURST=$!
-wait_until 30 test -s "$TMP/ready" ||
-    fail "the burst did not complete: $(cat "$TMP/burst.out")"
-grep -qx 'bad=0' "$TMP/ready" || fail "registrations refused: $(cat "$TMP/ready")"
+burst "${P[0]}" "$N"
 wait_until 20 eval '[ "$(count "${P[1]}")" = "$N" ]' ||
     fail "h2 lists $(count "${P[1]}") of the $N nodes"
 r1=$(rev)

@@ -67,6 +67,10 @@
 #                                  clone's history beside $EPMDX (skips
 #                                  the test if the history lacks it); its
 #                                  path in OLD
+#   burst PORT N                   N registrations at once on the daemon at
+#                                  127.0.0.1:PORT (tests/sync/burst.py),
+#                                  all answered; held (pid in BURST)
+#                                  until $TMP/release appears
 #   hold NAME EP NODEPORT          a raw ALIVE2 registration held by
 #                                  wire.py (pid in HOLD_PID, tracked) until
 #                                  it is stopped or 300 s pass
@@ -406,6 +410,19 @@ hold()
 	wait_until 10 grep -qs . "$out" || fail "no ALIVE2 reply for $name"
 	grep -qx '7600[0-9a-f]\{8\}' "$out" ||
 	    fail "registration of $name refused: $(cat "$out")"
+}
+
+# burst PORT N: see above.
+burst()
+{
+	"$PYTHON" "$SYNC_DIR/burst.py" "$1" "$2" "$TMP/ready" "$TMP/release" \
+	    </dev/null >"$TMP/burst.out" 2>&1 &
+	BURST=$!
+	track_pid "$BURST"
+	wait_until 30 test -s "$TMP/ready" ||
+	    fail "the burst did not complete: $(cat "$TMP/burst.out")"
+	grep -qx 'bad=0' "$TMP/ready" ||
+	    fail "registrations refused: $(cat "$TMP/ready")"
 }
 
 # old_epmdx: see above.

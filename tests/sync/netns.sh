@@ -9,6 +9,9 @@
 #   onhost K CMD...        run CMD on host K (not for CMD &: $! would be a
 #                          subshell's pid; background commands spell out
 #                          ip netns exec, which execs CMD, so $! is CMD's)
+#   netns_multicast        multicast between the hosts: the bridge floods
+#                          it (no IGMP querier here), each host routes
+#                          224.0.0.0/4 on eth0
 #   netns_etcd K           one etcd member on host K at NET.K:2379 (data in
 #                          $TMP, tracked), healthy from host 1; its URL
 #                          in EURL (needs tests/lib/etcd.sh)
@@ -25,7 +28,7 @@ NS_PRE=epx$$
 netns_hosts()
 {
 	local n=$1 net=$2 k br=$NS_PRE-br
-	NS_NET=$net
+	NS_NET=$net NS_N=$n
 	ip netns add "$br" 2>"$TMP/netns.err" ||
 	    skip "ip netns add not permitted: $(cat "$TMP/netns.err")"
 	on_exit "ip netns del $br 2>/dev/null"
@@ -102,4 +105,15 @@ nsctl()
 	shift
 	timeout -k 2 10 ip netns exec "$NS_PRE-h$k" "$EPMDXCTL" \
 	    --port "${NS_PORT:-4369}" "$@" </dev/null
+}
+
+netns_multicast()
+{
+	local k
+	ip -n "$NS_PRE-br" link set br0 type bridge mcast_snooping 0 \
+	    2>/dev/null
+	for k in $(seq 1 "$NS_N"); do
+		ip -n "$NS_PRE-h$k" route add 224.0.0.0/4 dev eth0 ||
+		    fail "multicast route on host $k"
+	done
 }
